@@ -1,0 +1,11 @@
+package dev.strata.engine;
+
+/**
+ * What stat(2) reports for a node of a view.
+ *
+ * @param mode st_mode: type bits and permission bits
+ */
+public record Attributes(long ino, int mode, int nlink, int uid, int gid, long size, long blocks,
+                         long atimeNanos, long mtimeNanos, long ctimeNanos, long rdev) {
+    public static final int BLOCK_SIZE = 512;
+}

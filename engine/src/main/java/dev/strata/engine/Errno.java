@@ -1,0 +1,18 @@
+package dev.strata.engine;
+
+/** POSIX error numbers as Linux defines them; the FUSE bridge negates them once, at the edge. */
+public enum Errno {
+    EPERM(1), ENOENT(2), EIO(5), EBADF(9), EACCES(13), EEXIST(17), EXDEV(18), ENOTDIR(20), EISDIR(21),
+    EINVAL(22), ENOSPC(28), EROFS(30), ERANGE(34), ENAMETOOLONG(36), ENOSYS(38), ENOTEMPTY(39), ELOOP(40),
+    ENODATA(61), EOPNOTSUPP(95);
+
+    private final int code;
+
+    Errno(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+}

@@ -1,0 +1,265 @@
+package dev.strata.engine;
+
+import dev.strata.persistence.ContentStore;
+import dev.strata.persistence.EntryKind;
+import dev.strata.persistence.Manifest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SortedMap;
+
+/**
+ * The read-only file system a process sees: a merged stack of layers, answering lookups,
+ * attributes, listings, link targets, reads and extended attributes with POSIX errno semantics.
+ * Nodes are the merged manifest's node numbers; inode numbers are node + 1 (the root is 1), and
+ * every member of a hard-link group reports the inode of its first member.
+ */
+public final class View {
+    public static final int NAME_MAX = 255;
+    public static final int PATH_MAX = 4096;
+    /** Linux's MAXSYMLINKS: more symlinks than this on one path walk is ELOOP. */
+    public static final int MAX_SYMLINKS = 40;
+
+    private final Manifest manifest;
+    private final ContentStore blobs;
+    /** For hard-link groups: the first node and the member count, indexed by group number. */
+    private final int[] groupFirst;
+    private final int[] groupSize;
+
+    public View(Manifest merged, ContentStore blobs) {
+        this.manifest = merged;
+        this.blobs = blobs;
+        int groups = 0;
+        for (int n = 0; n < merged.count(); n++) {
+            groups = Math.max(groups, merged.linkGroup(n));
+        }
+        groupFirst = new int[groups + 1];
+        groupSize = new int[groups + 1];
+        Arrays.fill(groupFirst, -1);
+        for (int n = 0; n < merged.count(); n++) {
+            int g = merged.linkGroup(n);
+            if (g != 0) {
+                if (groupFirst[g] < 0) {
+                    groupFirst[g] = n;
+                }
+                groupSize[g]++;
+            }
+        }
+    }
+
+    /** Merges the layers (bottom-up) and serves the result. */
+    public static View of(List<Manifest> bottomUp, ContentStore blobs) {
+        return new View(LayerMerge.merge(bottomUp), blobs);
+    }
+
+    public Manifest manifest() {
+        return manifest;
+    }
+
+    public int root() {
+        return Manifest.ROOT;
+    }
+
+    public boolean isDirectory(int node) {
+        return manifest.isDirectory(node);
+    }
+
+    public EntryKind kind(int node) {
+        return manifest.kind(node);
+    }
+
+    /** One path component in {@code dir}; "." and ".." included. */
+    public int lookup(int dir, byte[] name) throws FsException {
+        if (!manifest.isDirectory(dir)) {
+            throw new FsException(Errno.ENOTDIR, describe(dir) + " is not a directory");
+        }
+        if (name.length > NAME_MAX) {
+            throw new FsException(Errno.ENAMETOOLONG, "a name has at most " + NAME_MAX + " bytes, not " + name.length);
+        }
+        if (name.length == 0) {
+            throw new FsException(Errno.ENOENT, "empty name");
+        }
+        if (name.length == 1 && name[0] == '.') {
+            return dir;
+        }
+        if (name.length == 2 && name[0] == '.' && name[1] == '.') {
+            return dir == Manifest.ROOT ? dir : manifest.parent(dir);
+        }
+        int child = manifest.lookup(dir, name);
+        if (child == Manifest.NOT_FOUND) {
+            throw new FsException(Errno.ENOENT, "no '" + new String(name, StandardCharsets.UTF_8) + "' in " + describe(dir));
+        }
+        return child;
+    }
+
+    /**
+     * Resolves a path as path_resolution(7) does, from the view's root: symlinks in the middle are
+     * followed (absolute targets from the view's root), the last one only when {@code followLast}.
+     */
+    public int resolve(String path, boolean followLast) throws FsException {
+        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length >= PATH_MAX) {
+            throw new FsException(Errno.ENAMETOOLONG, "a path has fewer than " + PATH_MAX + " bytes");
+        }
+        int[] budget = {MAX_SYMLINKS};
+        return walk(Manifest.ROOT, path, followLast, budget);
+    }
+
+    private int walk(int start, String path, boolean followLast, int[] budget) throws FsException {
+        int node = path.startsWith("/") ? Manifest.ROOT : start;
+        String[] parts = path.split("/");
+        int last = parts.length - 1;
+        while (last >= 0 && parts[last].isEmpty()) {
+            last--;
+        }
+        boolean trailingSlash = path.endsWith("/") && last >= 0;
+        for (int i = 0; i <= last; i++) {
+            if (parts[i].isEmpty()) {
+                continue;
+            }
+            int dir = node;
+            node = lookup(dir, parts[i].getBytes(StandardCharsets.UTF_8));
+            boolean isLast = i == last;
+            if (manifest.kind(node) == EntryKind.SYMLINK && (!isLast || followLast || trailingSlash)) {
+                if (--budget[0] < 0) {
+                    throw new FsException(Errno.ELOOP, "too many levels of symbolic links at " + manifest.path(node));
+                }
+                String target = new String(manifest.symlinkTarget(node), StandardCharsets.UTF_8);
+                node = walk(dir, target, true, budget);
+            }
+        }
+        if (trailingSlash && !manifest.isDirectory(node)) {
+            throw new FsException(Errno.ENOTDIR, describe(node) + " is not a directory");
+        }
+        return node;
+    }
+
+    public Attributes attributes(int node) {
+        EntryKind kind = manifest.kind(node);
+        int group = manifest.linkGroup(node);
+        long ino = (group != 0 ? groupFirst[group] : node) + 1L;
+        int nlink = switch (kind) {
+            case DIRECTORY -> 2 + subdirectories(node);
+            case FILE -> group != 0 ? groupSize[group] : 1;
+            default -> 1;
+        };
+        long size = kind == EntryKind.DIRECTORY ? 4096 : manifest.size(node);
+        long mtime = manifest.mtimeNanos(node);
+        return new Attributes(ino, kind.typeBits() | manifest.mode(node), nlink, manifest.uid(node), manifest.gid(node),
+                size, (size + Attributes.BLOCK_SIZE - 1) / Attributes.BLOCK_SIZE, mtime, mtime, mtime, manifest.rdev(node));
+    }
+
+    private int subdirectories(int dir) {
+        int count = 0;
+        int first = manifest.firstChild(dir);
+        for (int c = first; c < first + manifest.childCount(dir); c++) {
+            if (manifest.isDirectory(c)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * The listing of a directory from {@code offset} on: "." and ".." first, then children in name
+     * order. Offsets are positions in that sequence, so a listing resumes where it stopped.
+     */
+    public List<DirEntry> readdir(int dir, long offset, int max) throws FsException {
+        if (!manifest.isDirectory(dir)) {
+            throw new FsException(Errno.ENOTDIR, describe(dir) + " is not a directory");
+        }
+        List<DirEntry> out = new ArrayList<>();
+        int children = manifest.childCount(dir);
+        int first = manifest.firstChild(dir);
+        for (long pos = Math.max(0, offset); pos < children + 2L && out.size() < max; pos++) {
+            if (pos == 0) {
+                out.add(new DirEntry(new byte[] {'.'}, dir, attributes(dir).ino(), EntryKind.DIRECTORY.typeBits(), 1));
+            } else if (pos == 1) {
+                int parent = dir == Manifest.ROOT ? dir : manifest.parent(dir);
+                out.add(new DirEntry(new byte[] {'.', '.'}, parent, attributes(parent).ino(), EntryKind.DIRECTORY.typeBits(), 2));
+            } else {
+                int child = first + (int) (pos - 2);
+                out.add(new DirEntry(manifest.name(child), child, attributes(child).ino(), manifest.kind(child).typeBits(), pos + 1));
+            }
+        }
+        return out;
+    }
+
+    public byte[] readlink(int node) throws FsException {
+        if (manifest.kind(node) != EntryKind.SYMLINK) {
+            throw new FsException(Errno.EINVAL, describe(node) + " is not a symbolic link");
+        }
+        return manifest.symlinkTarget(node);
+    }
+
+    /** Opens a file's content for reading; the caller closes the channel. */
+    public FileChannel open(int node) throws FsException {
+        EntryKind kind = manifest.kind(node);
+        if (kind == EntryKind.DIRECTORY) {
+            throw new FsException(Errno.EISDIR, describe(node) + " is a directory");
+        }
+        if (kind != EntryKind.FILE) {
+            throw new FsException(Errno.EINVAL, describe(node) + " has no content to read");
+        }
+        try {
+            return FileChannel.open(blobs.path(manifest.blob(node)), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new FsException(Errno.EIO, "the content of " + describe(node) + " is missing from the repository");
+        } catch (IOException e) {
+            throw new FsException(Errno.EIO, "reading " + describe(node) + " failed: " + e.getMessage());
+        }
+    }
+
+    /** Reads up to {@code dst.remaining()} bytes at {@code offset}; returns the count (0 at end of file). */
+    public int read(int node, long offset, ByteBuffer dst) throws FsException {
+        try (FileChannel ch = open(node)) {
+            int total = 0;
+            while (dst.hasRemaining()) {
+                int n = ch.read(dst, offset + total);
+                if (n < 0) {
+                    break;
+                }
+                total += n;
+            }
+            return total;
+        } catch (IOException e) {
+            throw new FsException(Errno.EIO, "reading " + describe(node) + " failed: " + e.getMessage());
+        }
+    }
+
+    public SortedMap<String, byte[]> xattrs(int node) {
+        return manifest.xattrs(node);
+    }
+
+    public byte[] getxattr(int node, String name) throws FsException {
+        byte[] value = manifest.xattrs(node).get(name);
+        if (value == null) {
+            throw new FsException(Errno.ENODATA, describe(node) + " has no attribute " + name);
+        }
+        return value;
+    }
+
+    public StatFs statfs() {
+        long files = manifest.count();
+        try {
+            FileStore store = Files.getFileStore(blobs.root().getParent().getParent());
+            long bs = store.getBlockSize();
+            return new StatFs(store.getTotalSpace() / bs, 0, 0, files, 0, (int) bs, NAME_MAX);
+        } catch (IOException | UnsupportedOperationException e) {
+            return new StatFs(0, 0, 0, files, 0, 4096, NAME_MAX);
+        }
+    }
+
+    private String describe(int node) {
+        String path = manifest.path(node);
+        return "'/" + path + "'";
+    }
+}

@@ -1,0 +1,195 @@
+package dev.strata.persistence;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+
+/**
+ * The file system calls Java lacks, through jnr-ffi: extended attributes of any namespace (not just
+ * {@code user.}), nanosecond timestamps on symlinks, mknod, lchown, and reflink or in-kernel copies.
+ */
+public final class NativeFs {
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
+    private static final int O_CREAT = 0100;
+    private static final int O_EXCL = 0200;
+    private static final int O_CLOEXEC = 02000000;
+    private static final long FICLONE = 0x40049409L;
+    private static final int ERANGE = 34;
+    private static final int ENODATA = 61;
+    private static final int ENOTSUP = 95;
+
+    /** libc, as jnr-ffi binds it. */
+    public interface LibC {
+        long llistxattr(String path, @Out byte[] list, long size);
+
+        long lgetxattr(String path, String name, @Out byte[] value, long size);
+
+        int lsetxattr(String path, String name, @In byte[] value, long size, int flags);
+
+        int utimensat(int dirfd, String path, @In long[] times, int flags);
+
+        int mknod(String path, int mode, long dev);
+
+        int lchown(String path, int uid, int gid);
+
+        int chmod(String path, int mode);
+
+        int open(String path, int flags, int mode);
+
+        int close(int fd);
+
+        int ioctl(int fd, long request, long arg);
+
+        long copy_file_range(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long len, int flags);
+
+        String strerror(int errno);
+    }
+
+    private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+    private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+    private NativeFs() {
+    }
+
+    private static int errno() {
+        return RUNTIME.getLastError();
+    }
+
+    private static IOException failure(String call, Path path) {
+        int e = errno();
+        return new IOException(call + " " + path + ": " + LIBC.strerror(e) + " (errno " + e + ")");
+    }
+
+    /** Every extended attribute of a path, not following a final symlink. */
+    public static SortedMap<String, byte[]> xattrs(Path path) throws IOException {
+        String p = path.toString();
+        SortedMap<String, byte[]> out = new TreeMap<>();
+        long size = LIBC.llistxattr(p, null, 0);
+        if (size < 0) {
+            if (errno() == ENOTSUP) {
+                return out;
+            }
+            throw failure("llistxattr", path);
+        }
+        if (size == 0) {
+            return out;
+        }
+        byte[] list = new byte[(int) size];
+        size = LIBC.llistxattr(p, list, list.length);
+        if (size < 0) {
+            throw failure("llistxattr", path);
+        }
+        int start = 0;
+        for (int i = 0; i < size; i++) {
+            if (list[i] == 0) {
+                String name = new String(list, start, i - start, StandardCharsets.UTF_8);
+                start = i + 1;
+                byte[] value = xattr(path, name);
+                if (value != null) {
+                    out.put(name, value);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static byte[] xattr(Path path, String name) throws IOException {
+        while (true) {
+            long size = LIBC.lgetxattr(path.toString(), name, null, 0);
+            if (size < 0) {
+                if (errno() == ENODATA) {
+                    return null;
+                }
+                throw failure("lgetxattr " + name, path);
+            }
+            byte[] value = new byte[(int) size];
+            long got = LIBC.lgetxattr(path.toString(), name, value, value.length);
+            if (got >= 0) {
+                return got == size ? value : java.util.Arrays.copyOf(value, (int) got);
+            }
+            if (errno() != ERANGE) {
+                throw failure("lgetxattr " + name, path);
+            }
+        }
+    }
+
+    public static void setXattr(Path path, String name, byte[] value) throws IOException {
+        if (LIBC.lsetxattr(path.toString(), name, value, value.length, 0) != 0) {
+            throw failure("lsetxattr " + name, path);
+        }
+    }
+
+    /** Sets atime and mtime with nanosecond precision, not following a final symlink. */
+    public static void setTimes(Path path, long atimeNanos, long mtimeNanos) throws IOException {
+        long[] times = {
+                Math.floorDiv(atimeNanos, 1_000_000_000L), Math.floorMod(atimeNanos, 1_000_000_000L),
+                Math.floorDiv(mtimeNanos, 1_000_000_000L), Math.floorMod(mtimeNanos, 1_000_000_000L)};
+        if (LIBC.utimensat(AT_FDCWD, path.toString(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+            throw failure("utimensat", path);
+        }
+    }
+
+    public static void mknod(Path path, int modeWithType, long rdev) throws IOException {
+        if (LIBC.mknod(path.toString(), modeWithType, rdev) != 0) {
+            throw failure("mknod", path);
+        }
+    }
+
+    /** chmod(2) by path: unlike Java's attribute views it never opens the file (which blocks on a FIFO). */
+    public static void chmod(Path path, int mode) throws IOException {
+        if (LIBC.chmod(path.toString(), mode) != 0) {
+            throw failure("chmod", path);
+        }
+    }
+
+    public static void lchown(Path path, int uid, int gid) throws IOException {
+        if (LIBC.lchown(path.toString(), uid, gid) != 0) {
+            throw failure("lchown", path);
+        }
+    }
+
+    /**
+     * Creates {@code target} (which must not exist) with the content of {@code source}: a reflink
+     * where the file system shares extents, otherwise an in-kernel copy. Returns true for a reflink.
+     */
+    public static boolean cloneOrCopy(Path source, Path target) throws IOException {
+        int in = LIBC.open(source.toString(), O_RDONLY | O_CLOEXEC, 0);
+        if (in < 0) {
+            throw failure("open", source);
+        }
+        try {
+            int out = LIBC.open(target.toString(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (out < 0) {
+                throw failure("open", target);
+            }
+            try {
+                if (LIBC.ioctl(out, FICLONE, in) == 0) {
+                    return true;
+                }
+                while (true) {
+                    long n = LIBC.copy_file_range(in, null, out, null, 1L << 30, 0);
+                    if (n == 0) {
+                        return false;
+                    }
+                    if (n < 0) {
+                        throw failure("copy_file_range to", target);
+                    }
+                }
+            } finally {
+                LIBC.close(out);
+            }
+        } finally {
+            LIBC.close(in);
+        }
+    }
+}

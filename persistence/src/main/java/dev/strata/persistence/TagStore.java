@@ -1,0 +1,143 @@
+package dev.strata.persistence;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Tags with history: {@code tags/<name>.tag} lists every target a tag ever had, oldest first, one
+ * {@code <digest> <epoch-millis>} line each. Moving a tag appends a line (by rewriting the file
+ * atomically under the tag lock), so {@code name~N} can always be answered.
+ */
+public final class TagStore {
+    /** Path-like names: segments of letters, digits, '.', '_' and '-', not starting with '.'. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*");
+    private static final int NAME_MAX = 200;
+    private static final String SUFFIX = ".tag";
+
+    private final Path root;
+    private final Path tmp;
+    private final RepositoryLock lock;
+    private final RepositoryLock gcLock;
+
+    /** One entry of a tag's history. */
+    public record TagEntry(Digest target, Instant time) {
+    }
+
+    TagStore(Path root, Path tmp, Path lockFile, RepositoryLock gcLock) {
+        this.root = root;
+        this.tmp = tmp;
+        this.lock = RepositoryLock.at(lockFile);
+        this.gcLock = gcLock;
+    }
+
+    public static boolean isValidName(String name) {
+        return name.length() <= NAME_MAX && NAME.matcher(name).matches();
+    }
+
+    public static void checkName(String name) {
+        if (!isValidName(name)) {
+            throw new IllegalArgumentException("invalid tag name '" + printable(name) + "': use letters, digits, '.', '_', '-',"
+                    + " and '/' between segments; at most " + NAME_MAX + " characters");
+        }
+    }
+
+    private static String printable(String s) {
+        String shown = s.length() > 60 ? s.substring(0, 60) + "..." : s;
+        return shown.replace("\0", "\\0");
+    }
+
+    /** Points {@code name} at {@code target}; the previous target becomes {@code name~1}. */
+    public void set(String name, Digest target) {
+        checkName(name);
+        // The gc lock too: the temp file lives in the repository's tmp dir, which clean empties.
+        try (RepositoryLock.Held writing = gcLock.shared(); RepositoryLock.Held held = lock.exclusive()) {
+            List<TagEntry> history = new ArrayList<>(historyOldestFirst(name));
+            history.add(new TagEntry(target, Instant.now()));
+            StringBuilder text = new StringBuilder();
+            for (TagEntry e : history) {
+                text.append(e.target().hex()).append(' ').append(e.time().toEpochMilli()).append('\n');
+            }
+            AtomicFiles.write(file(name), text.toString().getBytes(StandardCharsets.UTF_8), tmp);
+        }
+    }
+
+    public boolean exists(String name) {
+        return isValidName(name) && Files.exists(file(name));
+    }
+
+    /** The tag's history, newest first; empty for an unknown tag. */
+    public List<TagEntry> history(String name) {
+        List<TagEntry> h = new ArrayList<>(historyOldestFirst(name));
+        Collections.reverse(h);
+        return h;
+    }
+
+    /** The target {@code back} steps behind the current one ({@code name~back}). */
+    public Digest resolve(String name, int back) {
+        List<TagEntry> h = history(name);
+        if (h.isEmpty()) {
+            throw new UnknownRefException("unknown tag '" + name + "'");
+        }
+        if (back >= h.size()) {
+            throw new UnknownRefException("tag '" + name + "' has " + h.size() + " entries in its history, so "
+                    + name + "~" + back + " does not exist");
+        }
+        return h.get(back).target();
+    }
+
+    /** All tag names, sorted. */
+    public List<String> names() {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(SUFFIX) && Files.isRegularFile(p))
+                    .map(p -> {
+                        String rel = root.relativize(p).toString();
+                        return rel.substring(0, rel.length() - SUFFIX.length());
+                    })
+                    .filter(TagStore::isValidName)
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing tags in " + root + " failed", e);
+        }
+    }
+
+    private List<TagEntry> historyOldestFirst(String name) {
+        if (!isValidName(name)) {
+            return List.of();
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file(name), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading tag " + name + " failed", e);
+        }
+        List<TagEntry> entries = new ArrayList<>();
+        for (String line : lines) {
+            String[] parts = line.trim().split(" ");
+            if (parts.length != 2 || !Digest.isFullHex(parts[0])) {
+                throw new RepositoryException("tag file " + file(name) + " is corrupt at line '" + line + "'");
+            }
+            entries.add(new TagEntry(Digest.parse(parts[0]), Instant.ofEpochMilli(Long.parseLong(parts[1]))));
+        }
+        return entries;
+    }
+
+    private Path file(String name) {
+        return root.resolve(name + SUFFIX);
+    }
+}

@@ -65,6 +65,7 @@ public final class ContentStore {
             temp = AtomicFiles.tempFile(tmp);
             MessageDigest hasher = Digest.newHasher();
             long size = 0;
+            Digest digest;
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 byte[] buf = new byte[BUFFER];
                 for (int n; (n = content.read(buf)) > 0; ) {
@@ -75,9 +76,12 @@ public final class ContentStore {
                     }
                     size += n;
                 }
-                out.force(true);
+                digest = Digest.of(hasher.digest());
+                if (!Files.exists(path(digest))) {
+                    out.force(true); // only new content needs to reach the disk before its rename
+                }
             }
-            Stored stored = publish(temp, Digest.of(hasher.digest()), size);
+            Stored stored = publish(temp, digest, size);
             temp = null;
             return stored;
         } catch (IOException e) {

@@ -96,7 +96,7 @@ public final class Importer {
             if (tag != null) {
                 repo.tags().set(tag, layer);
             }
-            return new Result(layer, manifestDigest, manifest.count(), scan.files, scan.bytes, newBlobs);
+            return new Result(layer, manifestDigest, manifest.count() - 1, scan.files, scan.bytes, newBlobs);
         }
     }
 

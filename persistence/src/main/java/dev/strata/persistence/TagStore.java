@@ -89,7 +89,7 @@ public final class TagStore {
             throw new UnknownRefException("unknown tag '" + name + "'");
         }
         if (back >= h.size()) {
-            throw new UnknownRefException("tag '" + name + "' has " + h.size() + " entries in its history, so "
+            throw new UnknownRefException("tag '" + name + "' has " + h.size() + (h.size() == 1 ? " entry" : " entries") + " in its history, so "
                     + name + "~" + back + " does not exist");
         }
         return h.get(back).target();

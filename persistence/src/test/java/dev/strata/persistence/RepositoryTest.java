@@ -80,7 +80,7 @@ class RepositoryTest {
         assertEquals(two, repo.resolve("team/app~0"));
         assertEquals(one, repo.resolve("team/app~1"));
         UnknownRefException e = assertThrows(UnknownRefException.class, () -> repo.resolve("team/app~2"));
-        assertTrue(e.getMessage().contains("2 entries"), e.getMessage());
+        assertTrue(e.getMessage().contains("2 entries in its history"), e.getMessage());
         assertEquals(List.of("team/app"), repo.tags().names());
         assertEquals(List.of(two, one), repo.tags().history("team/app").stream().map(TagStore.TagEntry::target).toList());
     }

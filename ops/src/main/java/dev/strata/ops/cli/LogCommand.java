@@ -1,0 +1,32 @@
+package dev.strata.ops.cli;
+
+import dev.strata.persistence.Repository;
+import dev.strata.persistence.TagStore;
+import dev.strata.persistence.UnknownRefException;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "log", description = "Show a tag's history, newest first.")
+final class LogCommand implements Runnable {
+    @ParentCommand
+    StrataCommand strata;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Override
+    public void run() {
+        Repository repo = strata.home().repository();
+        List<TagStore.TagEntry> history = repo.tags().history(name);
+        if (history.isEmpty()) {
+            throw new UnknownRefException("unknown tag '" + name + "'");
+        }
+        for (int i = 0; i < history.size(); i++) {
+            TagStore.TagEntry e = history.get(i);
+            strata.out.printf("%-24s %s  %s%n", name + "~" + i, e.target().hex(), DateTimeFormatter.ISO_INSTANT.format(e.time()));
+        }
+    }
+}

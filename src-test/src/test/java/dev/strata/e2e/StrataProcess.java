@@ -1,0 +1,63 @@
+package dev.strata.e2e;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the real strata CLI in its own JVM, with its own STRATA_HOME. */
+final class StrataProcess {
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+    private final Path home;
+
+    /** What a run printed and how it ended. */
+    record Outcome(int exit, String out, String err) {
+    }
+
+    StrataProcess(Path home) {
+        this.home = home;
+    }
+
+    Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(JAVA, "-cp", System.getProperty("java.class.path"), "dev.strata.ops.Main"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("STRATA_HOME", home.toString());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        return pb.start();
+    }
+
+    Outcome run(String... args) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("strata-out", ".txt");
+        Path err = Files.createTempFile("strata-err", ".txt");
+        try {
+            List<String> cmd = new ArrayList<>(List.of(JAVA, "-cp", System.getProperty("java.class.path"), "dev.strata.ops.Main"));
+            cmd.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().put("STRATA_HOME", home.toString());
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            Process p = pb.start();
+            if (!p.waitFor(3, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("strata " + String.join(" ", args) + " did not finish in 3 minutes");
+            }
+            return new Outcome(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    Outcome ok(String... args) throws IOException, InterruptedException {
+        Outcome o = run(args);
+        if (o.exit() != 0) {
+            throw new AssertionError("strata " + String.join(" ", args) + " exited " + o.exit() + ": " + o.err());
+        }
+        return o;
+    }
+}

@@ -33,10 +33,12 @@ public final class View {
     /** For hard-link groups: the first node and the member count, indexed by group number. */
     private final int[] groupFirst;
     private final int[] groupSize;
+    private final NameIndex names;
 
     public View(Manifest merged, ContentStore blobs) {
         this.manifest = merged;
         this.blobs = blobs;
+        this.names = new NameIndex(merged);
         int groups = 0;
         for (int n = 0; n < merged.count(); n++) {
             groups = Math.max(groups, merged.linkGroup(n));
@@ -93,7 +95,7 @@ public final class View {
         if (name.length == 2 && name[0] == '.' && name[1] == '.') {
             return dir == Manifest.ROOT ? dir : manifest.parent(dir);
         }
-        int child = manifest.lookup(dir, name);
+        int child = names.lookup(dir, name);
         if (child == Manifest.NOT_FOUND) {
             throw new FsException(Errno.ENOENT, "no '" + new String(name, StandardCharsets.UTF_8) + "' in " + describe(dir));
         }

@@ -153,6 +153,23 @@ public final class Manifest {
                 b.names, b.nameOffset[nodeB], b.nameOffset[nodeB + 1]);
     }
 
+    /** A hash of a node's name, equal to {@link #hashName(byte[])} of the same bytes. */
+    public int nameHash(int node) {
+        return hashName(names, nameOffset[node], nameOffset[node + 1]);
+    }
+
+    public static int hashName(byte[] name) {
+        return hashName(name, 0, name.length);
+    }
+
+    private static int hashName(byte[] bytes, int from, int to) {
+        int h = 0x811c9dc5; // FNV-1a
+        for (int i = from; i < to; i++) {
+            h = (h ^ (bytes[i] & 0xff)) * 0x01000193;
+        }
+        return h;
+    }
+
     /** The child of {@code dir} with this name, or {@link #NOT_FOUND}. */
     public int lookup(int dir, byte[] name) {
         int lo = firstChild[dir];

@@ -1,0 +1,21 @@
+package dev.strata.bench;
+
+import java.util.Arrays;
+
+/** Entry point of {@code bin/bench NAME [ARGS]}: each benchmark prints its figures and baseline ratios. */
+public final class Bench {
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String name = args.length == 0 ? "help" : args[0];
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        switch (name) {
+            case "engine" -> EngineBenchmark.main(rest);
+            default -> {
+                System.err.println("usage: bin/bench engine [ENTRIES]");
+                System.exit(2);
+            }
+        }
+    }
+}

@@ -4,7 +4,7 @@ package dev.strata.engine;
 public enum Errno {
     EPERM(1), ENOENT(2), EIO(5), EBADF(9), EACCES(13), EEXIST(17), EXDEV(18), ENOTDIR(20), EISDIR(21),
     EINVAL(22), ENOSPC(28), EROFS(30), ERANGE(34), ENAMETOOLONG(36), ENOSYS(38), ENOTEMPTY(39), ELOOP(40),
-    ENODATA(61), EOPNOTSUPP(95);
+    ENODATA(61), EOPNOTSUPP(95), ESTALE(116);
 
     private final int code;
 

@@ -202,6 +202,14 @@ public final class View {
         return manifest.symlinkTarget(node);
     }
 
+    /** The read-only file holding a file node's content (for passthrough and reads). */
+    public java.nio.file.Path blobPath(int node) throws FsException {
+        if (manifest.kind(node) != EntryKind.FILE) {
+            throw new FsException(Errno.EINVAL, describe(node) + " has no content to read");
+        }
+        return blobs.path(manifest.blob(node));
+    }
+
     /** Opens a file's content for reading; the caller closes the channel. */
     public FileChannel open(int node) throws FsException {
         EntryKind kind = manifest.kind(node);

@@ -21,6 +21,11 @@ final class Format {
         return String.format("%.1f %siB", n / (double) (1L << (u * 10)), units.charAt(u - 1));
     }
 
+    static String duration(java.time.Duration d) {
+        long s = d.toSeconds();
+        return s < 120 ? s + "s" : s < 7200 ? (s / 60) + "m" : (s / 3600) + "h" + (s % 3600 / 60) + "m";
+    }
+
     static String time(long epochNanos) {
         return TIME.format(Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L)));
     }

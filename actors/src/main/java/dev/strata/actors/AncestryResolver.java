@@ -1,0 +1,71 @@
+package dev.strata.actors;
+
+import dev.strata.actors.process.ProcessIdentity;
+import dev.strata.actors.process.ProcessTable;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Reads the process table: a calling thread's process and its ancestors, and which processes have
+ * exited. Its reads of /proc block, so it runs on the blocking dispatcher, never the default one.
+ */
+public final class AncestryResolver extends AbstractBehavior<AncestryResolver.Command> {
+    public sealed interface Command permits Resolve, CheckAlive {
+    }
+
+    /** Asks for the process of thread {@code tid} and its ancestors, nearest first. */
+    public record Resolve(int tid, ActorRef<Ancestry> replyTo) implements Command {
+    }
+
+    /** Empty when the thread no longer exists. */
+    public record Ancestry(int tid, List<ProcessIdentity> chain) {
+    }
+
+    public record CheckAlive(Set<ProcessIdentity> processes, ActorRef<Liveness> replyTo) implements Command {
+    }
+
+    public record Liveness(Set<ProcessIdentity> dead) {
+    }
+
+    private final ProcessTable table;
+
+    public static Behavior<Command> create(ProcessTable table) {
+        return Behaviors.setup(ctx -> new AncestryResolver(ctx, table));
+    }
+
+    private AncestryResolver(ActorContext<Command> ctx, ProcessTable table) {
+        super(ctx);
+        this.table = table;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Resolve.class, this::onResolve)
+                .onMessage(CheckAlive.class, this::onCheckAlive)
+                .build();
+    }
+
+    private Behavior<Command> onResolve(Resolve r) {
+        r.replyTo().tell(new Ancestry(r.tid(), table.ancestry(r.tid())));
+        return this;
+    }
+
+    private Behavior<Command> onCheckAlive(CheckAlive c) {
+        Set<ProcessIdentity> dead = new HashSet<>();
+        for (ProcessIdentity p : c.processes()) {
+            if (!table.isAlive(p)) {
+                dead.add(p);
+            }
+        }
+        c.replyTo().tell(new Liveness(dead));
+        return this;
+    }
+}

@@ -1,0 +1,206 @@
+package dev.strata.actors;
+
+import dev.strata.actors.fs.FsReply;
+import dev.strata.actors.fs.FsRequest;
+import dev.strata.engine.Attributes;
+import dev.strata.engine.DirEntry;
+import dev.strata.engine.Errno;
+import dev.strata.engine.FsException;
+import dev.strata.engine.NodeTable;
+import dev.strata.engine.View;
+import dev.strata.persistence.EntryKind;
+import dev.strata.persistence.Manifest;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * One runtime's view: answers the kernel's requests from the processes routed to it. Node ids come
+ * from the mount-wide {@link NodeTable}, so views share a node id only for identical objects.
+ * Its state is derived from the repository, so a restart by its supervisor reloads the same view.
+ */
+public final class Mount extends AbstractBehavior<Mount.Command> {
+    /** Directory listings per READDIR reply, at most; the bridge trims to the kernel's buffer. */
+    private static final int LISTING_BATCH = 256;
+
+    public sealed interface Command permits Handle, InjectFailure {
+    }
+
+    public record Handle(FsRequest request, ActorRef<FsReply> replyTo) implements Command {
+    }
+
+    /** Fault injection for tests: the actor throws while handling it, as a bug would. */
+    public record InjectFailure(String why) implements Command {
+    }
+
+    /** Loads the view; called again when the actor restarts. */
+    @FunctionalInterface
+    public interface ViewSource {
+        View load();
+    }
+
+    private final View view;
+    private final NodeTable nodes;
+    private final Map<Long, Integer> viewNodes = new HashMap<>();
+
+    public static Behavior<Command> create(ViewSource source, NodeTable nodes) {
+        return Behaviors.setup(ctx -> new Mount(ctx, source.load(), nodes));
+    }
+
+    private Mount(ActorContext<Command> ctx, View view, NodeTable nodes) {
+        super(ctx);
+        this.view = view;
+        this.nodes = nodes;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Handle.class, this::onHandle)
+                .onMessage(InjectFailure.class, this::onInjectFailure)
+                .build();
+    }
+
+    private Behavior<Command> onInjectFailure(InjectFailure f) {
+        throw new IllegalStateException("injected failure: " + f.why());
+    }
+
+    private Behavior<Command> onHandle(Handle h) {
+        FsReply reply;
+        try {
+            reply = answer(h.request());
+        } catch (FsException e) {
+            reply = new FsReply.Error(e.errno(), e.getMessage());
+        }
+        h.replyTo().tell(reply);
+        return this;
+    }
+
+    private FsReply answer(FsRequest r) throws FsException {
+        if (r instanceof FsRequest.Lookup l) {
+            int child = view.lookup(directory(l.parent()), l.name());
+            return entry(child);
+        } else if (r instanceof FsRequest.GetAttr g) {
+            int node = viewNode(g.node());
+            return new FsReply.Attr(attributes(g.node(), node), !view.isDirectory(node));
+        } else if (r instanceof FsRequest.ReadLink rl) {
+            return new FsReply.Bytes(view.readlink(viewNode(rl.node())));
+        } else if (r instanceof FsRequest.Open o) {
+            return open(o);
+        } else if (r instanceof FsRequest.OpenDir od) {
+            directory(od.node());
+            return new FsReply.OpenedDir();
+        } else if (r instanceof FsRequest.ReadDir rd) {
+            return readdir(rd);
+        } else if (r instanceof FsRequest.StatFs) {
+            return new FsReply.StatFs(view.statfs());
+        } else if (r instanceof FsRequest.Access a) {
+            viewNode(a.node());
+            if ((a.mask() & 2) != 0) {
+                throw new FsException(Errno.EROFS, "this runtime is read-only");
+            }
+            return new FsReply.Ok();
+        } else if (r instanceof FsRequest.GetXattr gx) {
+            return new FsReply.Xattr(view.getxattr(viewNode(gx.node()), gx.name()));
+        } else if (r instanceof FsRequest.ListXattr lx) {
+            ByteArrayOutputStream names = new ByteArrayOutputStream();
+            for (String name : view.xattrs(viewNode(lx.node())).keySet()) {
+                names.writeBytes(name.getBytes(StandardCharsets.UTF_8));
+                names.write(0);
+            }
+            return new FsReply.XattrList(names.toByteArray());
+        } else if (r instanceof FsRequest.Mutation m) {
+            throw new FsException(Errno.EROFS, m.operation() + " in a read-only runtime");
+        }
+        throw new FsException(Errno.ENOSYS, "unsupported request " + r.getClass().getSimpleName());
+    }
+
+    private FsReply open(FsRequest.Open o) throws FsException {
+        int node = viewNode(o.node());
+        if ((o.flags() & 3) != 0 || (o.flags() & 01000) != 0) {
+            throw new FsException(Errno.EROFS, "opening for writing in a read-only runtime");
+        }
+        if (view.isDirectory(node)) {
+            throw new FsException(Errno.EISDIR, "cannot open a directory as a file");
+        }
+        Path blob = view.blobPath(node);
+        return new FsReply.Opened(blob, true);
+    }
+
+    private FsReply readdir(FsRequest.ReadDir rd) throws FsException {
+        int dir = directory(rd.node());
+        List<FsReply.DirEntry> out = new ArrayList<>();
+        for (DirEntry e : view.readdir(dir, rd.offset(), LISTING_BATCH)) {
+            boolean dot = e.name().length <= 2 && e.name()[0] == '.' && (e.name().length == 1 || e.name()[1] == '.');
+            long id = 0;
+            Attributes attrs = null;
+            if (rd.plus() && !dot) {
+                // READDIRPLUS entries count as lookups in the kernel, like LOOKUP replies
+                id = nodes.acquire(NodeTable.keyOf(view.manifest(), e.node()));
+                viewNodes.put(id, e.node());
+                attrs = attributes(id, e.node());
+            }
+            long ino = id != 0 ? id : e.ino();
+            out.add(new FsReply.DirEntry(e.name(), ino, id, e.typeBits(), e.offset(), attrs));
+        }
+        return new FsReply.DirEntries(out);
+    }
+
+    private FsReply entry(int node) {
+        long id = nodes.acquire(NodeTable.keyOf(view.manifest(), node));
+        viewNodes.put(id, node);
+        return new FsReply.Entry(id, attributes(id, node), !view.isDirectory(node));
+    }
+
+    /** The kernel sees node ids as inode numbers, so a file keeps its number wherever it is identical. */
+    private Attributes attributes(long id, int node) {
+        return withIno(view.attributes(node), id);
+    }
+
+    private static Attributes withIno(Attributes a, long ino) {
+        if (a == null) {
+            return null;
+        }
+        return new Attributes(ino, a.mode(), a.nlink(), a.uid(), a.gid(), a.size(), a.blocks(), a.atimeNanos(),
+                a.mtimeNanos(), a.ctimeNanos(), a.rdev());
+    }
+
+    private int directory(long id) throws FsException {
+        int node = viewNode(id);
+        if (!view.isDirectory(node)) {
+            throw new FsException(Errno.ENOTDIR, "node " + id + " is not a directory");
+        }
+        return node;
+    }
+
+    /** This view's node for a kernel node id; ESTALE when the id names another view's object. */
+    private int viewNode(long id) throws FsException {
+        Integer cached = viewNodes.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        NodeTable.Key key = nodes.key(id);
+        if (key == null) {
+            throw new FsException(Errno.ESTALE, "node " + id + " is unknown");
+        }
+        Manifest m = view.manifest();
+        int node = key.path().isEmpty() ? Manifest.ROOT : m.find(key.path());
+        if (node == Manifest.NOT_FOUND || !NodeTable.keyOf(m, node).equals(key)) {
+            throw new FsException(Errno.ESTALE, "node " + id + " (/" + key.path() + ") is not in this view");
+        }
+        if (view.kind(node) != EntryKind.DIRECTORY || key.isDirectory()) {
+            viewNodes.put(id, node);
+        }
+        return node;
+    }
+}

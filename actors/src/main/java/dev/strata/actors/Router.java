@@ -1,0 +1,299 @@
+package dev.strata.actors;
+
+import dev.strata.actors.fs.FsReply;
+import dev.strata.actors.fs.FsRequest;
+import dev.strata.actors.process.ProcessIdentity;
+import dev.strata.engine.NodeTable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Routes every kernel request to the Mount of the caller's runtime. A runtime belongs to a root
+ * process (pid plus start time, so a reused pid never inherits it); a process belongs to the
+ * runtime of its nearest ancestor that has one, and once resolved it sticks to that runtime for
+ * its life, so a daemon that double-forks away from its parent keeps its view. Everyone else sees
+ * the empty default view. A runtime ends when its root process exits.
+ */
+public final class Router extends AbstractBehavior<Router.Command> {
+    public static final String DEFAULT_VIEW = "default";
+    /** How long a thread's resolved runtime is trusted before /proc is read again. */
+    static final long THREAD_CACHE_NANOS = Duration.ofMillis(250).toNanos();
+    static final Duration EXIT_CHECK_INTERVAL = Duration.ofMillis(200);
+    private static final int STICKY_PURGE_EVERY_TICKS = 50;
+
+    public sealed interface Command permits Forward, AddRuntime, RemoveRuntime, ListRuntimes, MountOf,
+            Resolved, RootResolved, Tick, Checked, MountStopped {
+    }
+
+    /** A kernel request from the bridge; the Mount answers {@code replyTo} directly. */
+    public record Forward(FsRequest request, ActorRef<FsReply> replyTo) implements Command {
+    }
+
+    public record AddRuntime(String name, int rootPid, String envSpec, List<String> layers, Mount.ViewSource source,
+                             ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
+    }
+
+    public record RemoveRuntime(String name, ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
+    }
+
+    public record ListRuntimes(ActorRef<List<RuntimeInfo>> replyTo) implements Command {
+    }
+
+    /** For tests and fault injection: the Mount actor of a runtime, if it exists. */
+    public record MountOf(String name, ActorRef<java.util.Optional<ActorRef<Mount.Command>>> replyTo) implements Command {
+    }
+
+    private record Resolved(AncestryResolver.Ancestry ancestry) implements Command {
+    }
+
+    private record RootResolved(AddRuntime request, AncestryResolver.Ancestry ancestry) implements Command {
+    }
+
+    private enum Tick implements Command { INSTANCE }
+
+    private record Checked(AncestryResolver.Liveness liveness) implements Command {
+    }
+
+    private record MountStopped(String name) implements Command {
+    }
+
+    private record Runtime(RuntimeInfo info, ActorRef<Mount.Command> mount) {
+    }
+
+    private record CachedRoute(String runtime, long expiresAt) {
+    }
+
+    private final ActorRef<AncestryResolver.Command> resolver;
+    private final NodeTable nodes;
+    private final ActorRef<Mount.Command> defaultMount;
+    private final Map<String, Runtime> runtimes = new HashMap<>();
+    private final Map<ProcessIdentity, String> rootOf = new HashMap<>();
+    private final Map<ProcessIdentity, String> sticky = new HashMap<>();
+    private final Map<Integer, CachedRoute> threads = new HashMap<>();
+    private final Map<Integer, List<Forward>> pending = new HashMap<>();
+    private final ActorRef<AncestryResolver.Ancestry> ancestryAdapter;
+    private final ActorRef<AncestryResolver.Liveness> livenessAdapter;
+    private int ticks;
+
+    public static Behavior<Command> create(ActorRef<AncestryResolver.Command> resolver, NodeTable nodes, Mount.ViewSource emptyView) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Router(ctx, timers, resolver, nodes, emptyView)));
+    }
+
+    private Router(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<AncestryResolver.Command> resolver,
+                   NodeTable nodes, Mount.ViewSource emptyView) {
+        super(ctx);
+        this.resolver = resolver;
+        this.nodes = nodes;
+        this.defaultMount = spawnMount(DEFAULT_VIEW, emptyView);
+        this.ancestryAdapter = ctx.messageAdapter(AncestryResolver.Ancestry.class, Resolved::new);
+        this.livenessAdapter = ctx.messageAdapter(AncestryResolver.Liveness.class, Checked::new);
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, EXIT_CHECK_INTERVAL);
+    }
+
+    private ActorRef<Mount.Command> spawnMount(String name, Mount.ViewSource source) {
+        Behavior<Mount.Command> supervised = Behaviors.supervise(Mount.create(source, nodes))
+                .onFailure(SupervisorStrategy.restart().withLimit(20, Duration.ofMinutes(1)));
+        ActorRef<Mount.Command> mount = getContext().spawn(supervised, "mount-" + name,
+                DispatcherSelector.fromConfig("strata.mount-dispatcher"));
+        getContext().watchWith(mount, new MountStopped(name));
+        return mount;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Forward.class, this::onForward)
+                .onMessage(Resolved.class, this::onResolved)
+                .onMessage(AddRuntime.class, this::onAddRuntime)
+                .onMessage(RootResolved.class, this::onRootResolved)
+                .onMessage(RemoveRuntime.class, this::onRemoveRuntime)
+                .onMessage(ListRuntimes.class, this::onList)
+                .onMessage(MountOf.class, this::onMountOf)
+                .onMessage(Tick.class, t -> onTick())
+                .onMessage(Checked.class, this::onChecked)
+                .onMessage(MountStopped.class, this::onMountStopped)
+                .build();
+    }
+
+    private Behavior<Command> onForward(Forward f) {
+        int tid = f.request().caller().tid();
+        if (tid == 0) {
+            defaultMount.tell(new Mount.Handle(f.request(), f.replyTo()));
+            return this;
+        }
+        CachedRoute cached = threads.get(tid);
+        if (cached != null && cached.expiresAt() - System.nanoTime() > 0) {
+            deliver(cached.runtime(), f);
+            return this;
+        }
+        List<Forward> waiting = pending.get(tid);
+        if (waiting != null) {
+            waiting.add(f);
+            return this;
+        }
+        waiting = new ArrayList<>();
+        waiting.add(f);
+        pending.put(tid, waiting);
+        resolver.tell(new AncestryResolver.Resolve(tid, ancestryAdapter));
+        return this;
+    }
+
+    private Behavior<Command> onResolved(Resolved r) {
+        List<ProcessIdentity> chain = r.ancestry().chain();
+        String runtime = runtimeOf(chain);
+        if (runtime != null && !chain.isEmpty()) {
+            sticky.put(chain.get(0), runtime);
+        }
+        threads.put(r.ancestry().tid(), new CachedRoute(runtime, System.nanoTime() + THREAD_CACHE_NANOS));
+        List<Forward> waiting = pending.remove(r.ancestry().tid());
+        if (waiting != null) {
+            waiting.forEach(f -> deliver(runtime, f));
+        }
+        return this;
+    }
+
+    /** The runtime of the nearest process in the chain that has one: its own sticky route, or a root. */
+    private String runtimeOf(List<ProcessIdentity> chain) {
+        for (ProcessIdentity p : chain) {
+            String root = rootOf.get(p);
+            if (root != null) {
+                return root;
+            }
+            String stuck = sticky.get(p);
+            if (stuck != null && runtimes.containsKey(stuck)) {
+                return stuck;
+            }
+        }
+        return null;
+    }
+
+    private void deliver(String runtime, Forward f) {
+        Runtime r = runtime == null ? null : runtimes.get(runtime);
+        (r == null ? defaultMount : r.mount()).tell(new Mount.Handle(f.request(), f.replyTo()));
+    }
+
+    private Behavior<Command> onAddRuntime(AddRuntime a) {
+        if (runtimes.containsKey(a.name()) || DEFAULT_VIEW.equals(a.name())) {
+            a.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS,
+                    "a runtime named '" + a.name() + "' exists already")));
+            return this;
+        }
+        getContext().pipeToSelf(askAncestry(a.rootPid()), (ancestry, failure) ->
+                new RootResolved(a, ancestry == null ? new AncestryResolver.Ancestry(a.rootPid(), List.of()) : ancestry));
+        return this;
+    }
+
+    private java.util.concurrent.CompletionStage<AncestryResolver.Ancestry> askAncestry(int pid) {
+        return org.apache.pekko.actor.typed.javadsl.AskPattern.ask(resolver,
+                replyTo -> new AncestryResolver.Resolve(pid, replyTo), Duration.ofSeconds(5), getContext().getSystem().scheduler());
+    }
+
+    private Behavior<Command> onRootResolved(RootResolved r) {
+        AddRuntime a = r.request();
+        List<ProcessIdentity> chain = r.ancestry().chain();
+        if (chain.isEmpty() || chain.get(0).pid() != a.rootPid()) {
+            a.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.INVALID,
+                    "no process with pid " + a.rootPid() + " (a root pid names a running process, not a thread)")));
+            return this;
+        }
+        ProcessIdentity root = chain.get(0);
+        if (rootOf.containsKey(root)) {
+            a.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS,
+                    "process " + a.rootPid() + " is the root of runtime '" + rootOf.get(root) + "' already")));
+            return this;
+        }
+        if (runtimes.containsKey(a.name())) {
+            a.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS,
+                    "a runtime named '" + a.name() + "' exists already")));
+            return this;
+        }
+        RuntimeInfo info = new RuntimeInfo(a.name(), root, a.envSpec(), a.layers(), Instant.now());
+        runtimes.put(a.name(), new Runtime(info, spawnMount(a.name(), a.source())));
+        rootOf.put(root, a.name());
+        threads.clear(); // threads resolved to another view before this mount must ask again
+        getContext().getLog().info("runtime {} mounted for process {} with {}", a.name(), root.pid(), a.envSpec());
+        a.replyTo().tell(StatusReply.success(info));
+        return this;
+    }
+
+    private Behavior<Command> onRemoveRuntime(RemoveRuntime r) {
+        Runtime runtime = runtimes.get(r.name());
+        if (runtime == null) {
+            r.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime named '" + r.name() + "'")));
+            return this;
+        }
+        end(r.name());
+        r.replyTo().tell(StatusReply.success(runtime.info()));
+        return this;
+    }
+
+    private void end(String name) {
+        Runtime runtime = runtimes.remove(name);
+        if (runtime == null) {
+            return;
+        }
+        rootOf.remove(runtime.info().root());
+        sticky.values().removeIf(name::equals);
+        threads.clear();
+        getContext().stop(runtime.mount());
+        getContext().getLog().info("runtime {} ended", name);
+    }
+
+    private Behavior<Command> onList(ListRuntimes l) {
+        l.replyTo().tell(runtimes.values().stream().map(Runtime::info).sorted(java.util.Comparator.comparing(RuntimeInfo::name)).toList());
+        return this;
+    }
+
+    private Behavior<Command> onMountOf(MountOf m) {
+        Runtime r = runtimes.get(m.name());
+        m.replyTo().tell(java.util.Optional.ofNullable(r == null ? (DEFAULT_VIEW.equals(m.name()) ? defaultMount : null) : r.mount()));
+        return this;
+    }
+
+    private Behavior<Command> onTick() {
+        ticks++;
+        Set<ProcessIdentity> watched = new HashSet<>(rootOf.keySet());
+        if (ticks % STICKY_PURGE_EVERY_TICKS == 0) {
+            watched.addAll(sticky.keySet());
+        }
+        if (!watched.isEmpty()) {
+            resolver.tell(new AncestryResolver.CheckAlive(watched, livenessAdapter));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onChecked(Checked c) {
+        for (ProcessIdentity dead : c.liveness().dead()) {
+            sticky.remove(dead);
+            String runtime = rootOf.get(dead);
+            if (runtime != null) {
+                end(runtime);
+            }
+        }
+        return this;
+    }
+
+    private Behavior<Command> onMountStopped(MountStopped s) {
+        // a Mount that stopped on its own (restart limit exceeded) takes its runtime with it
+        if (runtimes.containsKey(s.name())) {
+            end(s.name());
+        }
+        return this;
+    }
+}

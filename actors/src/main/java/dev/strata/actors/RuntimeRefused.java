@@ -1,0 +1,17 @@
+package dev.strata.actors;
+
+/** A runtime request that cannot be carried out; {@code reason} tells the control plane which status to answer. */
+public final class RuntimeRefused extends RuntimeException {
+    public enum Reason { INVALID, NOT_FOUND, ALREADY_EXISTS }
+
+    private final Reason reason;
+
+    public RuntimeRefused(Reason reason, String message) {
+        super(message, null, false, false);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}

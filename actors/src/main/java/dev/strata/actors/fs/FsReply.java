@@ -1,0 +1,54 @@
+package dev.strata.actors.fs;
+
+import dev.strata.engine.Attributes;
+import dev.strata.engine.Errno;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The Mount actor's answer to an {@link FsRequest}; the bridge encodes it for the kernel. */
+public sealed interface FsReply {
+    /** A looked-up node; {@code cacheAttributes} when the object is immutable and may stay in the kernel's attribute cache. */
+    record Entry(long node, Attributes attributes, boolean cacheAttributes) implements FsReply {
+    }
+
+    record Attr(Attributes attributes, boolean cacheAttributes) implements FsReply {
+    }
+
+    record Bytes(byte[] value) implements FsReply {
+    }
+
+    /**
+     * An opened file: the bridge hands {@code backingFile} to the kernel for passthrough when the
+     * kernel offers it, and otherwise reads it for READ requests. {@code keepCache} when the content
+     * is immutable, so the page cache survives reopening.
+     */
+    record Opened(Path backingFile, boolean keepCache) implements FsReply {
+    }
+
+    record OpenedDir() implements FsReply {
+    }
+
+    /** Directory entries from the requested offset; {@code node} and attributes are for READDIRPLUS. */
+    record DirEntries(List<DirEntry> entries) implements FsReply {
+    }
+
+    /** {@code node} is 0 (and attributes null) where the kernel is not handed a node: "." and "..", or plain READDIR. */
+    record DirEntry(byte[] name, long ino, long node, int typeBits, long offset, Attributes attributes) {
+    }
+
+    record StatFs(dev.strata.engine.StatFs value) implements FsReply {
+    }
+
+    record Xattr(byte[] value) implements FsReply {
+    }
+
+    /** xattr names, each followed by NUL, as listxattr(2) returns them. */
+    record XattrList(byte[] names) implements FsReply {
+    }
+
+    record Ok() implements FsReply {
+    }
+
+    record Error(Errno errno, String why) implements FsReply {
+    }
+}

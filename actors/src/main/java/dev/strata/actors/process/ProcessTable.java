@@ -1,0 +1,44 @@
+package dev.strata.actors.process;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** What the operating system says about processes: the platform-specific half of ancestry. */
+public interface ProcessTable {
+    /** A process's identity and parent pid. */
+    record ProcessInfo(ProcessIdentity identity, int parentPid) {
+    }
+
+    /** The process (thread group) a thread belongs to; empty when the thread is gone. */
+    Optional<Integer> processOf(int tid);
+
+    /** Identity and parent of a process; empty when it does not exist. */
+    Optional<ProcessInfo> info(int pid);
+
+    /** The process of {@code tid} and its ancestors, nearest first, up to (not including) pid 0. */
+    default List<ProcessIdentity> ancestry(int tid) {
+        List<ProcessIdentity> chain = new ArrayList<>();
+        Optional<Integer> pid = processOf(tid);
+        int next = pid.orElse(0);
+        while (next > 0 && chain.size() < 4096) {
+            Optional<ProcessInfo> info = info(next);
+            if (info.isEmpty()) {
+                break;
+            }
+            chain.add(info.get().identity());
+            next = info.get().parentPid();
+        }
+        return chain;
+    }
+
+    default boolean isAlive(ProcessIdentity identity) {
+        return info(identity.pid()).map(i -> i.identity().equals(identity)).orElse(false);
+    }
+
+    /** The table of the platform this JVM runs on. */
+    static ProcessTable forThisPlatform() {
+        String os = System.getProperty("os.name").toLowerCase();
+        return os.contains("mac") ? new MacProcessTable() : new LinuxProcessTable();
+    }
+}

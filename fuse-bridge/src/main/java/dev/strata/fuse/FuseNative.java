@@ -1,0 +1,58 @@
+package dev.strata.fuse;
+
+import java.nio.ByteBuffer;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+
+/** The system calls the bridge needs, through jnr-ffi. Buffers are direct and passed at position 0. */
+final class FuseNative {
+    static final int O_RDWR = 2;
+    static final int O_RDONLY = 0;
+    static final int O_CLOEXEC = 02000000;
+    static final long MS_NOSUID = 2;
+    static final long MS_NODEV = 4;
+    static final int MNT_DETACH = 2;
+    static final int EINTR = 4;
+    static final int ENOENT = 2;
+    static final int EAGAIN = 11;
+    static final int ENODEV = 19;
+    /** _IOW(229, 1, struct fuse_backing_map). */
+    static final long FUSE_DEV_IOC_BACKING_OPEN = 0x4010E501L;
+    /** _IOW(229, 2, uint32_t). */
+    static final long FUSE_DEV_IOC_BACKING_CLOSE = 0x4004E502L;
+
+    /** libc, as jnr-ffi binds it. */
+    public interface LibC {
+        int open(String path, int flags);
+
+        int close(int fd);
+
+        long read(int fd, @Out ByteBuffer buf, long count);
+
+        long write(int fd, @In ByteBuffer buf, long count);
+
+        int mount(String source, String target, String type, long flags, String data);
+
+        int umount2(String target, int flags);
+
+        int ioctl(int fd, long request, @In ByteBuffer arg);
+
+        String strerror(int errno);
+    }
+
+    static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+    private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+    private FuseNative() {
+    }
+
+    static int errno() {
+        return RUNTIME.getLastError();
+    }
+
+    static String describe(int errno) {
+        return LIBC.strerror(errno) + " (errno " + errno + ")";
+    }
+}

@@ -1,0 +1,513 @@
+package dev.strata.fuse;
+
+import dev.strata.actors.fs.Caller;
+import dev.strata.actors.fs.FsReply;
+import dev.strata.actors.fs.FsRequest;
+import dev.strata.engine.Attributes;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One FUSE connection: mounts {@code /dev/fuse} at a mount point, reads kernel requests on a few
+ * threads, decodes each into an {@link FsRequest} for the {@link RequestRouter}, and encodes the
+ * answer when it comes, from whatever thread it comes on. Reads of open files are served here, by
+ * FUSE passthrough when the kernel offers it (no READ then reaches userspace), otherwise from the
+ * backing file on the reader thread.
+ */
+public final class FuseSession implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
+    private static final long CACHED_ATTR_SECONDS = 3600;
+
+    private final Path mountpoint;
+    private final RequestRouter router;
+    private final boolean wantPassthrough;
+    private final int fd;
+    private final List<Thread> readers = new ArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong nextHandle = new AtomicLong(1);
+    private final Map<Long, OpenFile> handles = new ConcurrentHashMap<>();
+    private final ThreadLocal<ByteBuffer> replyBuffers =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(FuseKernel.OUT_HEADER + FuseKernel.MAX_WRITE).order(ByteOrder.LITTLE_ENDIAN));
+    private volatile boolean passthrough;
+    private volatile int kernelMinor;
+
+    /** An open file: a channel to read from, or (under passthrough) the node whose backing file the kernel reads. */
+    private record OpenFile(FileChannel channel, long node) {
+    }
+
+    /** A registered backing file, shared by every open of one node: the kernel refuses two for one inode. */
+    private static final class Backing {
+        final int id;
+        int opens;
+
+        Backing(int id) {
+            this.id = id;
+        }
+    }
+
+    private final Map<Long, Backing> backings = new java.util.HashMap<>();
+
+    /** Mount options. */
+    public record Options(Path mountpoint, int readerThreads, boolean passthrough) {
+    }
+
+    private FuseSession(Options options, RequestRouter router, int fd) {
+        this.mountpoint = options.mountpoint();
+        this.router = router;
+        this.wantPassthrough = options.passthrough();
+        this.fd = fd;
+    }
+
+    /** Mounts, answers INIT, and starts serving. */
+    public static FuseSession mount(Options options, RequestRouter router) throws IOException {
+        Path mp = options.mountpoint().toAbsolutePath().normalize();
+        Files.createDirectories(mp);
+        Mounts.clearStale(mp);
+        int fd = FuseNative.LIBC.open("/dev/fuse", FuseNative.O_RDWR | FuseNative.O_CLOEXEC);
+        if (fd < 0) {
+            throw new IOException("cannot open /dev/fuse: " + FuseNative.describe(FuseNative.errno()));
+        }
+        String data = "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions";
+        if (FuseNative.LIBC.mount("strata", mp.toString(), "fuse.strata", FuseNative.MS_NOSUID | FuseNative.MS_NODEV, data) != 0) {
+            int e = FuseNative.errno();
+            FuseNative.LIBC.close(fd);
+            throw new IOException("cannot mount FUSE at " + mp + ": " + FuseNative.describe(e) + " (Strata mounts as root)");
+        }
+        FuseSession session = new FuseSession(new Options(mp, options.readerThreads(), options.passthrough()), router, fd);
+        try {
+            session.handshake();
+        } catch (IOException | RuntimeException e) {
+            session.close();
+            throw e;
+        }
+        for (int i = 0; i < Math.max(1, options.readerThreads()); i++) {
+            Thread t = new Thread(session::serve, "fuse-reader-" + i);
+            t.setDaemon(true);
+            session.readers.add(t);
+            t.start();
+        }
+        log.info("mounted {} (protocol 7.{}, passthrough {})", mp, session.kernelMinor, session.passthrough);
+        return session;
+    }
+
+    public Path mountpoint() {
+        return mountpoint;
+    }
+
+    public boolean passthrough() {
+        return passthrough;
+    }
+
+    /** The first request is always INIT; it is answered before anything else is read. */
+    private void handshake() throws IOException {
+        ByteBuffer in = ByteBuffer.allocateDirect(FuseKernel.REQUEST_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+        long n = FuseNative.LIBC.read(fd, in, in.capacity());
+        if (n < FuseKernel.IN_HEADER) {
+            throw new IOException("no INIT from the kernel: " + FuseNative.describe(FuseNative.errno()));
+        }
+        in.limit((int) n);
+        int opcode = in.getInt(4);
+        long unique = in.getLong(8);
+        if (opcode != FuseKernel.INIT) {
+            throw new IOException("expected INIT from the kernel, got opcode " + opcode);
+        }
+        int major = in.getInt(40);
+        int minor = in.getInt(44);
+        int maxReadahead = in.getInt(48);
+        long offered = Integer.toUnsignedLong(in.getInt(52));
+        if ((offered & FuseKernel.INIT_EXT) != 0) {
+            offered |= Integer.toUnsignedLong(in.getInt(56)) << 32;
+        }
+        if (major != FuseKernel.MAJOR) {
+            throw new IOException("kernel speaks FUSE " + major + "." + minor + "; Strata speaks 7.x");
+        }
+        kernelMinor = Math.min(minor, FuseKernel.MINOR);
+        long want = FuseKernel.ASYNC_READ | FuseKernel.ATOMIC_O_TRUNC | FuseKernel.BIG_WRITES | FuseKernel.DO_READDIRPLUS
+                | FuseKernel.READDIRPLUS_AUTO | FuseKernel.PARALLEL_DIROPS | FuseKernel.MAX_PAGES | FuseKernel.CACHE_SYMLINKS
+                | FuseKernel.INIT_EXT;
+        if (wantPassthrough && kernelMinor >= FuseKernel.PASSTHROUGH_MINOR) {
+            want |= FuseKernel.PASSTHROUGH;
+        }
+        long flags = offered & want;
+        ByteBuffer out = replyBuffers.get();
+        out.clear();
+        out.position(FuseKernel.OUT_HEADER);
+        out.putInt(FuseKernel.MAJOR).putInt(kernelMinor).putInt(maxReadahead).putInt((int) flags);
+        out.putShort((short) 64).putShort((short) 48);               // max_background, congestion_threshold
+        out.putInt(FuseKernel.MAX_WRITE).putInt(1);                  // max_write, time_gran (ns)
+        out.putShort((short) FuseKernel.MAX_PAGES_VALUE).putShort((short) 0);
+        out.putInt((int) (flags >>> 32));                            // flags2
+        out.putInt((flags & FuseKernel.PASSTHROUGH) != 0 ? 1 : 0);   // max_stack_depth
+        while (out.position() < FuseKernel.OUT_HEADER + FuseKernel.INIT_OUT) {
+            out.put((byte) 0);
+        }
+        send(out, unique, 0);
+        passthrough = (flags & FuseKernel.PASSTHROUGH) != 0;
+    }
+
+    private void serve() {
+        ByteBuffer in = ByteBuffer.allocateDirect(FuseKernel.REQUEST_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+        while (!closed.get()) {
+            in.clear();
+            long n = FuseNative.LIBC.read(fd, in, in.capacity());
+            if (n < 0) {
+                int e = FuseNative.errno();
+                if (e == FuseNative.EINTR || e == FuseNative.EAGAIN || e == FuseNative.ENOENT) {
+                    continue;
+                }
+                if (e != FuseNative.ENODEV && !closed.get()) {
+                    log.warn("reading /dev/fuse failed: {}", FuseNative.describe(e));
+                }
+                return; // ENODEV: unmounted, the session is over
+            }
+            in.limit((int) n);
+            try {
+                handle(in);
+            } catch (RuntimeException e) {
+                log.error("a bug while handling opcode {}: {}", in.getInt(4), e.toString(), e);
+                replyError(in.getLong(8), dev.strata.engine.Errno.EIO.code());
+            }
+        }
+    }
+
+    private void handle(ByteBuffer in) {
+        int opcode = in.getInt(4);
+        long unique = in.getLong(8);
+        long node = in.getLong(16);
+        Caller caller = new Caller(in.getInt(32), in.getInt(24), in.getInt(28));
+        in.position(FuseKernel.IN_HEADER);
+        switch (opcode) {
+            case FuseKernel.LOOKUP -> dispatch(unique, new FsRequest.Lookup(caller, node, cString(in)), 0);
+            case FuseKernel.FORGET -> router.forget(node, in.getLong());
+            case FuseKernel.BATCH_FORGET -> {
+                int count = in.getInt();
+                in.getInt();
+                for (int i = 0; i < count; i++) {
+                    router.forget(in.getLong(), in.getLong());
+                }
+            }
+            case FuseKernel.GETATTR -> dispatch(unique, new FsRequest.GetAttr(caller, node), 0);
+            case FuseKernel.READLINK -> dispatch(unique, new FsRequest.ReadLink(caller, node), 0);
+            case FuseKernel.OPEN -> dispatch(unique, new FsRequest.Open(caller, node, in.getInt()), 0);
+            case FuseKernel.READ -> read(unique, in.getLong(), in.getLong(), in.getInt());
+            case FuseKernel.RELEASE -> release(unique, in.getLong());
+            case FuseKernel.FLUSH, FuseKernel.RELEASEDIR, FuseKernel.FSYNC, FuseKernel.FSYNCDIR -> replyEmpty(unique);
+            case FuseKernel.OPENDIR -> dispatch(unique, new FsRequest.OpenDir(caller, node), 0);
+            case FuseKernel.READDIR, FuseKernel.READDIRPLUS -> {
+                in.getLong(); // fh
+                long offset = in.getLong();
+                int size = in.getInt();
+                dispatch(unique, new FsRequest.ReadDir(caller, node, offset, opcode == FuseKernel.READDIRPLUS), size);
+            }
+            case FuseKernel.STATFS -> dispatch(unique, new FsRequest.StatFs(caller, node), 0);
+            case FuseKernel.ACCESS -> dispatch(unique, new FsRequest.Access(caller, node, in.getInt()), 0);
+            case FuseKernel.GETXATTR -> {
+                int size = in.getInt();
+                in.getInt();
+                dispatch(unique, new FsRequest.GetXattr(caller, node, new String(cString(in), StandardCharsets.UTF_8)), size);
+            }
+            case FuseKernel.LISTXATTR -> dispatch(unique, new FsRequest.ListXattr(caller, node), in.getInt());
+            case FuseKernel.INTERRUPT -> {
+                // Requests are answered quickly; the kernel accepts the normal answer of an interrupted one.
+            }
+            case FuseKernel.DESTROY -> replyEmpty(unique);
+            default -> {
+                String mutation = FuseKernel.mutationName(opcode);
+                if (mutation != null) {
+                    dispatch(unique, new FsRequest.Mutation(caller, node, mutation), 0);
+                } else {
+                    replyError(unique, dev.strata.engine.Errno.ENOSYS.code());
+                }
+            }
+        }
+    }
+
+    /** Names in requests are NUL-terminated. */
+    private static byte[] cString(ByteBuffer in) {
+        int start = in.position();
+        int end = start;
+        while (end < in.limit() && in.get(end) != 0) {
+            end++;
+        }
+        byte[] name = new byte[end - start];
+        in.get(name);
+        if (in.position() < in.limit()) {
+            in.get();
+        }
+        return name;
+    }
+
+    /** Sends the request on and answers the kernel when the reply comes; {@code size} is the kernel's buffer for sized replies. */
+    private void dispatch(long unique, FsRequest request, int size) {
+        router.dispatch(request).whenComplete((reply, failure) -> {
+            try {
+                if (failure != null) {
+                    log.warn("no answer to {}: {}", request.getClass().getSimpleName(), failure.toString());
+                    replyError(unique, dev.strata.engine.Errno.EIO.code());
+                } else {
+                    answer(unique, request, reply, size);
+                }
+            } catch (RuntimeException e) {
+                log.error("a bug while answering {}: {}", request, e.toString(), e);
+                replyError(unique, dev.strata.engine.Errno.EIO.code());
+            }
+        });
+    }
+
+    private void answer(long unique, FsRequest request, FsReply reply, int size) {
+        ByteBuffer out = replyBuffers.get();
+        out.clear();
+        out.position(FuseKernel.OUT_HEADER);
+        if (reply instanceof FsReply.Error e) {
+            replyError(unique, e.errno().code());
+            return;
+        } else if (reply instanceof FsReply.Entry e) {
+            putEntry(out, e.node(), e.attributes(), e.cacheAttributes());
+        } else if (reply instanceof FsReply.Attr a) {
+            out.putLong(a.cacheAttributes() ? CACHED_ATTR_SECONDS : 0).putInt(0).putInt(0);
+            putAttr(out, a.attributes());
+        } else if (reply instanceof FsReply.Bytes b) {
+            out.put(b.value());
+        } else if (reply instanceof FsReply.Opened o) {
+            if (!open(out, ((FsRequest.Open) request).node(), o)) {
+                replyError(unique, dev.strata.engine.Errno.EIO.code());
+                return;
+            }
+        } else if (reply instanceof FsReply.OpenedDir) {
+            out.putLong(0).putInt(0).putInt(0);
+        } else if (reply instanceof FsReply.DirEntries d) {
+            putDirEntries(out, d, ((FsRequest.ReadDir) request).plus(), size);
+        } else if (reply instanceof FsReply.StatFs s) {
+            var v = s.value();
+            out.putLong(v.blocks()).putLong(v.blocksFree()).putLong(v.blocksAvailable()).putLong(v.files()).putLong(v.filesFree());
+            out.putInt(v.blockSize()).putInt(v.nameMax()).putInt(v.blockSize()).putInt(0);
+            for (int i = 0; i < 6; i++) {
+                out.putInt(0);
+            }
+        } else if (reply instanceof FsReply.Xattr x) {
+            if (!putSized(out, x.value(), size, unique)) {
+                return;
+            }
+        } else if (reply instanceof FsReply.XattrList l) {
+            if (!putSized(out, l.names(), size, unique)) {
+                return;
+            }
+        }
+        send(out, unique, 0);
+    }
+
+    /** getxattr/listxattr: size 0 asks for the length; a buffer too small is ERANGE. */
+    private boolean putSized(ByteBuffer out, byte[] value, int size, long unique) {
+        if (size == 0) {
+            out.putInt(value.length).putInt(0);
+            return true;
+        }
+        if (value.length > size) {
+            replyError(unique, dev.strata.engine.Errno.ERANGE.code());
+            return false;
+        }
+        out.put(value);
+        return true;
+    }
+
+    private boolean open(ByteBuffer out, long node, FsReply.Opened o) {
+        long fh = nextHandle.getAndIncrement();
+        int openFlags;
+        int backingId = 0;
+        try {
+            if (passthrough) {
+                // The kernel allows no page-cache flags beside FOPEN_PASSTHROUGH: it caches the backing file itself.
+                backingId = acquireBacking(node, o.backingFile());
+                handles.put(fh, new OpenFile(null, node));
+                openFlags = FuseKernel.FOPEN_PASSTHROUGH;
+            } else {
+                handles.put(fh, new OpenFile(FileChannel.open(o.backingFile(), StandardOpenOption.READ), node));
+                openFlags = o.keepCache() ? FuseKernel.FOPEN_KEEP_CACHE : 0;
+            }
+        } catch (IOException e) {
+            log.warn("cannot open {}: {}", o.backingFile(), e.toString());
+            return false;
+        }
+        out.putLong(fh).putInt(openFlags).putInt(backingId);
+        return true;
+    }
+
+    private int acquireBacking(long node, Path file) throws IOException {
+        synchronized (backings) {
+            Backing b = backings.get(node);
+            if (b == null) {
+                b = new Backing(Passthrough.open(fd, file));
+                backings.put(node, b);
+            }
+            b.opens++;
+            return b.id;
+        }
+    }
+
+    private void releaseBacking(long node) throws IOException {
+        synchronized (backings) {
+            Backing b = backings.get(node);
+            if (b != null && --b.opens == 0) {
+                backings.remove(node);
+                Passthrough.close(fd, b.id);
+            }
+        }
+    }
+
+    private void read(long unique, long fh, long offset, int size) {
+        OpenFile file = handles.get(fh);
+        if (file == null || file.channel() == null) {
+            replyError(unique, dev.strata.engine.Errno.EBADF.code());
+            return;
+        }
+        ByteBuffer out = replyBuffers.get();
+        out.clear();
+        out.position(FuseKernel.OUT_HEADER);
+        out.limit(FuseKernel.OUT_HEADER + Math.min(size, FuseKernel.MAX_WRITE));
+        try {
+            while (out.hasRemaining()) {
+                int n = file.channel().read(out, offset + out.position() - FuseKernel.OUT_HEADER);
+                if (n < 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            replyError(unique, dev.strata.engine.Errno.EIO.code());
+            return;
+        }
+        send(out, unique, 0);
+    }
+
+    private void release(long unique, long fh) {
+        OpenFile file = handles.remove(fh);
+        if (file != null) {
+            closeFile(file);
+        }
+        replyEmpty(unique);
+    }
+
+    private void closeFile(OpenFile file) {
+        try {
+            if (file.channel() != null) {
+                file.channel().close();
+            } else {
+                releaseBacking(file.node());
+            }
+        } catch (IOException e) {
+            log.warn("closing a file handle failed: {}", e.toString());
+        }
+    }
+
+    private void putEntry(ByteBuffer out, long node, Attributes attrs, boolean cacheAttributes) {
+        out.putLong(node).putLong(0);                                  // nodeid, generation
+        out.putLong(0).putLong(cacheAttributes ? CACHED_ATTR_SECONDS : 0); // entry_valid 0: dentries are shared by all views
+        out.putInt(0).putInt(0);
+        putAttr(out, attrs);
+    }
+
+    private static void putAttr(ByteBuffer out, Attributes a) {
+        out.putLong(a.ino()).putLong(a.size()).putLong(a.blocks());
+        out.putLong(Math.floorDiv(a.atimeNanos(), 1_000_000_000L)).putLong(Math.floorDiv(a.mtimeNanos(), 1_000_000_000L))
+                .putLong(Math.floorDiv(a.ctimeNanos(), 1_000_000_000L));
+        out.putInt((int) Math.floorMod(a.atimeNanos(), 1_000_000_000L)).putInt((int) Math.floorMod(a.mtimeNanos(), 1_000_000_000L))
+                .putInt((int) Math.floorMod(a.ctimeNanos(), 1_000_000_000L));
+        out.putInt(a.mode()).putInt(a.nlink()).putInt(a.uid()).putInt(a.gid()).putInt((int) a.rdev());
+        out.putInt(4096).putInt(0);                                     // blksize, flags
+    }
+
+    /** Packs entries into the kernel's buffer; entries that do not fit give back the lookups they took. */
+    private void putDirEntries(ByteBuffer out, FsReply.DirEntries d, boolean plus, int size) {
+        int limit = FuseKernel.OUT_HEADER + Math.min(size, FuseKernel.MAX_WRITE);
+        for (FsReply.DirEntry e : d.entries()) {
+            int nameLength = e.name().length;
+            int direntSize = (FuseKernel.DIRENT + nameLength + 7) & ~7;
+            int need = plus ? FuseKernel.ENTRY_OUT + direntSize : direntSize;
+            if (out.position() + need > limit) {
+                if (e.node() != 0) {
+                    router.forget(e.node(), 1);
+                }
+                continue;
+            }
+            if (plus) {
+                if (e.attributes() == null) {
+                    for (int i = 0; i < FuseKernel.ENTRY_OUT; i++) {
+                        out.put((byte) 0);
+                    }
+                } else {
+                    putEntry(out, e.node(), e.attributes(), (e.typeBits() & 0170000) != 0040000);
+                }
+            }
+            out.putLong(e.ino()).putLong(e.offset()).putInt(nameLength).putInt((e.typeBits() >>> 12) & 017);
+            out.put(e.name());
+            while ((out.position() & 7) != 0) {
+                out.put((byte) 0);
+            }
+        }
+    }
+
+    private void replyEmpty(long unique) {
+        ByteBuffer out = replyBuffers.get();
+        out.clear();
+        out.position(FuseKernel.OUT_HEADER);
+        send(out, unique, 0);
+    }
+
+    private void replyError(long unique, int errno) {
+        ByteBuffer out = replyBuffers.get();
+        out.clear();
+        out.position(FuseKernel.OUT_HEADER);
+        send(out, unique, -errno);
+    }
+
+    /** Writes header + body (the buffer's content up to its position) in one write(2). */
+    private void send(ByteBuffer out, long unique, int error) {
+        int length = out.position();
+        out.putInt(0, length).putInt(4, error).putLong(8, unique);
+        out.position(0);
+        long n = FuseNative.LIBC.write(fd, out, length);
+        if (n < 0) {
+            int e = FuseNative.errno();
+            // ENOENT: the request was interrupted and is gone; ENODEV: unmounted meanwhile
+            if (e != FuseNative.ENOENT && e != FuseNative.ENODEV) {
+                log.warn("writing a reply failed: {}", FuseNative.describe(e));
+            }
+        }
+    }
+
+    /** Unmounts (lazily, so busy processes do not keep the daemon from stopping) and ends the session. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Mounts.unmount(mountpoint);
+        for (Thread t : readers) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        handles.values().forEach(this::closeFile);
+        if (!handles.isEmpty()) {
+            log.info("closed {} file handles left open at unmount", handles.size());
+        }
+        handles.clear();
+        FuseNative.LIBC.close(fd);
+        log.info("unmounted {}", mountpoint);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.strata.ops.cli;
+
+import dev.strata.ops.StrataHome;
+import dev.strata.ops.daemon.DaemonAddress;
+import dev.strata.persistence.RepositoryException;
+import dev.strata.protocol.StrataControlClient;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.apache.pekko.grpc.GrpcServiceException;
+
+/** A CLI command's connection to the daemon of its {@code STRATA_HOME}. */
+final class DaemonClient implements AutoCloseable {
+    private final ActorSystem<Void> system;
+    private final StrataControlClient client;
+    private final DaemonAddress address;
+
+    private DaemonClient(ActorSystem<Void> system, StrataControlClient client, DaemonAddress address) {
+        this.system = system;
+        this.client = client;
+        this.address = address;
+    }
+
+    static DaemonClient connect(StrataHome home) {
+        DaemonAddress address = DaemonAddress.find(home).orElseThrow(() -> new RepositoryException(
+                "no strata daemon is running for STRATA_HOME=" + home.root() + "; start one with: strata service start"));
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "strata-cli");
+        GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(address.host(), address.port(), system).withTls(false);
+        return new DaemonClient(system, StrataControlClient.create(settings, system), address);
+    }
+
+    DaemonAddress address() {
+        return address;
+    }
+
+    /** Calls the daemon and waits; a refusal becomes an error that says what the daemon said. */
+    <T> T call(Function<StrataControlClient, CompletionStage<T>> rpc) {
+        try {
+            return rpc.apply(client).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof StatusRuntimeException s) {
+                throw new RepositoryException(s.getStatus().getDescription() != null ? s.getStatus().getDescription() : s.getStatus().toString());
+            }
+            if (cause instanceof GrpcServiceException g) {
+                throw new RepositoryException(g.getStatus().getDescription());
+            }
+            throw new RepositoryException("the daemon did not answer: " + cause);
+        } catch (TimeoutException e) {
+            throw new RepositoryException("the daemon did not answer within a minute");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RepositoryException("interrupted");
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing is best effort; the JVM is about to end
+        }
+        system.terminate();
+    }
+}

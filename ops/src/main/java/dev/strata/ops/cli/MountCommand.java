@@ -1,0 +1,43 @@
+package dev.strata.ops.cli;
+
+import dev.strata.persistence.RepositoryException;
+import dev.strata.protocol.MountRequest;
+import dev.strata.protocol.RuntimeInfo;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "mount", description = "Give an existing process tree (rooted at --pid) the view of REFS; its later children follow.")
+final class MountCommand implements Runnable {
+    @ParentCommand
+    StrataCommand strata;
+
+    @Option(names = "--pid", required = true, paramLabel = "P", description = "The root process of the tree.")
+    int pid;
+
+    @Option(names = "--name", paramLabel = "N", description = "Name the runtime (default run-P).")
+    String name;
+
+    @Parameters(index = "0", paramLabel = "REFS")
+    String refs;
+
+    @Override
+    public void run() {
+        Optional<ProcessHandle> process = ProcessHandle.of(pid);
+        if (process.isEmpty() || !process.get().isAlive()) {
+            throw new RepositoryException("no process with pid " + pid);
+        }
+        String me = System.getProperty("user.name");
+        String owner = process.get().info().user().orElse(me);
+        if (!"root".equals(me) && !owner.equals(me)) {
+            throw new RepositoryException("process " + pid + " belongs to " + owner + ", not to you");
+        }
+        try (DaemonClient client = DaemonClient.connect(strata.home())) {
+            RuntimeInfo r = client.call(c -> c.mount(MountRequest.newBuilder().setRootPid(pid).setEnvSpec(refs)
+                    .setName(name == null ? "" : name).build()));
+            strata.out.println(r.getName());
+        }
+    }
+}

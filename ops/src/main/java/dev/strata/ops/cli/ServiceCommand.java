@@ -1,0 +1,113 @@
+package dev.strata.ops.cli;
+
+import ch.qos.logback.classic.Level;
+import dev.strata.ops.daemon.Daemon;
+import dev.strata.ops.daemon.DaemonAddress;
+import dev.strata.persistence.RepositoryException;
+import dev.strata.protocol.RuntimeInfo;
+import dev.strata.protocol.ShutdownRequest;
+import dev.strata.protocol.StatusReply;
+import dev.strata.protocol.StatusRequest;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "service", description = "Run, stop or inspect the daemon.",
+        subcommands = {ServiceCommand.Start.class, ServiceCommand.Stop.class, ServiceCommand.Status.class})
+final class ServiceCommand {
+    @ParentCommand
+    StrataCommand strata;
+
+    static Path defaultMountpoint(StrataCommand strata) {
+        return Path.of(strata.env.getOrDefault("STRATA_MOUNTPOINT", "/strata"));
+    }
+
+    @Command(name = "start", description = "Run the daemon in the foreground (as systemd and launchd expect); SIGTERM stops it.")
+    static final class Start implements Callable<Integer> {
+        @ParentCommand
+        ServiceCommand service;
+
+        @Option(names = "--mountpoint", paramLabel = "DIR", description = "Default: $STRATA_MOUNTPOINT or /strata.")
+        Path mountpoint;
+
+        @Option(names = "--no-passthrough", description = "Serve reads in userspace even where the kernel offers FUSE passthrough.")
+        boolean noPassthrough;
+
+        @Option(names = "--readers", description = "Threads reading the FUSE device (default ${DEFAULT-VALUE}).", defaultValue = "2")
+        int readers;
+
+        @Override
+        public Integer call() throws Exception {
+            StrataCommand strata = service.strata;
+            if (strata.env.get("STRATA_LOG_LEVEL") == null) {
+                ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
+            }
+            Optional<DaemonAddress> running = DaemonAddress.find(strata.home());
+            if (running.isPresent()) {
+                throw new RepositoryException("a strata daemon (pid " + running.get().pid() + ") already serves STRATA_HOME=" + strata.home().root());
+            }
+            Path mp = mountpoint != null ? mountpoint : defaultMountpoint(strata);
+            Daemon daemon;
+            try {
+                daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough, readers));
+            } catch (IOException e) {
+                throw new RepositoryException(e.getMessage());
+            }
+            strata.err.println("strata: serving " + mp.toAbsolutePath() + "; stop with: strata service stop (or SIGTERM)");
+            daemon.whenTerminated().toCompletableFuture().get();
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", description = "Stop the daemon cleanly: unmount, end every runtime.")
+    static final class Stop implements Callable<Integer> {
+        @ParentCommand
+        ServiceCommand service;
+
+        @Override
+        public Integer call() throws Exception {
+            StrataCommand strata = service.strata;
+            try (DaemonClient client = DaemonClient.connect(strata.home())) {
+                long pid = client.address().pid();
+                client.call(c -> c.shutdown(ShutdownRequest.getDefaultInstance()));
+                Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+                if (handle.isPresent()) {
+                    handle.get().onExit().get(30, TimeUnit.SECONDS);
+                }
+                strata.err.println("strata: the daemon (pid " + pid + ") stopped");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "status", description = "Show the daemon and its runtimes.")
+    static final class Status implements Callable<Integer> {
+        @ParentCommand
+        ServiceCommand service;
+
+        @Override
+        public Integer call() {
+            StrataCommand strata = service.strata;
+            try (DaemonClient client = DaemonClient.connect(strata.home())) {
+                StatusReply s = client.call(c -> c.status(StatusRequest.getDefaultInstance()));
+                strata.out.printf("daemon pid %d serving %s, up %s, passthrough %s%n", s.getDaemonPid(), s.getMountpoint(),
+                        Format.duration(Duration.ofMillis(s.getUptimeMs())), s.getPassthrough() ? "on" : "off");
+                if (s.getRuntimesCount() == 0) {
+                    strata.out.println("no runtimes");
+                }
+                for (RuntimeInfo r : s.getRuntimesList()) {
+                    strata.out.printf("%-20s root pid %-8d up %-10s %s%n", r.getName(), r.getRootPid(),
+                            Format.duration(Duration.ofMillis(System.currentTimeMillis() - r.getStartedAtEpochMs())), r.getEnvSpec());
+                }
+            }
+            return 0;
+        }
+    }
+}

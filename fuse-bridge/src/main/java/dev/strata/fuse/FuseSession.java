@@ -75,8 +75,8 @@ public final class FuseSession implements AutoCloseable {
     /** Mounts, answers INIT, and starts serving. */
     public static FuseSession mount(Options options, RequestRouter router) throws IOException {
         Path mp = options.mountpoint().toAbsolutePath().normalize();
+        Mounts.clearStale(mp); // first: a stale mount point answers every stat with ENOTCONN
         Files.createDirectories(mp);
-        Mounts.clearStale(mp);
         int fd = FuseNative.LIBC.open("/dev/fuse", FuseNative.O_RDWR | FuseNative.O_CLOEXEC);
         if (fd < 0) {
             throw new IOException("cannot open /dev/fuse: " + FuseNative.describe(FuseNative.errno()));

@@ -32,6 +32,16 @@ final class StrataProcess {
         return pb.start();
     }
 
+    /** Starts the CLI with stdout and stderr going to {@code output}. */
+    Process startWithOutput(Path output, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(JAVA, "-cp", System.getProperty("java.class.path"), "dev.strata.ops.Main"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
+        pb.environment().put("STRATA_HOME", home.toString());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        return pb.start();
+    }
+
     Outcome run(String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile("strata-out", ".txt");
         Path err = Files.createTempFile("strata-err", ".txt");

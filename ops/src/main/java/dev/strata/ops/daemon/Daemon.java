@@ -78,9 +78,7 @@ public final class Daemon {
                     .bind(StrataControlHandlerFactory.create(control, system)).toCompletableFuture().get(10, TimeUnit.SECONDS);
             Daemon daemon = new Daemon(system, session, binding);
             self[0] = daemon;
-            DaemonAddress address = new DaemonAddress("127.0.0.1", binding.localAddress().getPort(), ProcessHandle.current().pid(),
-                    session.mountpoint());
-            address.write(home);
+            // Shutdown tasks first, the address file last: a SIGTERM as soon as clients can see us must still unmount.
             CoordinatedShutdown cs = CoordinatedShutdown.get(system);
             cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "unmount", () -> {
                 DaemonAddress.remove(home);
@@ -93,6 +91,9 @@ public final class Daemon {
                 blocking.shutdownNow();
                 return CompletableFuture.completedFuture(Done.getInstance());
             });
+            DaemonAddress address = new DaemonAddress("127.0.0.1", binding.localAddress().getPort(), ProcessHandle.current().pid(),
+                    session.mountpoint());
+            address.write(home);
             log.info("strata daemon {} serving {} (control on 127.0.0.1:{}, passthrough {})", address.pid(),
                     session.mountpoint(), address.port(), session.passthrough());
             return daemon;

@@ -1,0 +1,36 @@
+package dev.strata.actors;
+
+import dev.strata.actors.process.ProcessIdentity;
+import dev.strata.actors.process.ProcessTable;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A process table a test can edit: start, end and reuse pids at will. */
+final class FakeProcessTable implements ProcessTable {
+    private final Map<Integer, ProcessInfo> processes = new ConcurrentHashMap<>();
+
+    FakeProcessTable() {
+        start(1, 0, 0); // init
+    }
+
+    FakeProcessTable start(int pid, long startTime, int parent) {
+        processes.put(pid, new ProcessInfo(new ProcessIdentity(pid, startTime), parent));
+        return this;
+    }
+
+    FakeProcessTable end(int pid) {
+        processes.remove(pid);
+        return this;
+    }
+
+    @Override
+    public Optional<Integer> processOf(int tid) {
+        return processes.containsKey(tid) ? Optional.of(tid) : Optional.empty();
+    }
+
+    @Override
+    public Optional<ProcessInfo> info(int pid) {
+        return Optional.ofNullable(processes.get(pid));
+    }
+}

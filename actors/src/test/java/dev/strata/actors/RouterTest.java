@@ -1,0 +1,155 @@
+package dev.strata.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.actors.fs.Caller;
+import dev.strata.actors.fs.FsReply;
+import dev.strata.actors.fs.FsRequest;
+import dev.strata.engine.Errno;
+import dev.strata.engine.LayerMerge;
+import dev.strata.engine.NodeTable;
+import dev.strata.engine.View;
+import dev.strata.persistence.Digest;
+import dev.strata.persistence.Entry;
+import dev.strata.persistence.TreeBuilder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RouterTest {
+    static final ActorTestKit testKit = ActorTestKit.create();
+
+    FakeProcessTable processes;
+    ActorRef<Router.Command> router;
+    AtomicInteger loadsOfA;
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    private static View viewWith(String file) {
+        byte[] content = file.getBytes(StandardCharsets.UTF_8);
+        return new View(TreeBuilder.withDefaultRoot().put(file, Entry.file(0644, 0, 0, 0, content.length, Digest.sha256(content))).build(), null);
+    }
+
+    @BeforeEach
+    void startRouter() {
+        processes = new FakeProcessTable();
+        NodeTable nodes = new NodeTable();
+        View empty = new View(LayerMerge.merge(List.of()), null);
+        var resolver = testKit.spawn(AncestryResolver.create(processes));
+        router = testKit.spawn(Router.create(resolver, nodes, () -> empty));
+        loadsOfA = new AtomicInteger();
+    }
+
+    private void addRuntime(String name, int rootPid, String file) {
+        TestProbe<StatusReply<RuntimeInfo>> probe = testKit.createTestProbe();
+        Mount.ViewSource source = () -> {
+            if (name.equals("a")) {
+                loadsOfA.incrementAndGet();
+            }
+            return viewWith(file);
+        };
+        router.tell(new Router.AddRuntime(name, rootPid, "spec-" + name, List.of(), source, probe.getRef()));
+        StatusReply<RuntimeInfo> reply = probe.receiveMessage(Duration.ofSeconds(5));
+        assertTrue(reply.isSuccess(), () -> String.valueOf(reply.getError()));
+    }
+
+    /** What thread {@code tid} gets when it looks up {@code name} in the root of its view. */
+    private FsReply lookup(int tid, String name) {
+        TestProbe<FsReply> probe = testKit.createTestProbe();
+        router.tell(new Router.Forward(new FsRequest.Lookup(new Caller(tid, 0, 0), FsRequest.ROOT,
+                name.getBytes(StandardCharsets.UTF_8)), probe.getRef()));
+        return probe.receiveMessage(Duration.ofSeconds(5));
+    }
+
+    private static boolean sees(FsReply reply) {
+        return reply instanceof FsReply.Entry;
+    }
+
+    @Test
+    void descendantsSeeTheirRuntimeAndOthersTheEmptyView() {
+        processes.start(100, 1, 1).start(200, 2, 100).start(300, 3, 200).start(400, 4, 1);
+        addRuntime("a", 100, "in-a");
+        assertTrue(sees(lookup(100, "in-a")));
+        assertTrue(sees(lookup(300, "in-a")), "a grandchild inherits the view");
+        FsReply outside = lookup(400, "in-a");
+        assertEquals(Errno.ENOENT, assertInstanceOf(FsReply.Error.class, outside).errno());
+    }
+
+    @Test
+    void aReusedPidNeverInheritsADeadRuntime() {
+        processes.start(100, 1, 1);
+        addRuntime("a", 100, "in-a");
+        // the root dies and the kernel hands its pid to an unrelated process before the router notices
+        processes.end(100).start(100, 99, 1).start(500, 100, 100);
+        assertEquals(Errno.ENOENT, assertInstanceOf(FsReply.Error.class, lookup(500, "in-a")).errno());
+        assertEquals(Errno.ENOENT, assertInstanceOf(FsReply.Error.class, lookup(100, "in-a")).errno());
+    }
+
+    @Test
+    void anOrphanKeepsTheViewItWasResolvedTo() throws InterruptedException {
+        processes.start(100, 1, 1).start(200, 2, 100).start(300, 3, 200);
+        addRuntime("a", 100, "in-a");
+        assertTrue(sees(lookup(300, "in-a")));
+        // 300 double-forked away: its parent exits and init adopts it
+        processes.end(200).start(300, 3, 1);
+        Thread.sleep(Router.THREAD_CACHE_NANOS / 1_000_000 + 50);
+        assertTrue(sees(lookup(300, "in-a")), "the orphan keeps its runtime");
+    }
+
+    @Test
+    void aRuntimeEndsSoonAfterItsRootExits() {
+        processes.start(100, 1, 1);
+        addRuntime("a", 100, "in-a");
+        processes.end(100);
+        TestProbe<List<RuntimeInfo>> probe = testKit.createTestProbe();
+        probe.awaitAssert(Duration.ofSeconds(1), () -> {
+            router.tell(new Router.ListRuntimes(probe.getRef()));
+            assertEquals(List.of(), probe.receiveMessage());
+            return null;
+        });
+    }
+
+    @Test
+    void aFailingMountIsRestartedAndOtherRuntimesNeverNotice() {
+        processes.start(100, 1, 1).start(101, 1, 1);
+        addRuntime("a", 100, "in-a");
+        addRuntime("b", 101, "in-b");
+        TestProbe<Optional<ActorRef<Mount.Command>>> probe = testKit.createTestProbe();
+        router.tell(new Router.MountOf("a", probe.getRef()));
+        ActorRef<Mount.Command> mountA = probe.receiveMessage().orElseThrow();
+        for (int i = 0; i < 3; i++) {
+            mountA.tell(new Mount.InjectFailure("test " + i));
+            assertTrue(sees(lookup(101, "in-b")), "runtime b keeps serving");
+        }
+        assertTrue(sees(lookup(100, "in-a")), "runtime a serves again after its restarts");
+        assertEquals(4, loadsOfA.get(), "each restart reloaded the view");
+    }
+
+    @Test
+    void aSecondRuntimeForTheSameRootIsRefused() {
+        processes.start(100, 1, 1);
+        addRuntime("a", 100, "in-a");
+        TestProbe<StatusReply<RuntimeInfo>> probe = testKit.createTestProbe();
+        router.tell(new Router.AddRuntime("other", 100, "x", List.of(), () -> viewWith("x"), probe.getRef()));
+        RuntimeRefused refused = assertInstanceOf(RuntimeRefused.class, probe.receiveMessage().getError());
+        assertEquals(RuntimeRefused.Reason.ALREADY_EXISTS, refused.reason());
+        router.tell(new Router.AddRuntime("ghost", 4242, "x", List.of(), () -> viewWith("x"), probe.getRef()));
+        refused = assertInstanceOf(RuntimeRefused.class, probe.receiveMessage().getError());
+        assertEquals(RuntimeRefused.Reason.INVALID, refused.reason());
+        assertTrue(refused.getMessage().contains("no process with pid 4242"), refused.getMessage());
+    }
+}

@@ -9,12 +9,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.strata.ops.StrataHome;
+import dev.strata.ops.daemon.Daemon;
+import dev.strata.ops.daemon.DaemonAddress;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /** The Quick start's main job: builds demo layers in the local repository and shows them off. */
-@Command(name = "demo", description = "Import two demo layers into the local repository and show their merged view.")
+@Command(name = "demo", description = "Import two demo layers, show their merged view, then run two isolated processes on a mount.")
 final class DemoCommand implements Runnable {
     @ParentCommand
     StrataCommand strata;
@@ -47,6 +50,7 @@ final class DemoCommand implements Runnable {
             Checker.Report report = new Checker(repo).check();
             section("strata check");
             out.println(report.ok() ? report.objects() + " objects and " + report.blobs() + " blobs verified" : String.join("\n", report.problems()));
+            showIsolatedRuns(scratch.resolve("mnt"));
             out.println();
             out.println("Try: STRATA_HOME=" + strata.home().root() + " bin/strata ls demo/base /etc");
         } catch (IOException e) {
@@ -56,6 +60,62 @@ final class DemoCommand implements Runnable {
                 Renderer.deleteTree(scratch);
             }
         }
+    }
+
+    /** Starts a daemon on a private mount point and runs two process trees with different views side by side. */
+    private void showIsolatedRuns(Path mountpoint) throws IOException {
+        var out = strata.out;
+        if (!"root".equals(System.getProperty("user.name")) || !Files.exists(Path.of("/dev/fuse"))) {
+            out.println();
+            out.println("(the mount part of the demo needs root and /dev/fuse; skipped)");
+            return;
+        }
+        if (DaemonAddress.find(strata.home()).isPresent()) {
+            out.println();
+            out.println("(a daemon already serves this STRATA_HOME; the mount part of the demo starts its own, so it is skipped)");
+            return;
+        }
+        section("strata service start --mountpoint " + mountpoint);
+        Daemon daemon = Daemon.start(strata.home(), new Daemon.Options(mountpoint, true, 2));
+        try {
+            section("strata run demo/base -- ...   and, at the same time,   strata run demo/base+demo/patch -- ...");
+            String script = "for i in 1 2 3; do echo \"$STRATA_RUNTIME sees: $(cat " + mountpoint + "/etc/motd)\"; sleep 0.2; done; "
+                    + "echo \"$STRATA_RUNTIME lists: $(ls " + mountpoint + "/etc | tr '\\n' ' ')\"";
+            Process base = startRun("base", "demo/base", script);
+            Process patched = startRun("patched", "demo/base+demo/patch", script);
+            print(base);
+            print(patched);
+            out.println("outside any runtime, " + mountpoint + " is empty: " + listing(mountpoint));
+        } finally {
+            section("strata service stop");
+            daemon.stop().toCompletableFuture().join();
+            out.println("stopped; " + mountpoint + " is unmounted");
+        }
+    }
+
+    private Process startRun(String name, String spec, String script) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.strata.ops.Main",
+                "run", "--name", name, spec, "--", "sh", "-c", script).redirectErrorStream(true);
+        pb.environment().putAll(strata.env);
+        pb.environment().put(StrataHome.VARIABLE, strata.home().root().toString());
+        return pb.start();
+    }
+
+    private void print(Process p) throws IOException {
+        try {
+            strata.out.print(new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Lists the mount from another process: the daemon's own JVM never touches its mount point. */
+    private static String listing(Path dir) throws IOException {
+        Process ls = new ProcessBuilder("ls", "-A", dir.toString()).redirectErrorStream(true).start();
+        String names = new String(ls.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        return "[" + names.replace("\n", ", ") + "]";
     }
 
     private void section(String title) {

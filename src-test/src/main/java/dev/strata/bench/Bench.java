@@ -12,8 +12,9 @@ public final class Bench {
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (name) {
             case "engine" -> EngineBenchmark.main(rest);
+            case "mount" -> MountBenchmark.main(rest);
             default -> {
-                System.err.println("usage: bin/bench engine [ENTRIES]");
+                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB]");
                 System.exit(2);
             }
         }

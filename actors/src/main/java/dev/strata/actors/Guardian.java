@@ -27,15 +27,15 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
 
     private final ActorRef<Router.Command> router;
 
-    public static Behavior<Command> create(ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView) {
-        return Behaviors.setup(ctx -> new Guardian(ctx, processes, nodes, emptyView));
+    public static Behavior<Command> create(ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes) {
+        return Behaviors.setup(ctx -> new Guardian(ctx, processes, nodes, emptyView, routes));
     }
 
-    private Guardian(ActorContext<Command> ctx, ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView) {
+    private Guardian(ActorContext<Command> ctx, ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes) {
         super(ctx);
         ActorRef<AncestryResolver.Command> resolver = ctx.spawn(AncestryResolver.create(processes), "ancestry-resolver",
                 DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
-        router = ctx.spawn(Router.create(resolver, nodes, emptyView), "router");
+        router = ctx.spawn(Router.create(resolver, nodes, emptyView, routes), "router");
     }
 
     @Override

@@ -17,7 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.typed.ActorRef;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -36,7 +36,12 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     public sealed interface Command permits Handle, InjectFailure {
     }
 
-    public record Handle(FsRequest request, ActorRef<FsReply> replyTo) implements Command {
+    /**
+     * A kernel request and where its answer goes. The answer is a callback rather than an ActorRef:
+     * the bridge writes it to /dev/fuse on this actor's thread, which saves a hop and a temporary
+     * actor per request (the hot path of every stat and read).
+     */
+    public record Handle(FsRequest request, Consumer<FsReply> reply) implements Command {
     }
 
     /** Fault injection for tests: the actor throws while handling it, as a bug would. */
@@ -81,8 +86,12 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
             reply = answer(h.request());
         } catch (FsException e) {
             reply = new FsReply.Error(e.errno(), e.getMessage());
+        } catch (RuntimeException bug) {
+            // answer before the supervisor restarts us: the kernel must never wait for a lost request
+            h.reply().accept(new FsReply.Error(Errno.EIO, "internal error: " + bug));
+            throw bug;
         }
-        h.replyTo().tell(reply);
+        h.reply().accept(reply);
         return this;
     }
 

@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -32,8 +33,6 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class Router extends AbstractBehavior<Router.Command> {
     public static final String DEFAULT_VIEW = "default";
-    /** How long a thread's resolved runtime is trusted before /proc is read again. */
-    static final long THREAD_CACHE_NANOS = Duration.ofMillis(250).toNanos();
     static final Duration EXIT_CHECK_INTERVAL = Duration.ofMillis(200);
     private static final int STICKY_PURGE_EVERY_TICKS = 50;
 
@@ -41,8 +40,8 @@ public final class Router extends AbstractBehavior<Router.Command> {
             Resolved, RootResolved, Tick, Checked, MountStopped {
     }
 
-    /** A kernel request from the bridge; the Mount answers {@code replyTo} directly. */
-    public record Forward(FsRequest request, ActorRef<FsReply> replyTo) implements Command {
+    /** A kernel request from the bridge; the Mount answers through {@code reply} directly. */
+    public record Forward(FsRequest request, Consumer<FsReply> reply) implements Command {
     }
 
     public record AddRuntime(String name, int rootPid, String envSpec, List<String> layers, Mount.ViewSource source,
@@ -76,30 +75,29 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private record Runtime(RuntimeInfo info, ActorRef<Mount.Command> mount) {
     }
 
-    private record CachedRoute(String runtime, long expiresAt) {
-    }
-
     private final ActorRef<AncestryResolver.Command> resolver;
     private final NodeTable nodes;
     private final ActorRef<Mount.Command> defaultMount;
     private final Map<String, Runtime> runtimes = new HashMap<>();
     private final Map<ProcessIdentity, String> rootOf = new HashMap<>();
     private final Map<ProcessIdentity, String> sticky = new HashMap<>();
-    private final Map<Integer, CachedRoute> threads = new HashMap<>();
+    private final RouteCache routes;
     private final Map<Integer, List<Forward>> pending = new HashMap<>();
     private final ActorRef<AncestryResolver.Ancestry> ancestryAdapter;
     private final ActorRef<AncestryResolver.Liveness> livenessAdapter;
     private int ticks;
 
-    public static Behavior<Command> create(ActorRef<AncestryResolver.Command> resolver, NodeTable nodes, Mount.ViewSource emptyView) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Router(ctx, timers, resolver, nodes, emptyView)));
+    public static Behavior<Command> create(ActorRef<AncestryResolver.Command> resolver, NodeTable nodes, Mount.ViewSource emptyView,
+                                           RouteCache routes) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Router(ctx, timers, resolver, nodes, emptyView, routes)));
     }
 
     private Router(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<AncestryResolver.Command> resolver,
-                   NodeTable nodes, Mount.ViewSource emptyView) {
+                   NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes) {
         super(ctx);
         this.resolver = resolver;
         this.nodes = nodes;
+        this.routes = routes;
         this.defaultMount = spawnMount(DEFAULT_VIEW, emptyView);
         this.ancestryAdapter = ctx.messageAdapter(AncestryResolver.Ancestry.class, Resolved::new);
         this.livenessAdapter = ctx.messageAdapter(AncestryResolver.Liveness.class, Checked::new);
@@ -134,12 +132,12 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private Behavior<Command> onForward(Forward f) {
         int tid = f.request().caller().tid();
         if (tid == 0) {
-            defaultMount.tell(new Mount.Handle(f.request(), f.replyTo()));
+            defaultMount.tell(new Mount.Handle(f.request(), f.reply()));
             return this;
         }
-        CachedRoute cached = threads.get(tid);
-        if (cached != null && cached.expiresAt() - System.nanoTime() > 0) {
-            deliver(cached.runtime(), f);
+        ActorRef<Mount.Command> cached = routes.mountFor(tid);
+        if (cached != null) {
+            cached.tell(new Mount.Handle(f.request(), f.reply()));
             return this;
         }
         List<Forward> waiting = pending.get(tid);
@@ -160,10 +158,11 @@ public final class Router extends AbstractBehavior<Router.Command> {
         if (runtime != null && !chain.isEmpty()) {
             sticky.put(chain.get(0), runtime);
         }
-        threads.put(r.ancestry().tid(), new CachedRoute(runtime, System.nanoTime() + THREAD_CACHE_NANOS));
+        ActorRef<Mount.Command> mount = mountOf(runtime);
+        routes.put(r.ancestry().tid(), mount);
         List<Forward> waiting = pending.remove(r.ancestry().tid());
         if (waiting != null) {
-            waiting.forEach(f -> deliver(runtime, f));
+            waiting.forEach(f -> mount.tell(new Mount.Handle(f.request(), f.reply())));
         }
         return this;
     }
@@ -183,9 +182,9 @@ public final class Router extends AbstractBehavior<Router.Command> {
         return null;
     }
 
-    private void deliver(String runtime, Forward f) {
+    private ActorRef<Mount.Command> mountOf(String runtime) {
         Runtime r = runtime == null ? null : runtimes.get(runtime);
-        (r == null ? defaultMount : r.mount()).tell(new Mount.Handle(f.request(), f.replyTo()));
+        return r == null ? defaultMount : r.mount();
     }
 
     private Behavior<Command> onAddRuntime(AddRuntime a) {
@@ -226,7 +225,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         RuntimeInfo info = new RuntimeInfo(a.name(), root, a.envSpec(), a.layers(), Instant.now());
         runtimes.put(a.name(), new Runtime(info, spawnMount(a.name(), a.source())));
         rootOf.put(root, a.name());
-        threads.clear(); // threads resolved to another view before this mount must ask again
+        routes.clear(); // threads resolved to another view before this mount must ask again
         getContext().getLog().info("runtime {} mounted for process {} with {}", a.name(), root.pid(), a.envSpec());
         a.replyTo().tell(StatusReply.success(info));
         return this;
@@ -250,7 +249,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         }
         rootOf.remove(runtime.info().root());
         sticky.values().removeIf(name::equals);
-        threads.clear();
+        routes.clear();
         getContext().stop(runtime.mount());
         getContext().getLog().info("runtime {} ended", name);
     }

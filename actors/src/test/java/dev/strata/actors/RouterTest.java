@@ -50,7 +50,7 @@ class RouterTest {
         NodeTable nodes = new NodeTable();
         View empty = new View(LayerMerge.merge(List.of()), null);
         var resolver = testKit.spawn(AncestryResolver.create(processes));
-        router = testKit.spawn(Router.create(resolver, nodes, () -> empty));
+        router = testKit.spawn(Router.create(resolver, nodes, () -> empty, new RouteCache()));
         loadsOfA = new AtomicInteger();
     }
 
@@ -71,7 +71,7 @@ class RouterTest {
     private FsReply lookup(int tid, String name) {
         TestProbe<FsReply> probe = testKit.createTestProbe();
         router.tell(new Router.Forward(new FsRequest.Lookup(new Caller(tid, 0, 0), FsRequest.ROOT,
-                name.getBytes(StandardCharsets.UTF_8)), probe.getRef()));
+                name.getBytes(StandardCharsets.UTF_8)), probe.getRef()::tell));
         return probe.receiveMessage(Duration.ofSeconds(5));
     }
 
@@ -106,7 +106,7 @@ class RouterTest {
         assertTrue(sees(lookup(300, "in-a")));
         // 300 double-forked away: its parent exits and init adopts it
         processes.end(200).start(300, 3, 1);
-        Thread.sleep(Router.THREAD_CACHE_NANOS / 1_000_000 + 50);
+        Thread.sleep(RouteCache.TTL_NANOS / 1_000_000 + 50);
         assertTrue(sees(lookup(300, "in-a")), "the orphan keeps its runtime");
     }
 

@@ -31,12 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class FuseSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
     private static final long CACHED_ATTR_SECONDS = 3600;
-    /**
-     * Replies are written on the thread that completes the answer. The stage Pekko's ask returns
-     * runs plain callbacks on CompletableFuture's default executor, which on a 2-core machine
-     * starts a new thread per task: ~4 ms a request.
-     */
-    private static final java.util.concurrent.Executor ON_COMPLETING_THREAD = Runnable::run;
+    private static final long ANSWER_DEADLINE_NANOS = java.time.Duration.ofSeconds(30).toNanos();
 
     private final Path mountpoint;
     private final RequestRouter router;
@@ -46,6 +41,13 @@ public final class FuseSession implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final Map<Long, OpenFile> handles = new ConcurrentHashMap<>();
+    /** Requests sent on and not answered yet, with the time they were sent. */
+    private final Map<Long, Long> inFlight = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "fuse-sweeper");
+        t.setDaemon(true);
+        return t;
+    });
     private final ThreadLocal<ByteBuffer> replyBuffers =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(FuseKernel.OUT_HEADER + FuseKernel.MAX_WRITE).order(ByteOrder.LITTLE_ENDIAN));
     private volatile boolean passthrough;
@@ -106,6 +108,7 @@ public final class FuseSession implements AutoCloseable {
             session.readers.add(t);
             t.start();
         }
+        session.sweeper.scheduleWithFixedDelay(session::sweepUnanswered, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
         log.info("mounted {} (protocol 7.{}, passthrough {})", mp, session.kernelMinor, session.passthrough);
         return session;
     }
@@ -259,19 +262,32 @@ public final class FuseSession implements AutoCloseable {
 
     /** Sends the request on and answers the kernel when the reply comes; {@code size} is the kernel's buffer for sized replies. */
     private void dispatch(long unique, FsRequest request, int size) {
-        router.dispatch(request).whenCompleteAsync((reply, failure) -> {
+        inFlight.put(unique, System.nanoTime());
+        router.dispatch(request, reply -> {
+            if (inFlight.remove(unique) == null) {
+                return; // answered already by the sweeper
+            }
             try {
-                if (failure != null) {
-                    log.warn("no answer to {}: {}", request.getClass().getSimpleName(), failure.toString());
-                    replyError(unique, dev.strata.engine.Errno.EIO.code());
-                } else {
-                    answer(unique, request, reply, size);
-                }
+                answer(unique, request, reply, size);
             } catch (RuntimeException e) {
                 log.error("a bug while answering {}: {}", request, e.toString(), e);
                 replyError(unique, dev.strata.engine.Errno.EIO.code());
             }
-        }, ON_COMPLETING_THREAD);
+        });
+    }
+
+    /**
+     * A request whose answer never comes (its Mount stopped with it in the mailbox) would hang the
+     * calling process forever; after {@link #ANSWER_DEADLINE_NANOS} it is answered with EIO.
+     */
+    private void sweepUnanswered() {
+        long now = System.nanoTime();
+        for (Map.Entry<Long, Long> e : inFlight.entrySet()) {
+            if (now - e.getValue() > ANSWER_DEADLINE_NANOS && inFlight.remove(e.getKey(), e.getValue())) {
+                log.warn("request {} got no answer in {} s: answering EIO", e.getKey(), ANSWER_DEADLINE_NANOS / 1_000_000_000L);
+                replyError(e.getKey(), dev.strata.engine.Errno.EIO.code());
+            }
+        }
     }
 
     private void answer(long unique, FsRequest request, FsReply reply, int size) {
@@ -500,6 +516,7 @@ public final class FuseSession implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        sweeper.shutdownNow();
         Mounts.unmount(mountpoint);
         for (Thread t : readers) {
             try {

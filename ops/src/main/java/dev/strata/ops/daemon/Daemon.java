@@ -1,6 +1,11 @@
 package dev.strata.ops.daemon;
 
 import dev.strata.actors.Guardian;
+import dev.strata.actors.Mount;
+import dev.strata.actors.RouteCache;
+import dev.strata.actors.fs.FsReply;
+import dev.strata.actors.fs.FsRequest;
+import java.util.function.Consumer;
 import dev.strata.actors.Router;
 import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.LayerMerge;
@@ -38,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
     private final ActorSystem<Guardian.Command> system;
     private final FuseSession session;
@@ -59,13 +63,14 @@ public final class Daemon {
         Repository repo = home.repository();
         NodeTable nodes = new NodeTable();
         View empty = new View(LayerMerge.merge(List.of()), repo.blobs());
+        RouteCache routes = new RouteCache();
         ActorSystem<Guardian.Command> system = ActorSystem.create(
-                Guardian.create(ProcessTable.forThisPlatform(), nodes, () -> empty), "strata");
+                Guardian.create(ProcessTable.forThisPlatform(), nodes, () -> empty, routes), "strata");
         try {
             ActorRef<Router.Command> router = AskPattern.<Guardian.Command, ActorRef<Router.Command>>ask(
                     system, Guardian.GetRouter::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
             FuseSession session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough()),
-                    new RouterGateway(system, router, nodes));
+                    new RouterGateway(router, routes, nodes));
             ExecutorService blocking = Executors.newFixedThreadPool(2, r -> {
                 Thread t = new Thread(r, "strata-control-io");
                 t.setDaemon(true);
@@ -129,11 +134,20 @@ public final class Daemon {
         return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
     }
 
-    /** Sends each kernel request to the Router; forgets go straight to the node table. */
-    private record RouterGateway(ActorSystem<?> system, ActorRef<Router.Command> router, NodeTable nodes) implements RequestRouter {
+    /**
+     * Sends each kernel request to the Mount the Router last chose for the calling thread, or to the
+     * Router when it has not chosen yet; forgets go straight to the node table.
+     */
+    private record RouterGateway(ActorRef<Router.Command> router, RouteCache routes, NodeTable nodes) implements RequestRouter {
         @Override
-        public CompletionStage<dev.strata.actors.fs.FsReply> dispatch(dev.strata.actors.fs.FsRequest request) {
-            return AskPattern.ask(router, replyTo -> new Router.Forward(request, replyTo), REQUEST_TIMEOUT, system.scheduler());
+        public void dispatch(FsRequest request, Consumer<FsReply> reply) {
+            int tid = request.caller().tid();
+            ActorRef<Mount.Command> mount = tid == 0 ? null : routes.mountFor(tid);
+            if (mount != null) {
+                mount.tell(new Mount.Handle(request, reply));
+            } else {
+                router.tell(new Router.Forward(request, reply));
+            }
         }
 
         @Override

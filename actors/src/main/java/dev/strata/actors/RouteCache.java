@@ -1,0 +1,42 @@
+package dev.strata.actors;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The Router's recent decisions, published for the FUSE bridge: which Mount serves a thread. A hit
+ * lets a kernel request go straight to its Mount, skipping a hop through the Router; the Router
+ * alone writes it, and clears it whenever a runtime starts or ends.
+ */
+public final class RouteCache {
+    /** How long a thread's route is trusted before its ancestry is read again. */
+    static final long TTL_NANOS = Duration.ofMillis(250).toNanos();
+
+    private record Route(ActorRef<Mount.Command> mount, long expiresAt) {
+    }
+
+    private final Map<Integer, Route> routes = new ConcurrentHashMap<>();
+
+    /** The Mount serving thread {@code tid}, or null when the Router must decide. */
+    public ActorRef<Mount.Command> mountFor(int tid) {
+        Route r = routes.get(tid);
+        if (r == null) {
+            return null;
+        }
+        if (r.expiresAt() - System.nanoTime() < 0) {
+            routes.remove(tid, r);
+            return null;
+        }
+        return r.mount();
+    }
+
+    void put(int tid, ActorRef<Mount.Command> mount) {
+        routes.put(tid, new Route(mount, System.nanoTime() + TTL_NANOS));
+    }
+
+    void clear() {
+        routes.clear();
+    }
+}

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -26,16 +25,6 @@ class CheckCleanTest {
         return new Importer(repo).importDirectory(dir, tag, Map.of(), new Importer.Listener() { });
     }
 
-    private static void flipByte(Path file, long at) throws IOException {
-        file.toFile().setWritable(true);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.seek(at);
-            int b = f.read();
-            f.seek(at);
-            f.write(b ^ 0x01);
-        }
-    }
-
     @Test
     void aSoundRepositoryChecksClean() throws IOException {
         Repository repo = Repository.open(home.resolve("repo"));
@@ -52,8 +41,8 @@ class CheckCleanTest {
         Importer.Result r = importTree(repo, "a", "alpha content", "a");
         Manifest m = repo.manifest(r.manifest());
         Digest blob = m.blob(m.find("sub/file"));
-        flipByte(repo.blobs().path(blob), 3);
-        flipByte(repo.objects().path(r.manifest()), 20);
+        TreeFacts.flipByte(repo.blobs().path(blob), 3);
+        TreeFacts.flipByte(repo.objects().path(r.manifest()), 20);
         Checker.Report report = new Checker(repo).check();
         assertFalse(report.ok());
         String all = String.join("\n", report.problems());

@@ -73,6 +73,17 @@ public final class TreeFacts {
         return HexFormat.of().formatHex(md.digest()).substring(0, 16);
     }
 
+    /** Corrupts one byte of a (read-only) stored file in place, as a failing disk would. */
+    public static void flipByte(Path file, long at) throws IOException {
+        file.toFile().setWritable(true);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x80);
+        }
+    }
+
     /** Builds a tree with every kind of entry a layer keeps; returns its root. */
     public static Path makeRichTree(Path root, int manyFiles) throws IOException {
         Files.createDirectories(root.resolve("bin"));

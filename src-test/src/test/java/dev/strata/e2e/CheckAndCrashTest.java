@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.persistence.Renderer;
+import dev.strata.persistence.TreeFacts;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -34,16 +34,6 @@ class CheckAndCrashTest {
         Renderer.deleteTree(work);
     }
 
-    private static void flipByte(Path file, long at) throws IOException {
-        file.toFile().setWritable(true);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.seek(at);
-            int b = f.read();
-            f.seek(at);
-            f.write(b ^ 0x80);
-        }
-    }
-
     private List<Path> storeFiles(String store) throws IOException {
         try (Stream<Path> s = Files.walk(work.resolve("home/repo/" + store + "/sha256"))) {
             return s.filter(Files::isRegularFile).toList();
@@ -62,8 +52,8 @@ class CheckAndCrashTest {
         List<Path> objects = storeFiles("objects");
         Path blob = blobs.get(7);
         Path object = objects.get(0);
-        flipByte(blob, 2);
-        flipByte(object, Files.size(object) / 2);
+        TreeFacts.flipByte(blob, 2);
+        TreeFacts.flipByte(object, Files.size(object) / 2);
         StrataProcess.Outcome check = strata.run("check");
         assertEquals(1, check.exit());
         String name = blob.getParent().getFileName().toString() + blob.getFileName();

@@ -23,35 +23,30 @@ final class StrataProcess {
         this.home = home;
     }
 
-    Process start(String... args) throws IOException {
+    /** The CLI as a user runs it: its own JVM, this home, no terminal. */
+    private ProcessBuilder builder(String... args) {
         List<String> cmd = new ArrayList<>(List.of(JAVA, "-cp", System.getProperty("java.class.path"), "dev.strata.ops.Main"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("STRATA_HOME", home.toString());
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        return pb.start();
+        return pb;
+    }
+
+    Process start(String... args) throws IOException {
+        return builder(args).start();
     }
 
     /** Starts the CLI with stdout and stderr going to {@code output}. */
     Process startWithOutput(Path output, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(JAVA, "-cp", System.getProperty("java.class.path"), "dev.strata.ops.Main"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
-        pb.environment().put("STRATA_HOME", home.toString());
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        return pb.start();
+        return builder(args).redirectErrorStream(true).redirectOutput(output.toFile()).start();
     }
 
     Outcome run(String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile("strata-out", ".txt");
         Path err = Files.createTempFile("strata-err", ".txt");
         try {
-            List<String> cmd = new ArrayList<>(List.of(JAVA, "-cp", System.getProperty("java.class.path"), "dev.strata.ops.Main"));
-            cmd.addAll(List.of(args));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-            pb.environment().put("STRATA_HOME", home.toString());
-            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            Process p = pb.start();
+            Process p = builder(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(3, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw new AssertionError("strata " + String.join(" ", args) + " did not finish in 3 minutes");

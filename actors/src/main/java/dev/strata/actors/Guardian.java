@@ -35,7 +35,7 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
         super(ctx);
         ActorRef<AncestryResolver.Command> resolver = ctx.spawn(AncestryResolver.create(processes), "ancestry-resolver",
                 DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
-        router = ctx.spawn(Router.create(resolver, nodes, emptyView, routes), "router");
+        router = ctx.spawn(Router.create(resolver, processes, nodes, emptyView, routes), "router");
     }
 
     @Override

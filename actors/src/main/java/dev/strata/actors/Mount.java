@@ -7,6 +7,9 @@ import dev.strata.engine.DirEntry;
 import dev.strata.engine.Errno;
 import dev.strata.engine.FsException;
 import dev.strata.engine.NodeTable;
+import dev.strata.engine.Permissions;
+import dev.strata.actors.fs.Caller;
+import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.View;
 import dev.strata.persistence.EntryKind;
 import dev.strata.persistence.Manifest;
@@ -32,6 +35,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 public final class Mount extends AbstractBehavior<Mount.Command> {
     /** Directory listings per READDIR reply, at most; the bridge trims to the kernel's buffer. */
     private static final int LISTING_BATCH = 256;
+    /** Linux's __FMODE_EXEC, set in the open flags of an execve. */
+    private static final int FMODE_EXEC = 040;
 
     public sealed interface Command permits Handle, InjectFailure {
     }
@@ -58,14 +63,51 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     private final NodeTable nodes;
     private final Map<Long, Integer> viewNodes = new HashMap<>();
 
-    public static Behavior<Command> create(ViewSource source, NodeTable nodes) {
-        return Behaviors.setup(ctx -> new Mount(ctx, source.load(), nodes));
+    private final ProcessTable processes;
+
+    public static Behavior<Command> create(ViewSource source, NodeTable nodes, ProcessTable processes) {
+        return Behaviors.setup(ctx -> new Mount(ctx, source.load(), nodes, processes));
     }
 
-    private Mount(ActorContext<Command> ctx, View view, NodeTable nodes) {
+    private Mount(ActorContext<Command> ctx, View view, NodeTable nodes, ProcessTable processes) {
         super(ctx);
         this.view = view;
         this.nodes = nodes;
+        this.processes = processes;
+    }
+
+    /** The caller's credentials; supplementary groups are read from the process table only if a check needs them. */
+    private Permissions.Credentials credentials(Caller caller) {
+        return new Permissions.Credentials() {
+            private int[] groups;
+
+            @Override
+            public int uid() {
+                return caller.uid();
+            }
+
+            @Override
+            public int gid() {
+                return caller.gid();
+            }
+
+            @Override
+            public boolean inSupplementaryGroup(int gid) {
+                if (groups == null) {
+                    groups = processes.groups(caller.tid());
+                }
+                for (int g : groups) {
+                    if (g == gid) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        };
+    }
+
+    private void check(FsRequest r, int node, int mask, String what) throws FsException {
+        Permissions.check(view.attributes(node), credentials(r.caller()), mask, what + " /" + view.manifest().path(node));
     }
 
     @Override
@@ -97,8 +139,9 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
 
     private FsReply answer(FsRequest r) throws FsException {
         if (r instanceof FsRequest.Lookup l) {
-            int child = view.lookup(directory(l.parent()), l.name());
-            return entry(child);
+            int dir = directory(l.parent());
+            check(r, dir, Permissions.EXECUTE, "search");
+            return entry(view.lookup(dir, l.name()));
         } else if (r instanceof FsRequest.GetAttr g) {
             int node = viewNode(g.node());
             return new FsReply.Attr(attributes(g.node(), node), !view.isDirectory(node));
@@ -107,20 +150,25 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         } else if (r instanceof FsRequest.Open o) {
             return open(o);
         } else if (r instanceof FsRequest.OpenDir od) {
-            directory(od.node());
+            check(r, directory(od.node()), Permissions.READ, "list");
             return new FsReply.OpenedDir();
         } else if (r instanceof FsRequest.ReadDir rd) {
             return readdir(rd);
         } else if (r instanceof FsRequest.StatFs) {
             return new FsReply.StatFs(view.statfs());
         } else if (r instanceof FsRequest.Access a) {
-            viewNode(a.node());
-            if ((a.mask() & 2) != 0) {
+            int node = viewNode(a.node());
+            if ((a.mask() & Permissions.WRITE) != 0) {
                 throw new FsException(Errno.EROFS, "this runtime is read-only");
             }
+            check(r, node, a.mask() & (Permissions.READ | Permissions.EXECUTE), "access");
             return new FsReply.Ok();
         } else if (r instanceof FsRequest.GetXattr gx) {
-            return new FsReply.Xattr(view.getxattr(viewNode(gx.node()), gx.name()));
+            int node = viewNode(gx.node());
+            if (gx.name().startsWith("user.")) {
+                check(r, node, Permissions.READ, "read attributes of");
+            }
+            return new FsReply.Xattr(view.getxattr(node, gx.name()));
         } else if (r instanceof FsRequest.ListXattr lx) {
             ByteArrayOutputStream names = new ByteArrayOutputStream();
             for (String name : view.xattrs(viewNode(lx.node())).keySet()) {
@@ -142,6 +190,8 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         if (view.isDirectory(node)) {
             throw new FsException(Errno.EISDIR, "cannot open a directory as a file");
         }
+        // execve opens with __FMODE_EXEC: it needs execute permission, every other read open read permission
+        check(o, node, (o.flags() & FMODE_EXEC) != 0 ? Permissions.EXECUTE : Permissions.READ, "open");
         Path blob = view.blobPath(node);
         return new FsReply.Opened(blob, true);
     }

@@ -3,6 +3,7 @@ package dev.strata.actors;
 import dev.strata.actors.fs.FsReply;
 import dev.strata.actors.fs.FsRequest;
 import dev.strata.actors.process.ProcessIdentity;
+import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.NodeTable;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,6 +78,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
 
     private final ActorRef<AncestryResolver.Command> resolver;
     private final NodeTable nodes;
+    private final ProcessTable processes;
     private final ActorRef<Mount.Command> defaultMount;
     private final Map<String, Runtime> runtimes = new HashMap<>();
     private final Map<ProcessIdentity, String> rootOf = new HashMap<>();
@@ -87,14 +89,15 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private final ActorRef<AncestryResolver.Liveness> livenessAdapter;
     private int ticks;
 
-    public static Behavior<Command> create(ActorRef<AncestryResolver.Command> resolver, NodeTable nodes, Mount.ViewSource emptyView,
-                                           RouteCache routes) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Router(ctx, timers, resolver, nodes, emptyView, routes)));
+    public static Behavior<Command> create(ActorRef<AncestryResolver.Command> resolver, ProcessTable processes, NodeTable nodes,
+                                           Mount.ViewSource emptyView, RouteCache routes) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Router(ctx, timers, resolver, processes, nodes, emptyView, routes)));
     }
 
     private Router(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<AncestryResolver.Command> resolver,
-                   NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes) {
+                   ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes) {
         super(ctx);
+        this.processes = processes;
         this.resolver = resolver;
         this.nodes = nodes;
         this.routes = routes;
@@ -105,7 +108,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
     }
 
     private ActorRef<Mount.Command> spawnMount(String name, Mount.ViewSource source) {
-        Behavior<Mount.Command> supervised = Behaviors.supervise(Mount.create(source, nodes))
+        Behavior<Mount.Command> supervised = Behaviors.supervise(Mount.create(source, nodes, processes))
                 .onFailure(SupervisorStrategy.restart().withLimit(20, Duration.ofMinutes(1)));
         ActorRef<Mount.Command> mount = getContext().spawn(supervised, "mount-" + name,
                 DispatcherSelector.fromConfig("strata.mount-dispatcher"));

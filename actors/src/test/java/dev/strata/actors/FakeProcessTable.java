@@ -30,6 +30,11 @@ final class FakeProcessTable implements ProcessTable {
     }
 
     @Override
+    public int[] groups(int tid) {
+        return new int[0];
+    }
+
+    @Override
     public Optional<ProcessInfo> info(int pid) {
         return Optional.ofNullable(processes.get(pid));
     }

@@ -50,7 +50,7 @@ class RouterTest {
         NodeTable nodes = new NodeTable();
         View empty = new View(LayerMerge.merge(List.of()), null);
         var resolver = testKit.spawn(AncestryResolver.create(processes));
-        router = testKit.spawn(Router.create(resolver, nodes, () -> empty, new RouteCache()));
+        router = testKit.spawn(Router.create(resolver, processes, nodes, () -> empty, new RouteCache()));
         loadsOfA = new AtomicInteger();
     }
 

@@ -26,6 +26,8 @@ final class DaemonFixture implements AutoCloseable {
 
     DaemonFixture(String... extraArgs) throws Exception {
         work = Files.createTempDirectory("strata-daemon-test-");
+        // temp dirs are 0700: open the way to the mount point for tests that run as another user
+        dev.strata.persistence.NativeFs.chmod(work, 0755);
         home = work.resolve("home");
         mountpoint = work.resolve("mnt");
         strata = new StrataProcess(home);

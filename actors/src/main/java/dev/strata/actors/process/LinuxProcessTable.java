@@ -33,6 +33,21 @@ public final class LinuxProcessTable implements ProcessTable {
     }
 
     @Override
+    public int[] groups(int tid) {
+        try {
+            for (String line : Files.readAllLines(proc.resolve(Integer.toString(tid)).resolve("status"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("Groups:")) {
+                    String list = line.substring(7).trim();
+                    return list.isEmpty() ? new int[0] : java.util.Arrays.stream(list.split("\\s+")).mapToInt(Integer::parseInt).toArray();
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // a thread that is gone has no groups
+        }
+        return new int[0];
+    }
+
+    @Override
     public Optional<ProcessInfo> info(int pid) {
         try {
             return Optional.of(parseStat(pid, Files.readString(proc.resolve(Integer.toString(pid)).resolve("stat"), StandardCharsets.UTF_8)));

@@ -38,6 +38,12 @@ public final class MacProcessTable implements ProcessTable {
         return Optional.of(tid);
     }
 
+    /** macFUSE checks permissions in the kernel; supplementary groups are not needed there. */
+    @Override
+    public int[] groups(int tid) {
+        return new int[0];
+    }
+
     @Override
     public Optional<ProcessInfo> info(int pid) {
         byte[] buffer = new byte[BSDINFO_SIZE];

@@ -32,6 +32,9 @@ public interface ProcessTable {
         return chain;
     }
 
+    /** The supplementary groups of a thread (empty when unknown). */
+    int[] groups(int tid);
+
     default boolean isAlive(ProcessIdentity identity) {
         return info(identity.pid()).map(i -> i.identity().equals(identity)).orElse(false);
     }

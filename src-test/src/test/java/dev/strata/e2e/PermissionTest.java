@@ -1,0 +1,85 @@
+package dev.strata.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.strata.persistence.NativeFs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Permission checks through the mount use the caller's uid, gid and supplementary groups. */
+class PermissionTest {
+    static DaemonFixture daemon;
+
+    @BeforeAll
+    static void start() throws Exception {
+        daemon = new DaemonFixture();
+        Path src = Files.createDirectories(daemon.work.resolve("perm-src"));
+        Files.createDirectories(src.resolve("secret"));
+        Files.writeString(src.resolve("secret/inside"), "hidden");
+        Files.writeString(src.resolve("private"), "owner only");
+        Files.writeString(src.resolve("group-readable"), "for group 4242");
+        Files.writeString(src.resolve("public"), "for everyone");
+        Files.writeString(src.resolve("owner-script"), "#!/bin/sh\necho owner ran\n");
+        Files.writeString(src.resolve("public-script"), "#!/bin/sh\necho anyone ran\n");
+        NativeFs.chmod(src.resolve("secret"), 0700);
+        NativeFs.chmod(src.resolve("private"), 0600);
+        NativeFs.lchown(src.resolve("group-readable"), 0, 4242);
+        NativeFs.chmod(src.resolve("group-readable"), 0640);
+        NativeFs.chmod(src.resolve("public"), 0644);
+        NativeFs.chmod(src.resolve("owner-script"), 0744);
+        NativeFs.chmod(src.resolve("public-script"), 0755);
+        daemon.strata.ok("import", src.toString(), "--tag", "perms");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    /** Runs each probe as user nobody (with {@code groups}) inside the runtime and reports allowed or denied. */
+    private static List<String> asNobody(String groups, String... probes) throws Exception {
+        String mnt = daemon.mountpoint.toString();
+        StringBuilder script = new StringBuilder();
+        for (String probe : probes) {
+            script.append("if setpriv --reuid=65534 --regid=65534 ").append(groups).append(" sh -c '")
+                    .append(probe.replace("M/", mnt + "/")).append("' >/dev/null 2>&1; then echo allowed; else echo denied; fi; ");
+        }
+        Path out = daemon.work.resolve("perm-" + System.nanoTime() + ".out");
+        assertEquals(0, DaemonFixture.await(daemon.run("perms", script.toString(), out)));
+        return Files.readAllLines(out);
+    }
+
+    @Test
+    void aStrangerIsKeptOutOfWhatIsNotTheirs() throws Exception {
+        assertEquals(List.of("allowed", "denied", "denied", "denied", "denied", "allowed", "allowed", "denied", "allowed"),
+                asNobody("--clear-groups",
+                        "cat M/public",
+                        "cat M/private",
+                        "ls M/secret",
+                        "cat M/secret/inside",
+                        "cat M/group-readable",
+                        "ls M/",
+                        "M/public-script",
+                        "M/owner-script",
+                        "test -r M/public"));
+    }
+
+    @Test
+    void aSupplementaryGroupOpensWhatItsGroupMayRead() throws Exception {
+        assertEquals(List.of("allowed", "denied"), asNobody("--groups=4242", "cat M/group-readable", "cat M/private"));
+    }
+
+    @Test
+    void rootReadsEverything() throws Exception {
+        Path out = daemon.work.resolve("root.out");
+        String mnt = daemon.mountpoint.toString();
+        assertEquals(0, DaemonFixture.await(daemon.run("perms", "cat " + mnt + "/private " + mnt + "/secret/inside", out)));
+        assertEquals("owner onlyhidden", Files.readString(out).trim());
+    }
+}

@@ -62,6 +62,8 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     private final View view;
     private final NodeTable nodes;
     private final Map<Long, Integer> viewNodes = new HashMap<>();
+    /** The reverse: the id this view's node was last given, so a repeated lookup skips building its key. */
+    private final Map<Integer, Long> idsOfViewNodes = new HashMap<>();
 
     private final ProcessTable processes;
 
@@ -205,8 +207,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
             Attributes attrs = null;
             if (rd.plus() && !dot) {
                 // READDIRPLUS entries count as lookups in the kernel, like LOOKUP replies
-                id = nodes.acquire(NodeTable.keyOf(view.manifest(), e.node()));
-                viewNodes.put(id, e.node());
+                id = acquire(e.node());
                 attrs = attributes(id, e.node());
             }
             long ino = id != 0 ? id : e.ino();
@@ -216,9 +217,20 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     }
 
     private FsReply entry(int node) {
+        long id = acquire(node);
+        return new FsReply.Entry(id, attributes(id, node), !view.isDirectory(node));
+    }
+
+    /** The node id for a view node, counting one kernel reference (LOOKUP and READDIRPLUS replies). */
+    private long acquire(int node) {
+        Long known = idsOfViewNodes.get(node);
+        if (known != null && nodes.retain(known)) {
+            return known;
+        }
         long id = nodes.acquire(NodeTable.keyOf(view.manifest(), node));
         viewNodes.put(id, node);
-        return new FsReply.Entry(id, attributes(id, node), !view.isDirectory(node));
+        idsOfViewNodes.put(node, id);
+        return id;
     }
 
     /** The kernel sees node ids as inode numbers, so a file keeps its number wherever it is identical. */

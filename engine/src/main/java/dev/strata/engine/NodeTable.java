@@ -72,6 +72,24 @@ public final class NodeTable {
         }
     }
 
+    /**
+     * Counts one more kernel reference to a node id the kernel still holds; false when it was
+     * forgotten meanwhile (then the caller acquires its key again, getting a fresh id).
+     */
+    public boolean retain(long id) {
+        Slot slot = slots.get(id);
+        if (slot == null) {
+            return false;
+        }
+        synchronized (slot) {
+            if (slots.get(id) != slot) {
+                return false;
+            }
+            slot.lookups++;
+            return true;
+        }
+    }
+
     /** What a node id stands for, or null when the kernel has forgotten it (or never had it). */
     public Key key(long id) {
         Slot slot = slots.get(id);

@@ -34,11 +34,19 @@ public final class View {
     private final int[] groupFirst;
     private final int[] groupSize;
     private final NameIndex names;
+    /** Subdirectories per directory (for nlink), counted once. */
+    private final int[] subdirectories;
 
     public View(Manifest merged, ContentStore blobs) {
         this.manifest = merged;
         this.blobs = blobs;
         this.names = new NameIndex(merged);
+        this.subdirectories = new int[merged.count()];
+        for (int n = 1; n < merged.count(); n++) {
+            if (merged.isDirectory(n)) {
+                subdirectories[merged.parent(n)]++;
+            }
+        }
         int groups = 0;
         for (int n = 0; n < merged.count(); n++) {
             groups = Math.max(groups, merged.linkGroup(n));
@@ -149,7 +157,7 @@ public final class View {
         int group = manifest.linkGroup(node);
         long ino = (group != 0 ? groupFirst[group] : node) + 1L;
         int nlink = switch (kind) {
-            case DIRECTORY -> 2 + subdirectories(node);
+            case DIRECTORY -> 2 + subdirectories[node];
             case FILE -> group != 0 ? groupSize[group] : 1;
             default -> 1;
         };
@@ -157,17 +165,6 @@ public final class View {
         long mtime = manifest.mtimeNanos(node);
         return new Attributes(ino, kind.typeBits() | manifest.mode(node), nlink, manifest.uid(node), manifest.gid(node),
                 size, (size + Attributes.BLOCK_SIZE - 1) / Attributes.BLOCK_SIZE, mtime, mtime, mtime, manifest.rdev(node));
-    }
-
-    private int subdirectories(int dir) {
-        int count = 0;
-        int first = manifest.firstChild(dir);
-        for (int c = first; c < first + manifest.childCount(dir); c++) {
-            if (manifest.isDirectory(c)) {
-                count++;
-            }
-        }
-        return count;
     }
 
     /**

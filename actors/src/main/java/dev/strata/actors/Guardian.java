@@ -11,18 +11,15 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * The root of the daemon's actor tree: the AncestryResolver (on the blocking dispatcher), the
- * Router with its Mounts, and whatever the daemon asks it to spawn (the FUSE session).
+ * The root of the daemon's actor tree: the AncestryResolver (on the blocking dispatcher) and the
+ * Router with its Mounts. The FUSE session is not an actor: its reader threads block in read(2) on
+ * /dev/fuse, which no actor may do; the daemon binds its lifetime to CoordinatedShutdown instead.
  */
 public final class Guardian extends AbstractBehavior<Guardian.Command> {
-    public sealed interface Command permits GetRouter, Spawn {
+    public sealed interface Command permits GetRouter {
     }
 
     public record GetRouter(ActorRef<ActorRef<Router.Command>> replyTo) implements Command {
-    }
-
-    /** Spawns a child of the guardian (the FUSE session lives in a module the actors do not know). */
-    public record Spawn<T>(Behavior<T> behavior, String name, ActorRef<ActorRef<T>> replyTo) implements Command {
     }
 
     private final ActorRef<Router.Command> router;
@@ -45,12 +42,6 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
                     g.replyTo().tell(router);
                     return this;
                 })
-                .onMessage(Spawn.class, this::onSpawn)
                 .build();
-    }
-
-    private <T> Behavior<Command> onSpawn(Spawn<T> s) {
-        s.replyTo().tell(getContext().spawn(s.behavior(), s.name()));
-        return this;
     }
 }

@@ -109,7 +109,10 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     }
 
     private void check(FsRequest r, int node, int mask, String what) throws FsException {
-        Permissions.check(view.attributes(node), credentials(r.caller()), mask, what + " /" + view.manifest().path(node));
+        if (!Permissions.allows(view.attributes(node), credentials(r.caller()), mask)) {
+            // the message (a path walk) is built only for a denial: this runs on every LOOKUP
+            throw new FsException(Errno.EACCES, "permission denied: " + what + " /" + view.manifest().path(node));
+        }
     }
 
     @Override

@@ -45,10 +45,4 @@ public final class Permissions {
         boolean member = who.gid() == object.gid() || (group != other && who.inSupplementaryGroup(object.gid()));
         return (member ? group : other) == mask;
     }
-
-    public static void check(Attributes object, Credentials who, int mask, String what) throws FsException {
-        if (!allows(object, who, mask)) {
-            throw new FsException(Errno.EACCES, "permission denied: " + what);
-        }
-    }
 }

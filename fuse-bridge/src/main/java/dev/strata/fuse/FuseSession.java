@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class FuseSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
     private static final long CACHED_ATTR_SECONDS = 3600;
+    private static final long DIRECTORY_ENTRY_SECONDS = 1;
     private static final long ANSWER_DEADLINE_NANOS = java.time.Duration.ofSeconds(30).toNanos();
 
     private final Path mountpoint;
@@ -436,9 +437,18 @@ public final class FuseSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Dentries are shared by all views. A file's dentry is never cached: its node's attributes are
+     * (node ids name content), so a cached file dentry would show one view's file to another without
+     * asking. A directory's node is one per path in every view and its attributes are never cached,
+     * so each use of it reaches the owning Mount, which answers ESTALE when the caller's view has no
+     * directory there; the kernel then walks the path again with LOOKUP_REVAL. So a directory's
+     * dentry may live a little, saving a LOOKUP per directory level of every path walk.
+     */
     private void putEntry(ByteBuffer out, long node, Attributes attrs, boolean cacheAttributes) {
+        boolean directory = (attrs.mode() & 0170000) == 0040000;
         out.putLong(node).putLong(0);                                  // nodeid, generation
-        out.putLong(0).putLong(cacheAttributes ? CACHED_ATTR_SECONDS : 0); // entry_valid 0: dentries are shared by all views
+        out.putLong(directory ? DIRECTORY_ENTRY_SECONDS : 0).putLong(cacheAttributes ? CACHED_ATTR_SECONDS : 0);
         out.putInt(0).putInt(0);
         putAttr(out, attrs);
     }

@@ -103,7 +103,7 @@ public final class MountBenchmark {
             System.out.printf("  fusexmp_fh, timeouts 0:  %8.0f /s   %s%n", bestXmp, Arrays.toString(statXmp));
             System.out.printf("  through Strata:          %8.0f /s   %s   ratio %.2f (target >= 1.0)%n", bestStat,
                     Arrays.toString(statStrata), bestStat / bestXmp);
-            System.out.printf("  (fusexmp_fh with libfuse's default 1 s caches: %.0f /s; Strata cannot cache dentries shared by all views)%n",
+            System.out.printf("  (fusexmp_fh with libfuse's default 1 s caches: %.0f /s; Strata caches only directory dentries, as views share them)%n",
                     statXmpCached);
         } finally {
             if (Files.exists(xmpMount)) {

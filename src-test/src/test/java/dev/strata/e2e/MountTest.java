@@ -167,6 +167,14 @@ class MountTest {
     }
 
     @Test
+    void aShellRunsInTheRuntimeAndReadsItsView() throws Exception {
+        StrataProcess.Outcome shell = daemon.strata.runWithInput("cat " + mnt + "/data/file; echo; echo runtime=$STRATA_RUNTIME; exit 3\n",
+                "shell", "--name", "shell-test", "view-b");
+        assertEquals(3, shell.exit(), shell.err());
+        assertEquals(List.of("content of view B, longer", "runtime=shell-test"), shell.out().lines().toList());
+    }
+
+    @Test
     void badRequestsGetClearErrors() throws Exception {
         StrataProcess.Outcome unknown = daemon.strata.run("run", "no-such-layer", "--", "true");
         assertEquals(1, unknown.exit());

@@ -42,11 +42,26 @@ final class StrataProcess {
         return builder(args).redirectErrorStream(true).redirectOutput(output.toFile()).start();
     }
 
+    /** Runs the CLI with {@code input} as its standard input (as a user types into an interactive command). */
+    Outcome runWithInput(String input, String... args) throws IOException, InterruptedException {
+        Path in = Files.createTempFile("strata-in", ".txt");
+        try {
+            Files.writeString(in, input);
+            return runWith(builder(args).redirectInput(in.toFile()), args);
+        } finally {
+            Files.deleteIfExists(in);
+        }
+    }
+
     Outcome run(String... args) throws IOException, InterruptedException {
+        return runWith(builder(args), args);
+    }
+
+    private Outcome runWith(ProcessBuilder pb, String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile("strata-out", ".txt");
         Path err = Files.createTempFile("strata-err", ".txt");
         try {
-            Process p = builder(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(3, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw new AssertionError("strata " + String.join(" ", args) + " did not finish in 3 minutes");

@@ -28,6 +28,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return runInRuntime(strata, refs, name, command);
+    }
+
+    /** Mounts REFS for this process, runs {@code command} as its tree, waits for the whole tree, and unmounts. */
+    static int runInRuntime(StrataCommand strata, String refs, String name, List<String> command) throws Exception {
         try (DaemonClient client = DaemonClient.connect(strata.home())) {
             // Orphans of the tree come back to this process, so the tree (and its view) lasts until they exit.
             Subreaper.become();
@@ -36,7 +41,7 @@ final class RunCommand implements Callable<Integer> {
                     .setEnvSpec(refs).setName(name == null ? "" : name).build()));
             int exit;
             try {
-                exit = runTree(runtime);
+                exit = runTree(runtime, command);
             } finally {
                 try {
                     client.call(c -> c.unmount(UnmountRequest.newBuilder().setName(runtime.getName()).build()));
@@ -48,7 +53,7 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private int runTree(RuntimeInfo runtime) throws InterruptedException {
+    private static int runTree(RuntimeInfo runtime, List<String> command) throws InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
         pb.environment().put("STRATA_RUNTIME", runtime.getName());
         Process child;

@@ -11,7 +11,6 @@ import dev.strata.engine.Permissions;
 import dev.strata.actors.fs.Caller;
 import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.View;
-import dev.strata.persistence.EntryKind;
 import dev.strata.persistence.Manifest;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -272,9 +271,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         if (node == Manifest.NOT_FOUND || !NodeTable.keyOf(m, node).equals(key)) {
             throw new FsException(Errno.ESTALE, "node " + id + " (/" + key.path() + ") is not in this view");
         }
-        if (view.kind(node) != EntryKind.DIRECTORY || key.isDirectory()) {
-            viewNodes.put(id, node);
-        }
+        viewNodes.put(id, node);
         return node;
     }
 }

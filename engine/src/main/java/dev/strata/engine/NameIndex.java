@@ -50,8 +50,4 @@ final class NameIndex {
         }
         return Manifest.NOT_FOUND;
     }
-
-    long retainedBytes() {
-        return slots.length * 4L;
-    }
 }

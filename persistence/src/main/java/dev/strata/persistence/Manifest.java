@@ -231,16 +231,6 @@ public final class Manifest {
         return Digest.fromWords(blobWords, index * 4);
     }
 
-    /** An estimate of the heap this manifest holds, for benchmarks and diagnostics. */
-    public long retainedBytes() {
-        long arrays = 11L * 4 * count + 2L * 8 * count;
-        long targetBytes = 0;
-        for (byte[] t : targets) {
-            targetBytes += 16 + t.length;
-        }
-        return arrays + names.length + blobWords.length * 8L + targetBytes + rdevs.length * 8L + xattrs.size() * 64L;
-    }
-
     public static Builder builder(Entry root) {
         return new Builder(root);
     }

@@ -64,10 +64,8 @@ public final class MountBenchmark {
             String subdir = "modules=subdir,subdir=" + rendered;
             Files.createDirectories(xmpMount);
             try {
-                Process fusexmp = new ProcessBuilder(xmp.toString(), xmpMount.toString(), "-f", "-o", subdir + ",entry_timeout=0,attr_timeout=0,ac_attr_timeout=0")
-                        .redirectErrorStream(true).redirectOutput(work.resolve("fusexmp.log").toFile()).start();
+                Process fusexmp = startFusexmp(xmp, xmpMount, subdir + ",entry_timeout=0,attr_timeout=0,ac_attr_timeout=0", work.resolve("fusexmp.log"));
                 try {
-                    awaitMount(xmpMount);
                     run(probe.toString(), "read", blob.toString()); // warm the page cache for both: they share it
                     // rounds alternate between the two sides, so the machine's noise falls on both alike
                     for (int i = 0; i < ROUNDS; i++) {
@@ -82,27 +80,17 @@ public final class MountBenchmark {
             } finally {
                 daemon.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
-            Process cached = new ProcessBuilder(xmp.toString(), xmpMount.toString(), "-f", "-o", subdir).redirectErrorStream(true)
-                    .redirectOutput(work.resolve("fusexmp-cached.log").toFile()).start();
+            Process cached = startFusexmp(xmp, xmpMount, subdir, work.resolve("fusexmp-cached.log"));
             try {
-                awaitMount(xmpMount);
                 statXmpCached = Double.parseDouble(run(probe.toString(), "stat", xmpMount + "/data/small.txt", seconds));
             } finally {
                 unmount(xmpMount, cached);
             }
 
-            double bestDirect = Arrays.stream(direct).max().orElse(0);
-            double bestStrata = Arrays.stream(strata).max().orElse(0);
             System.out.printf("sequential read of %d GiB, warm page cache (best of %d):%n", gib, ROUNDS);
-            System.out.printf("  blob read directly:      %8.0f MiB/s   %s%n", bestDirect, Arrays.toString(direct));
-            System.out.printf("  through Strata:          %8.0f MiB/s   %s   ratio %.2f (target >= 0.9)%n", bestStrata,
-                    Arrays.toString(strata), bestStrata / bestDirect);
-            double bestXmp = Arrays.stream(statXmp).max().orElse(0);
-            double bestStat = Arrays.stream(statStrata).max().orElse(0);
+            compare("blob read directly:    ", direct, strata, "MiB/s", 0.9);
             System.out.printf("stat() loop on one layer file, %.0f s a round (best of %d, rounds alternate):%n", statSeconds, ROUNDS);
-            System.out.printf("  fusexmp_fh, timeouts 0:  %8.0f /s   %s%n", bestXmp, Arrays.toString(statXmp));
-            System.out.printf("  through Strata:          %8.0f /s   %s   ratio %.2f (target >= 1.0)%n", bestStat,
-                    Arrays.toString(statStrata), bestStat / bestXmp);
+            compare("fusexmp_fh, timeouts 0:", statXmp, statStrata, "/s   ", 1.0);
             System.out.printf("  (fusexmp_fh with libfuse's default 1 s caches: %.0f /s; Strata caches only directory dentries, as views share them)%n",
                     statXmpCached);
         } finally {
@@ -111,6 +99,27 @@ public final class MountBenchmark {
             }
             Renderer.deleteTree(work);
         }
+    }
+
+    /** Prints the best of the baseline's and Strata's rounds and their ratio. */
+    private static void compare(String baselineName, double[] baseline, double[] strata, String unit, double target) {
+        double bestBaseline = Arrays.stream(baseline).max().orElse(0);
+        double bestStrata = Arrays.stream(strata).max().orElse(0);
+        System.out.printf("  %s %8.0f %s   %s%n", baselineName, bestBaseline, unit, Arrays.toString(baseline));
+        System.out.printf("  through Strata:         %8.0f %s   %s   ratio %.2f (target >= %.1f)%n", bestStrata, unit,
+                Arrays.toString(strata), bestStrata / bestBaseline, target);
+    }
+
+    private static Process startFusexmp(Path binary, Path mountpoint, String options, Path log) throws Exception {
+        Process p = new ProcessBuilder(binary.toString(), mountpoint.toString(), "-f", "-o", options)
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            awaitMount(mountpoint);
+        } catch (Exception e) {
+            p.destroyForcibly();
+            throw e;
+        }
+        return p;
     }
 
     private static String inRuntime(StrataHome home, Path probe, String... args) throws Exception {

@@ -6,7 +6,7 @@ import dev.strata.protocol.RuntimeInfo;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "mount", description = "Give an existing process tree (rooted at --pid) the view of REFS; its later children follow.")
@@ -17,11 +17,8 @@ final class MountCommand implements Runnable {
     @Option(names = "--pid", required = true, paramLabel = "P", description = "The root process of the tree.")
     int pid;
 
-    @Option(names = "--name", paramLabel = "N", description = "Name the runtime (default run-P).")
-    String name;
-
-    @Parameters(index = "0", paramLabel = "REFS")
-    String refs;
+    @Mixin
+    RuntimeSpec runtime;
 
     @Override
     public void run() {
@@ -35,8 +32,8 @@ final class MountCommand implements Runnable {
             throw new RepositoryException("process " + pid + " belongs to " + owner + ", not to you");
         }
         try (DaemonClient client = DaemonClient.connect(strata.home())) {
-            RuntimeInfo r = client.call(c -> c.mount(MountRequest.newBuilder().setRootPid(pid).setEnvSpec(refs)
-                    .setName(name == null ? "" : name).build()));
+            RuntimeInfo r = client.call(c -> c.mount(MountRequest.newBuilder().setRootPid(pid).setEnvSpec(runtime.refs)
+                    .setName(runtime.nameOrEmpty()).build()));
             strata.out.println(r.getName());
         }
     }

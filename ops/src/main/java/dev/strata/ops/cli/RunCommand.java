@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -17,28 +17,25 @@ final class RunCommand implements Callable<Integer> {
     @ParentCommand
     StrataCommand strata;
 
-    @Option(names = "--name", paramLabel = "N", description = "Name the runtime (default run-PID).")
-    String name;
-
-    @Parameters(index = "0", paramLabel = "REFS", description = "An env spec: ref[+ref...], bottom-up.")
-    String refs;
+    @Mixin
+    RuntimeSpec runtime;
 
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (after --).")
     List<String> command;
 
     @Override
     public Integer call() throws Exception {
-        return runInRuntime(strata, refs, name, command);
+        return runInRuntime(strata, runtime, command);
     }
 
     /** Mounts REFS for this process, runs {@code command} as its tree, waits for the whole tree, and unmounts. */
-    static int runInRuntime(StrataCommand strata, String refs, String name, List<String> command) throws Exception {
+    static int runInRuntime(StrataCommand strata, RuntimeSpec spec, List<String> command) throws Exception {
         try (DaemonClient client = DaemonClient.connect(strata.home())) {
             // Orphans of the tree come back to this process, so the tree (and its view) lasts until they exit.
             Subreaper.become();
             long self = ProcessHandle.current().pid();
             RuntimeInfo runtime = client.call(c -> c.mount(MountRequest.newBuilder().setRootPid((int) self)
-                    .setEnvSpec(refs).setName(name == null ? "" : name).build()));
+                    .setEnvSpec(spec.refs).setName(spec.nameOrEmpty()).build()));
             int exit;
             try {
                 exit = runTree(runtime, command);

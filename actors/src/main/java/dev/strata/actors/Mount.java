@@ -11,7 +11,18 @@ import dev.strata.engine.Permissions;
 import dev.strata.actors.fs.Caller;
 import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.View;
+import dev.strata.engine.Overlay;
+import dev.strata.engine.ScratchCommit;
+import dev.strata.persistence.Digest;
 import dev.strata.persistence.Manifest;
+import dev.strata.persistence.Renderer;
+import dev.strata.persistence.RuntimeRecord;
+import java.io.IOException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,7 +48,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     /** Linux's __FMODE_EXEC, set in the open flags of an execve. */
     private static final int FMODE_EXEC = 040;
 
-    public sealed interface Command permits Handle, InjectFailure {
+    public sealed interface Command permits Handle, InjectFailure, Released, Commit, Diff, CommitDone {
     }
 
     /**
@@ -52,6 +63,28 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     public record InjectFailure(String why) implements Command {
     }
 
+    /** The kernel released an open handle of an editable runtime's object. */
+    record Released(Overlay.Node node, boolean writer) implements Command {
+    }
+
+    /** Commit the scratch of an editable runtime into a layer (a read-only runtime refuses). */
+    public record Commit(String tag, String message, ActorRef<CommitOutcome> replyTo) implements Command {
+    }
+
+    /** {@code layer} null when there was nothing to commit; {@code error} set when the commit failed or was refused. */
+    public record CommitOutcome(Digest layer, int entries, long bytes, List<String> layers, String error) {
+    }
+
+    /** What the scratch changed, as {@code strata diff} lists it. */
+    public record Diff(ActorRef<DiffOutcome> replyTo) implements Command {
+    }
+
+    public record DiffOutcome(List<ScratchCommit.Listed> changes, String error) {
+    }
+
+    private record CommitDone(Scratch.Committed committed, ActorRef<CommitOutcome> replyTo) implements Command {
+    }
+
     /** Loads the view; called again when the actor restarts. */
     @FunctionalInterface
     public interface ViewSource {
@@ -59,6 +92,12 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     }
 
     private final View view;
+    /** Set for an editable runtime, with {@link #view} null. */
+    private EditableView editable;
+    private RuntimeRecord record;
+    private final Scratch.Setup scratchSetup;
+    private final ActorRef<Scratch.Command> scratch;
+    private final StashBuffer<Command> stash;
     private final NodeTable nodes;
     private final Map<Long, Integer> viewNodes = new HashMap<>();
     /** The reverse: the id this view's node was last given, so a repeated lookup skips building its key. */
@@ -67,14 +106,39 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     private final ProcessTable processes;
 
     public static Behavior<Command> create(ViewSource source, NodeTable nodes, ProcessTable processes) {
-        return Behaviors.setup(ctx -> new Mount(ctx, source.load(), nodes, processes));
+        return Behaviors.setup(ctx -> new Mount(ctx, source.load(), null, null, nodes, processes));
     }
 
-    private Mount(ActorContext<Command> ctx, View view, NodeTable nodes, ProcessTable processes) {
+    /** An editable runtime's Mount: its record and scratch are read from {@code setup.runtimeDir()} (again on a restart). */
+    public static Behavior<Command> editable(Scratch.Setup setup, NodeTable nodes, ProcessTable processes) {
+        return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> new Mount(ctx, null, setup, stash, nodes, processes)));
+    }
+
+    private static final int STASH_CAPACITY = 100_000;
+
+    private Mount(ActorContext<Command> ctx, View view, Scratch.Setup setup, StashBuffer<Command> stash, NodeTable nodes,
+                  ProcessTable processes) throws IOException {
         super(ctx);
         this.view = view;
         this.nodes = nodes;
         this.processes = processes;
+        this.scratchSetup = setup;
+        this.stash = stash;
+        if (setup != null) {
+            record = RuntimeRecord.read(setup.runtimeDir());
+            if (record == null) {
+                throw new IOException("no runtime record in " + setup.runtimeDir());
+            }
+            editable = editableView(Scratch.open(setup, record));
+            scratch = ctx.spawn(Scratch.create(setup), "scratch", DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
+        } else {
+            scratch = null;
+        }
+    }
+
+    private EditableView editableView(Overlay overlay) {
+        ActorRef<Command> self = getContext().getSelf();
+        return new EditableView(overlay, nodes, scratchSetup.identity(), record.commits(), (node, writer) -> self.tell(new Released(node, writer)));
     }
 
     /** The caller's credentials; supplementary groups are read from the process table only if a check needs them. */
@@ -119,7 +183,102 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         return newReceiveBuilder()
                 .onMessage(Handle.class, this::onHandle)
                 .onMessage(InjectFailure.class, this::onInjectFailure)
+                .onMessage(Released.class, this::onReleased)
+                .onMessage(Commit.class, this::onCommit)
+                .onMessage(Diff.class, this::onDiff)
+                .onSignal(PostStop.class, s -> onPostStop())
+                .onSignal(PreRestart.class, s -> closeScratch())
                 .build();
+    }
+
+    /** Before a restart: the new incarnation reopens the scratch from disk. */
+    private Behavior<Command> closeScratch() {
+        if (editable != null) {
+            try {
+                editable.overlay().close();
+            } catch (IOException e) {
+                getContext().getLog().warn("closing the scratch of runtime {} failed: {}", record.name(), e.toString());
+            }
+        }
+        return this;
+    }
+
+    private Behavior<Command> onReleased(Released r) {
+        if (editable != null) {
+            editable.released(r.node(), r.writer());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onDiff(Diff d) {
+        if (editable == null) {
+            d.replyTo().tell(new DiffOutcome(List.of(), "this runtime is read-only: it has no changes"));
+        } else {
+            d.replyTo().tell(new DiffOutcome(ScratchCommit.list(editable.overlay()), null));
+        }
+        return this;
+    }
+
+    /**
+     * A commit holds every request of this runtime (stashed) until the layer is stored and the new,
+     * empty scratch is open, so nothing changes under it and nothing is answered from a half state.
+     */
+    private Behavior<Command> onCommit(Commit c) {
+        if (editable == null) {
+            c.replyTo().tell(new CommitOutcome(null, 0, 0, List.of(), "this runtime is read-only: start it with --edit to commit"));
+            return this;
+        }
+        List<String> writing = editable.openForWriting(5);
+        if (!writing.isEmpty()) {
+            c.replyTo().tell(new CommitOutcome(null, 0, 0, layers(), "files are open for writing: " + String.join(", ", writing)
+                    + "; close them and commit again"));
+            return this;
+        }
+        ActorRef<Scratch.Committed> done = getContext().messageAdapter(Scratch.Committed.class, m -> new CommitDone(m, c.replyTo()));
+        scratch.tell(new Scratch.Commit(editable.overlay(), record, c.tag(), c.message(), done));
+        return Behaviors.receive(Command.class)
+                .onMessage(CommitDone.class, this::onCommitDone)
+                .onSignal(PostStop.class, s -> onPostStop())
+                .onAnyMessage(m -> {
+                    stash.stash(m);
+                    return Behaviors.same();
+                })
+                .build();
+    }
+
+    private Behavior<Command> onCommitDone(CommitDone d) {
+        Scratch.Committed c = d.committed();
+        if (c.failure() != null) {
+            getContext().getLog().warn("commit of runtime {} failed: {}", record.name(), c.failure().toString());
+            d.replyTo().tell(new CommitOutcome(null, 0, 0, layers(), "commit failed: " + c.failure().getMessage()));
+        } else if (c.result().empty()) {
+            d.replyTo().tell(new CommitOutcome(null, 0, 0, layers(), null));
+        } else {
+            record = c.record();
+            editable = editableView(c.overlay());
+            getContext().getLog().info("runtime {} committed layer {}", record.name(), c.result().layer().hex());
+            d.replyTo().tell(new CommitOutcome(c.result().layer(), c.result().entries(), c.result().bytes(), layers(), null));
+        }
+        return stash.unstashAll(this);
+    }
+
+    private List<String> layers() {
+        return record.layers().stream().map(Digest::hex).toList();
+    }
+
+    /** The runtime ended (not a restart): close the scratch, and remove it unless the runtime is durable. */
+    private Behavior<Command> onPostStop() {
+        if (editable != null) {
+            try {
+                editable.overlay().close();
+                if (!record.durable()) {
+                    Renderer.deleteTree(scratchSetup.runtimeDir());
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                getContext().getLog().warn("cleaning up runtime {} failed: {}", record.name(), e.toString());
+            }
+        }
+        return this;
     }
 
     private Behavior<Command> onInjectFailure(InjectFailure f) {
@@ -142,6 +301,9 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     }
 
     private FsReply answer(FsRequest r) throws FsException {
+        if (editable != null) {
+            return editable.answer(r, credentials(r.caller()));
+        }
         if (r instanceof FsRequest.Lookup l) {
             int dir = directory(l.parent());
             check(r, dir, Permissions.EXECUTE, "search");
@@ -180,8 +342,10 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
                 names.write(0);
             }
             return new FsReply.XattrList(names.toByteArray());
-        } else if (r instanceof FsRequest.Mutation m) {
-            throw new FsException(Errno.EROFS, m.operation() + " in a read-only runtime");
+        } else if (r instanceof FsRequest.Sync) {
+            return new FsReply.Ok();
+        } else if (r instanceof FsRequest.Change c) {
+            throw new FsException(Errno.EROFS, c.operation() + " in a read-only runtime");
         }
         throw new FsException(Errno.ENOSYS, "unsupported request " + r.getClass().getSimpleName());
     }

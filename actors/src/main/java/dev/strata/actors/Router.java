@@ -38,15 +38,46 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private static final int STICKY_PURGE_EVERY_TICKS = 50;
 
     public sealed interface Command permits Forward, AddRuntime, RemoveRuntime, ListRuntimes, MountOf,
-            Resolved, RootResolved, Tick, Checked, MountStopped {
+            Resolved, RootResolved, Tick, Checked, MountStopped, CommitRuntime, DiffRuntime, RuntimeOf, Committed, Replied {
     }
 
     /** A kernel request from the bridge; the Mount answers through {@code reply} directly. */
     public record Forward(FsRequest request, Consumer<FsReply> reply) implements Command {
     }
 
+    /**
+     * Starts runtime {@code name} for the tree of {@code rootPid}, or, when {@code join} and the
+     * runtime is running, adds the tree to it. {@code scratch} is set for an editable runtime (its
+     * record is on disk already); {@code source} serves a read-only one.
+     */
     public record AddRuntime(String name, int rootPid, String envSpec, List<String> layers, Mount.ViewSource source,
+                             Scratch.Setup scratch, boolean durable, boolean join,
                              ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
+        public AddRuntime(String name, int rootPid, String envSpec, List<String> layers, Mount.ViewSource source,
+                          ActorRef<StatusReply<RuntimeInfo>> replyTo) {
+            this(name, rootPid, envSpec, layers, source, null, false, false, replyTo);
+        }
+    }
+
+    /** Commits the runtime that process {@code pid} belongs to. */
+    public record CommitRuntime(int pid, String tag, String message, ActorRef<StatusReply<Mount.CommitOutcome>> replyTo)
+            implements Command {
+    }
+
+    /** Lists what the scratch of the runtime of process {@code pid} changed. */
+    public record DiffRuntime(int pid, ActorRef<StatusReply<Mount.DiffOutcome>> replyTo) implements Command {
+    }
+
+    /** The runtime process {@code pid} belongs to, if any. */
+    public record RuntimeOf(int pid, ActorRef<java.util.Optional<RuntimeInfo>> replyTo) implements Command {
+    }
+
+    /** Continues work in this actor after an asynchronous step. */
+    private record Replied(Runnable action) implements Command {
+    }
+
+    private record Committed(String name, Mount.CommitOutcome outcome, Throwable failure,
+                             ActorRef<StatusReply<Mount.CommitOutcome>> replyTo) implements Command {
     }
 
     public record RemoveRuntime(String name, ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
@@ -108,7 +139,11 @@ public final class Router extends AbstractBehavior<Router.Command> {
     }
 
     private ActorRef<Mount.Command> spawnMount(String name, Mount.ViewSource source) {
-        Behavior<Mount.Command> supervised = Behaviors.supervise(Mount.create(source, nodes, processes))
+        return spawnMount(name, Mount.create(source, nodes, processes));
+    }
+
+    private ActorRef<Mount.Command> spawnMount(String name, Behavior<Mount.Command> behavior) {
+        Behavior<Mount.Command> supervised = Behaviors.supervise(behavior)
                 .onFailure(SupervisorStrategy.restart().withLimit(20, Duration.ofMinutes(1)));
         ActorRef<Mount.Command> mount = getContext().spawn(supervised, "mount-" + name,
                 DispatcherSelector.fromConfig("strata.mount-dispatcher"));
@@ -129,6 +164,14 @@ public final class Router extends AbstractBehavior<Router.Command> {
                 .onMessage(Tick.class, t -> onTick())
                 .onMessage(Checked.class, this::onChecked)
                 .onMessage(MountStopped.class, this::onMountStopped)
+                .onMessage(CommitRuntime.class, this::onCommitRuntime)
+                .onMessage(DiffRuntime.class, this::onDiffRuntime)
+                .onMessage(RuntimeOf.class, this::onRuntimeOf)
+                .onMessage(Committed.class, this::onCommitted)
+                .onMessage(Replied.class, r -> {
+                    r.action().run();
+                    return this;
+                })
                 .build();
     }
 
@@ -191,7 +234,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
     }
 
     private Behavior<Command> onAddRuntime(AddRuntime a) {
-        if (runtimes.containsKey(a.name()) || DEFAULT_VIEW.equals(a.name())) {
+        if (DEFAULT_VIEW.equals(a.name()) || (runtimes.containsKey(a.name()) && !a.join())) {
             a.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS,
                     "a runtime named '" + a.name() + "' exists already")));
             return this;
@@ -220,13 +263,22 @@ public final class Router extends AbstractBehavior<Router.Command> {
                     "process " + a.rootPid() + " is the root of runtime '" + rootOf.get(root) + "' already")));
             return this;
         }
-        if (runtimes.containsKey(a.name())) {
+        Runtime running = runtimes.get(a.name());
+        if (running != null && !a.join()) {
             a.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS,
                     "a runtime named '" + a.name() + "' exists already")));
             return this;
         }
-        RuntimeInfo info = new RuntimeInfo(a.name(), root, a.envSpec(), a.layers(), Instant.now());
-        runtimes.put(a.name(), new Runtime(info, spawnMount(a.name(), a.source())));
+        if (running != null) {
+            rootOf.put(root, a.name());
+            routes.clear();
+            getContext().getLog().info("process {} joined runtime {}", root.pid(), a.name());
+            a.replyTo().tell(StatusReply.success(running.info()));
+            return this;
+        }
+        RuntimeInfo info = new RuntimeInfo(a.name(), root, a.envSpec(), a.layers(), Instant.now(), a.scratch() != null, a.durable());
+        Behavior<Mount.Command> mount = a.scratch() != null ? Mount.editable(a.scratch(), nodes, processes) : Mount.create(a.source(), nodes, processes);
+        runtimes.put(a.name(), new Runtime(info, spawnMount(a.name(), mount)));
         rootOf.put(root, a.name());
         routes.clear(); // threads resolved to another view before this mount must ask again
         getContext().getLog().info("runtime {} mounted for process {} with {}", a.name(), root.pid(), a.envSpec());
@@ -250,7 +302,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         if (runtime == null) {
             return;
         }
-        rootOf.remove(runtime.info().root());
+        rootOf.values().removeIf(name::equals);
         sticky.values().removeIf(name::equals);
         routes.clear();
         getContext().stop(runtime.mount());
@@ -283,12 +335,68 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private Behavior<Command> onChecked(Checked c) {
         for (ProcessIdentity dead : c.liveness().dead()) {
             sticky.remove(dead);
-            String runtime = rootOf.get(dead);
-            if (runtime != null) {
-                end(runtime);
+            String runtime = rootOf.remove(dead);
+            if (runtime != null && !rootOf.containsValue(runtime)) {
+                end(runtime); // its last root tree is gone
             }
         }
         return this;
+    }
+
+    /** Finds the runtime of a process (the one its file system requests reach) and continues in this actor. */
+    private void resolveRuntime(int pid, Consumer<Runtime> found, Runnable none) {
+        getContext().pipeToSelf(askAncestry(pid), (ancestry, failure) -> new Replied(() -> {
+            String name = ancestry == null || ancestry.chain().isEmpty() ? null : runtimeOf(ancestry.chain());
+            Runtime runtime = name == null ? null : runtimes.get(name);
+            if (runtime != null) {
+                found.accept(runtime);
+            } else {
+                none.run();
+            }
+        }));
+    }
+
+    private Behavior<Command> onCommitRuntime(CommitRuntime c) {
+        resolveRuntime(c.pid(), runtime -> getContext().ask(Mount.CommitOutcome.class, runtime.mount(), COMMIT_TIMEOUT,
+                        ref -> new Mount.Commit(c.tag(), c.message(), ref),
+                        (outcome, failure) -> new Committed(runtime.info().name(), outcome, failure, c.replyTo())),
+                () -> c.replyTo().tell(StatusReply.error(notInRuntime(c.pid()))));
+        return this;
+    }
+
+    private Behavior<Command> onCommitted(Committed c) {
+        if (c.failure() != null) {
+            c.replyTo().tell(StatusReply.error(c.failure()));
+            return this;
+        }
+        Runtime runtime = runtimes.get(c.name());
+        if (runtime != null && c.outcome().layer() != null) {
+            RuntimeInfo i = runtime.info();
+            runtimes.put(c.name(), new Runtime(new RuntimeInfo(i.name(), i.root(), i.envSpec(), c.outcome().layers(), i.started(),
+                    i.editable(), i.durable()), runtime.mount()));
+        }
+        c.replyTo().tell(StatusReply.success(c.outcome()));
+        return this;
+    }
+
+    private Behavior<Command> onDiffRuntime(DiffRuntime d) {
+        resolveRuntime(d.pid(), runtime -> getContext().ask(Mount.DiffOutcome.class, runtime.mount(), Duration.ofSeconds(30),
+                        Mount.Diff::new, (outcome, failure) -> new Replied(() -> d.replyTo().tell(
+                                failure != null ? StatusReply.error(failure) : StatusReply.success(outcome)))),
+                () -> d.replyTo().tell(StatusReply.error(notInRuntime(d.pid()))));
+        return this;
+    }
+
+    private Behavior<Command> onRuntimeOf(RuntimeOf r) {
+        resolveRuntime(r.pid(), runtime -> r.replyTo().tell(java.util.Optional.of(runtime.info())),
+                () -> r.replyTo().tell(java.util.Optional.empty()));
+        return this;
+    }
+
+    private static final Duration COMMIT_TIMEOUT = Duration.ofMinutes(30);
+
+    private static RuntimeRefused notInRuntime(int pid) {
+        return new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "process " + pid + " is in no runtime");
     }
 
     private Behavior<Command> onMountStopped(MountStopped s) {

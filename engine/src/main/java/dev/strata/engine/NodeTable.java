@@ -20,8 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NodeTable {
     public static final long ROOT = 1;
 
-    /** What a node id stands for: a path, plus the exact content for everything but directories. */
-    public record Key(String path, Entry content) {
+    /**
+     * What a node id stands for: a path, plus the exact content for everything but directories
+     * ({@code content} null). An editable view's objects use a content private to that view.
+     */
+    public record Key(String path, Object content) {
         public boolean isDirectory() {
             return content == null;
         }
@@ -88,6 +91,11 @@ public final class NodeTable {
             slot.lookups++;
             return true;
         }
+    }
+
+    /** The id a key has now, without counting a reference; null when it has none. */
+    public Long idOf(Key key) {
+        return ids.get(key);
     }
 
     /** What a node id stands for, or null when the kernel has forgotten it (or never had it). */

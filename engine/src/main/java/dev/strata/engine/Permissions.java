@@ -28,21 +28,30 @@ public final class Permissions {
      * root may read and write anything, and execute what has any execute bit (directories always).
      */
     public static boolean allows(Attributes object, Credentials who, int mask) {
+        return allows(object.mode(), object.uid(), object.gid(), who, mask);
+    }
+
+    /** The same check from the owner and mode alone; {@code mode} carries the type bits. */
+    public static boolean allows(int mode, int ownerUid, int ownerGid, Credentials who, int mask) {
         if (mask == 0) {
             return true;
         }
-        int mode = object.mode();
         if (who.uid() == 0) {
             boolean directory = (mode & 0170000) == 0040000;
             return (mask & EXECUTE) == 0 || directory || (mode & 0111) != 0;
         }
-        if (who.uid() == object.uid()) {
+        if (who.uid() == ownerUid) {
             return ((mode >> 6) & mask) == mask;
         }
         int group = (mode >> 3) & mask;
         int other = mode & mask;
         // the supplementary groups (a /proc read) are needed only when they would change the answer
-        boolean member = who.gid() == object.gid() || (group != other && who.inSupplementaryGroup(object.gid()));
+        boolean member = who.gid() == ownerGid || (group != other && who.inSupplementaryGroup(ownerGid));
         return (member ? group : other) == mask;
+    }
+
+    /** Whether {@code who} is in group {@code gid}, primary or supplementary. */
+    public static boolean inGroup(Credentials who, int gid) {
+        return who.gid() == gid || who.inSupplementaryGroup(gid);
     }
 }

@@ -38,6 +38,10 @@ final class FuseKernel {
     static final long INIT_EXT = 1L << 30;
     static final long PASSTHROUGH = 1L << 37;
 
+    /** fuse_setattr_in.valid: the request came through an open file. */
+    static final int FATTR_FH = 1 << 6;
+    static final int FSYNC_FDATASYNC = 1;
+
     static final int FOPEN_KEEP_CACHE = 1 << 1;
     static final int FOPEN_PASSTHROUGH = 1 << 7;
 
@@ -46,26 +50,4 @@ final class FuseKernel {
     /** A read() on /dev/fuse needs room for the largest request: header + write_in + max_write. */
     static final int REQUEST_BUFFER = MAX_WRITE + 4096;
 
-    /** Mutating operations: answered by the owning view (EROFS until a view is editable). */
-    static String mutationName(int opcode) {
-        return switch (opcode) {
-            case SETATTR -> "setattr";
-            case SYMLINK -> "symlink";
-            case MKNOD -> "mknod";
-            case MKDIR -> "mkdir";
-            case UNLINK -> "unlink";
-            case RMDIR -> "rmdir";
-            case RENAME -> "rename";
-            case LINK -> "link";
-            case WRITE -> "write";
-            case SETXATTR -> "setxattr";
-            case REMOVEXATTR -> "removexattr";
-            case CREATE -> "create";
-            case FALLOCATE -> "fallocate";
-            case RENAME2 -> "rename2";
-            case COPY_FILE_RANGE -> "copy_file_range";
-            case TMPFILE -> "tmpfile";
-            default -> null;
-        };
-    }
 }

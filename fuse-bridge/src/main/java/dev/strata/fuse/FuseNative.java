@@ -40,6 +40,22 @@ final class FuseNative {
         int ioctl(int fd, long request, @In ByteBuffer arg);
 
         String strerror(int errno);
+
+        int open(String path, int flags, int mode);
+
+        long pread(int fd, @Out ByteBuffer buf, long count, long offset);
+
+        long pwrite(int fd, @In ByteBuffer buf, long count, long offset);
+
+        int fallocate(int fd, int mode, long offset, long length);
+
+        long lseek(int fd, long offset, int whence);
+
+        long copy_file_range(int fdIn, @In @Out long[] offIn, int fdOut, @In @Out long[] offOut, long len, int flags);
+
+        int fsync(int fd);
+
+        int fdatasync(int fd);
     }
 
     static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");

@@ -7,11 +7,9 @@ import dev.strata.engine.Attributes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +52,43 @@ public final class FuseSession implements AutoCloseable {
     private volatile boolean passthrough;
     private volatile int kernelMinor;
 
-    /** An open file: a channel to read from, or (under passthrough) the node whose backing file the kernel reads. */
-    private record OpenFile(FileChannel channel, long node) {
+    /**
+     * An open file handle. Under passthrough the kernel reads and writes {@code file} itself; the
+     * descriptor here, opened on first need, serves READ and WRITE otherwise, and FSYNC, FALLOCATE,
+     * LSEEK and COPY_FILE_RANGE always.
+     */
+    private static final class OpenFile {
+        final long node;
+        final Path file;
+        final boolean writable;
+        final boolean backed;
+        final Runnable released;
+        private int fd = -1;
+
+        OpenFile(long node, Path file, boolean writable, boolean backed, Runnable released) {
+            this.node = node;
+            this.file = file;
+            this.writable = writable;
+            this.backed = backed;
+            this.released = released;
+        }
+
+        synchronized int fd() throws IOException {
+            if (fd < 0) {
+                fd = FuseNative.LIBC.open(file.toString(), (writable ? FuseNative.O_RDWR : FuseNative.O_RDONLY) | FuseNative.O_CLOEXEC);
+                if (fd < 0) {
+                    throw new IOException("open " + file + ": " + FuseNative.describe(FuseNative.errno()));
+                }
+            }
+            return fd;
+        }
+
+        synchronized void closeDescriptor() {
+            if (fd >= 0) {
+                FuseNative.LIBC.close(fd);
+                fd = -1;
+            }
+        }
     }
 
     /** A registered backing file, shared by every open of one node: the kernel refuses two for one inode. */
@@ -216,8 +249,14 @@ public final class FuseSession implements AutoCloseable {
             case FuseKernel.READLINK -> dispatch(unique, new FsRequest.ReadLink(caller, node), 0);
             case FuseKernel.OPEN -> dispatch(unique, new FsRequest.Open(caller, node, in.getInt()), 0);
             case FuseKernel.READ -> read(unique, in.getLong(), in.getLong(), in.getInt());
+            case FuseKernel.WRITE -> write(unique, in);
             case FuseKernel.RELEASE -> release(unique, in.getLong());
-            case FuseKernel.FLUSH, FuseKernel.RELEASEDIR, FuseKernel.FSYNC, FuseKernel.FSYNCDIR -> replyEmpty(unique);
+            case FuseKernel.FLUSH, FuseKernel.RELEASEDIR -> replyEmpty(unique); // locks are the kernel's (no POSIX_LOCKS)
+            case FuseKernel.FSYNC -> fsync(unique, caller, node, in.getLong(), in.getInt());
+            case FuseKernel.FSYNCDIR -> dispatch(unique, new FsRequest.Sync(caller, node), 0);
+            case FuseKernel.FALLOCATE -> fallocate(unique, in.getLong(), in.getLong(), in.getLong(), in.getInt());
+            case FuseKernel.LSEEK -> lseek(unique, in.getLong(), in.getLong(), in.getInt());
+            case FuseKernel.COPY_FILE_RANGE -> copyFileRange(unique, in);
             case FuseKernel.OPENDIR -> dispatch(unique, new FsRequest.OpenDir(caller, node), 0);
             case FuseKernel.READDIR, FuseKernel.READDIRPLUS -> {
                 in.getLong(); // fh
@@ -233,19 +272,82 @@ public final class FuseSession implements AutoCloseable {
                 dispatch(unique, new FsRequest.GetXattr(caller, node, new String(cString(in), StandardCharsets.UTF_8)), size);
             }
             case FuseKernel.LISTXATTR -> dispatch(unique, new FsRequest.ListXattr(caller, node), in.getInt());
+            case FuseKernel.CREATE -> {
+                int flags = in.getInt();
+                int mode = in.getInt();
+                in.getInt(); // umask: applied to mode by the kernel already (no DONT_MASK)
+                in.getInt();
+                dispatch(unique, new FsRequest.Create(caller, node, cString(in), mode, flags), 0);
+            }
+            case FuseKernel.MKNOD -> {
+                int mode = in.getInt();
+                long rdev = Integer.toUnsignedLong(in.getInt());
+                in.getLong();
+                dispatch(unique, new FsRequest.MakeNode(caller, node, cString(in), mode, rdev), 0);
+            }
+            case FuseKernel.MKDIR -> {
+                int mode = in.getInt();
+                in.getInt();
+                dispatch(unique, new FsRequest.MakeDirectory(caller, node, cString(in), mode), 0);
+            }
+            case FuseKernel.SYMLINK -> {
+                byte[] name = cString(in);
+                dispatch(unique, new FsRequest.Symlink(caller, node, name, cString(in)), 0);
+            }
+            case FuseKernel.LINK -> {
+                long target = in.getLong();
+                dispatch(unique, new FsRequest.Link(caller, target, node, cString(in)), 0);
+            }
+            case FuseKernel.UNLINK -> dispatch(unique, new FsRequest.Unlink(caller, node, cString(in)), 0);
+            case FuseKernel.RMDIR -> dispatch(unique, new FsRequest.RemoveDirectory(caller, node, cString(in)), 0);
+            case FuseKernel.RENAME, FuseKernel.RENAME2 -> {
+                long newParent = in.getLong();
+                int flags = 0;
+                if (opcode == FuseKernel.RENAME2) {
+                    flags = in.getInt();
+                    in.getInt();
+                }
+                byte[] name = cString(in);
+                dispatch(unique, new FsRequest.Rename(caller, node, name, newParent, cString(in), flags), 0);
+            }
+            case FuseKernel.SETATTR -> dispatch(unique, setattr(caller, node, in), 0);
+            case FuseKernel.SETXATTR -> {
+                int size = in.getInt();
+                int flags = in.getInt();
+                String name = new String(cString(in), StandardCharsets.UTF_8);
+                byte[] value = new byte[Math.min(size, in.remaining())];
+                in.get(value);
+                dispatch(unique, new FsRequest.SetXattr(caller, node, name, value, flags), 0);
+            }
+            case FuseKernel.REMOVEXATTR -> dispatch(unique, new FsRequest.RemoveXattr(caller, node, new String(cString(in), StandardCharsets.UTF_8)), 0);
             case FuseKernel.INTERRUPT -> {
                 // Requests are answered quickly; the kernel accepts the normal answer of an interrupted one.
             }
             case FuseKernel.DESTROY -> replyEmpty(unique);
-            default -> {
-                String mutation = FuseKernel.mutationName(opcode);
-                if (mutation != null) {
-                    dispatch(unique, new FsRequest.Mutation(caller, node, mutation), 0);
-                } else {
-                    replyError(unique, dev.strata.engine.Errno.ENOSYS.code());
-                }
-            }
+            case FuseKernel.TMPFILE -> replyError(unique, dev.strata.engine.Errno.EOPNOTSUPP.code());
+            default -> replyError(unique, dev.strata.engine.Errno.ENOSYS.code());
         }
+    }
+
+    /** fuse_setattr_in: valid, padding, fh, size, lock_owner, atime, mtime, ctime, their nanoseconds, mode, unused, uid, gid. */
+    private static FsRequest.SetAttr setattr(Caller caller, long node, ByteBuffer in) {
+        int valid = in.getInt();
+        in.getInt();
+        in.getLong(); // fh
+        long size = in.getLong();
+        in.getLong(); // lock_owner
+        long atime = in.getLong();
+        long mtime = in.getLong();
+        in.getLong(); // ctime
+        long atimeNanos = Integer.toUnsignedLong(in.getInt());
+        long mtimeNanos = Integer.toUnsignedLong(in.getInt());
+        in.getInt();
+        int mode = in.getInt();
+        in.getInt();
+        int uid = in.getInt();
+        int gid = in.getInt();
+        return new FsRequest.SetAttr(caller, node, valid & ~FuseKernel.FATTR_FH, (valid & FuseKernel.FATTR_FH) != 0, mode, uid, gid,
+                size, atime * 1_000_000_000L + atimeNanos, mtime * 1_000_000_000L + mtimeNanos);
     }
 
     /** Names in requests are NUL-terminated. */
@@ -312,6 +414,13 @@ public final class FuseSession implements AutoCloseable {
                 replyError(unique, dev.strata.engine.Errno.EIO.code());
                 return;
             }
+        } else if (reply instanceof FsReply.Created c) {
+            putEntry(out, c.entry().node(), c.entry().attributes(), c.entry().cacheAttributes());
+            if (!open(out, c.entry().node(), c.opened())) {
+                router.forget(c.entry().node(), 1);
+                replyError(unique, dev.strata.engine.Errno.EIO.code());
+                return;
+            }
         } else if (reply instanceof FsReply.OpenedDir) {
             out.putLong(0).putInt(0).putInt(0);
         } else if (reply instanceof FsReply.DirEntries d) {
@@ -353,29 +462,34 @@ public final class FuseSession implements AutoCloseable {
         long fh = nextHandle.getAndIncrement();
         int openFlags;
         int backingId = 0;
+        OpenFile file = new OpenFile(node, o.backingFile(), o.writable(), passthrough, o.released());
         try {
             if (passthrough) {
                 // The kernel allows no page-cache flags beside FOPEN_PASSTHROUGH: it caches the backing file itself.
-                backingId = acquireBacking(node, o.backingFile());
-                handles.put(fh, new OpenFile(null, node));
+                backingId = acquireBacking(node, o.backingFile(), o.writable());
                 openFlags = FuseKernel.FOPEN_PASSTHROUGH;
             } else {
-                handles.put(fh, new OpenFile(FileChannel.open(o.backingFile(), StandardOpenOption.READ), node));
+                file.fd(); // fail the open now rather than its first read
                 openFlags = o.keepCache() ? FuseKernel.FOPEN_KEEP_CACHE : 0;
             }
         } catch (IOException e) {
             log.warn("cannot open {}: {}", o.backingFile(), e.toString());
+            file.closeDescriptor();
+            if (o.released() != null) {
+                o.released().run();
+            }
             return false;
         }
+        handles.put(fh, file);
         out.putLong(fh).putInt(openFlags).putInt(backingId);
         return true;
     }
 
-    private int acquireBacking(long node, Path file) throws IOException {
+    private int acquireBacking(long node, Path file, boolean writable) throws IOException {
         synchronized (backings) {
             Backing b = backings.get(node);
             if (b == null) {
-                b = new Backing(Passthrough.open(fd, file));
+                b = new Backing(Passthrough.open(fd, file, writable));
                 backings.put(node, b);
             }
             b.opens++;
@@ -393,28 +507,178 @@ public final class FuseSession implements AutoCloseable {
         }
     }
 
-    private void read(long unique, long fh, long offset, int size) {
+    /** The handle's descriptor, or null after answering EBADF. */
+    private OpenFile handle(long unique, long fh) {
         OpenFile file = handles.get(fh);
-        if (file == null || file.channel() == null) {
+        if (file == null) {
             replyError(unique, dev.strata.engine.Errno.EBADF.code());
+        }
+        return file;
+    }
+
+    private void read(long unique, long fh, long offset, int size) {
+        OpenFile file = handle(unique, fh);
+        if (file == null) {
             return;
         }
         ByteBuffer out = replyBuffers.get();
         out.clear();
-        out.position(FuseKernel.OUT_HEADER);
-        out.limit(FuseKernel.OUT_HEADER + Math.min(size, FuseKernel.MAX_WRITE));
         try {
-            while (out.hasRemaining()) {
-                int n = file.channel().read(out, offset + out.position() - FuseKernel.OUT_HEADER);
+            int fileFd = file.fd();
+            int want = Math.min(size, FuseKernel.MAX_WRITE);
+            int done = 0;
+            while (done < want) {
+                ByteBuffer slice = out.position(FuseKernel.OUT_HEADER + done).slice();
+                long n = FuseNative.LIBC.pread(fileFd, slice, want - done, offset + done);
                 if (n < 0) {
+                    replyError(unique, FuseNative.errno());
+                    return;
+                }
+                if (n == 0) {
                     break;
                 }
+                done += (int) n;
             }
+            out.position(FuseKernel.OUT_HEADER + done);
         } catch (IOException e) {
             replyError(unique, dev.strata.engine.Errno.EIO.code());
             return;
         }
         send(out, unique, 0);
+    }
+
+    /** fuse_write_in: fh, offset, size, write_flags, lock_owner, flags, padding; then the data. */
+    private void write(long unique, ByteBuffer in) {
+        long fh = in.getLong();
+        long offset = in.getLong();
+        int size = in.getInt();
+        OpenFile file = handle(unique, fh);
+        if (file == null) {
+            return;
+        }
+        if (!file.writable) {
+            replyError(unique, dev.strata.engine.Errno.EBADF.code());
+            return;
+        }
+        try {
+            int fileFd = file.fd();
+            int done = 0;
+            while (done < size) {
+                ByteBuffer data = in.position(FuseKernel.IN_HEADER + 40 + done).slice();
+                long n = FuseNative.LIBC.pwrite(fileFd, data, size - done, offset + done);
+                if (n < 0) {
+                    replyError(unique, FuseNative.errno());
+                    return;
+                }
+                done += (int) n;
+            }
+            replyWritten(unique, done);
+        } catch (IOException e) {
+            replyError(unique, dev.strata.engine.Errno.EIO.code());
+        }
+    }
+
+    private void replyWritten(long unique, long written) {
+        ByteBuffer out = replyBuffers.get();
+        out.clear();
+        out.position(FuseKernel.OUT_HEADER);
+        out.putInt((int) written).putInt(0);
+        send(out, unique, 0);
+    }
+
+    /** The file's data is synced here; the view's journal (names, metadata) by its Mount. */
+    private void fsync(long unique, Caller caller, long node, long fh, int flags) {
+        OpenFile file = handles.get(fh);
+        if (file != null && file.writable) {
+            try {
+                int fileFd = file.fd();
+                int r = (flags & FuseKernel.FSYNC_FDATASYNC) != 0 ? FuseNative.LIBC.fdatasync(fileFd) : FuseNative.LIBC.fsync(fileFd);
+                if (r != 0) {
+                    replyError(unique, FuseNative.errno());
+                    return;
+                }
+            } catch (IOException e) {
+                replyError(unique, dev.strata.engine.Errno.EIO.code());
+                return;
+            }
+        }
+        dispatch(unique, new FsRequest.Sync(caller, node), 0);
+    }
+
+    private void fallocate(long unique, long fh, long offset, long length, int mode) {
+        OpenFile file = handle(unique, fh);
+        if (file == null) {
+            return;
+        }
+        if (!file.writable) {
+            replyError(unique, dev.strata.engine.Errno.EBADF.code());
+            return;
+        }
+        try {
+            if (FuseNative.LIBC.fallocate(file.fd(), mode, offset, length) != 0) {
+                replyError(unique, FuseNative.errno());
+                return;
+            }
+        } catch (IOException e) {
+            replyError(unique, dev.strata.engine.Errno.EIO.code());
+            return;
+        }
+        replyEmpty(unique);
+    }
+
+    /** SEEK_DATA and SEEK_HOLE reach us (the kernel answers the other whences): ask the backing file. */
+    private void lseek(long unique, long fh, long offset, int whence) {
+        OpenFile file = handle(unique, fh);
+        if (file == null) {
+            return;
+        }
+        try {
+            long at = FuseNative.LIBC.lseek(file.fd(), offset, whence);
+            if (at < 0) {
+                replyError(unique, FuseNative.errno());
+                return;
+            }
+            ByteBuffer out = replyBuffers.get();
+            out.clear();
+            out.position(FuseKernel.OUT_HEADER);
+            out.putLong(at);
+            send(out, unique, 0);
+        } catch (IOException e) {
+            replyError(unique, dev.strata.engine.Errno.EIO.code());
+        }
+    }
+
+    /** fuse_copy_file_range_in: fh_in, off_in, nodeid_out, fh_out, off_out, len, flags. */
+    private void copyFileRange(long unique, ByteBuffer in) {
+        long fhIn = in.getLong();
+        long offIn = in.getLong();
+        in.getLong();
+        long fhOut = in.getLong();
+        long offOut = in.getLong();
+        long length = in.getLong();
+        OpenFile source = handle(unique, fhIn);
+        if (source == null) {
+            return;
+        }
+        OpenFile target = handle(unique, fhOut);
+        if (target == null) {
+            return;
+        }
+        if (!target.writable) {
+            replyError(unique, dev.strata.engine.Errno.EBADF.code());
+            return;
+        }
+        try {
+            long n = FuseNative.LIBC.copy_file_range(source.fd(), new long[] {offIn}, target.fd(), new long[] {offOut},
+                    Math.min(length, Integer.MAX_VALUE), 0);
+            if (n < 0) {
+                replyError(unique, FuseNative.errno());
+                return;
+            }
+            replyWritten(unique, n);
+        } catch (IOException e) {
+            replyError(unique, dev.strata.engine.Errno.EIO.code());
+        }
     }
 
     private void release(long unique, long fh) {
@@ -426,14 +690,16 @@ public final class FuseSession implements AutoCloseable {
     }
 
     private void closeFile(OpenFile file) {
+        file.closeDescriptor();
         try {
-            if (file.channel() != null) {
-                file.channel().close();
-            } else {
-                releaseBacking(file.node());
+            if (file.backed) {
+                releaseBacking(file.node);
             }
         } catch (IOException e) {
             log.warn("closing a file handle failed: {}", e.toString());
+        }
+        if (file.released != null) {
+            file.released.run();
         }
     }
 

@@ -14,9 +14,9 @@ final class Passthrough {
     private Passthrough() {
     }
 
-    /** Registers {@code file} and returns its backing id. */
-    static int open(int fuseFd, Path file) throws IOException {
-        int backing = FuseNative.LIBC.open(file.toString(), FuseNative.O_RDONLY | FuseNative.O_CLOEXEC);
+    /** Registers {@code file} (read-write when {@code writable}) and returns its backing id. */
+    static int open(int fuseFd, Path file, boolean writable) throws IOException {
+        int backing = FuseNative.LIBC.open(file.toString(), (writable ? FuseNative.O_RDWR : FuseNative.O_RDONLY) | FuseNative.O_CLOEXEC);
         if (backing < 0) {
             throw new IOException("open " + file + ": " + FuseNative.describe(FuseNative.errno()));
         }

@@ -24,6 +24,11 @@ public record StrataHome(Path root) {
         return root.resolve("repo");
     }
 
+    /** Editable runtimes: {@code runtimes/<name>/{runtime, scratch/}}. */
+    public Path runtimesPath() {
+        return root.resolve("runtimes");
+    }
+
     public Repository repository() {
         return Repository.open(repositoryPath());
     }

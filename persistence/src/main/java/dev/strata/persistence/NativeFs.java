@@ -53,6 +53,8 @@ public final class NativeFs {
         long copy_file_range(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long len, int flags);
 
         String strerror(int errno);
+
+        int statx(int dirfd, String path, int flags, int mask, @Out byte[] buf);
     }
 
     private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
@@ -127,6 +129,26 @@ public final class NativeFs {
         if (LIBC.lsetxattr(path.toString(), name, value, value.length, 0) != 0) {
             throw failure("lsetxattr " + name, path);
         }
+    }
+
+    /** What statx(2) reports of a file that Strata keeps content in (its size, blocks and times). */
+    public record Stat(long size, long blocks, long atimeNanos, long mtimeNanos, long ctimeNanos) {
+    }
+
+    private static final int STATX_BASIC_STATS = 0x7ff;
+
+    /** statx(2), not following a final symlink; the struct is the same on every Linux architecture. */
+    public static Stat stat(Path path) throws IOException {
+        byte[] buf = new byte[256];
+        if (LIBC.statx(AT_FDCWD, path.toString(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf) != 0) {
+            throw failure("statx", path);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf).order(java.nio.ByteOrder.nativeOrder());
+        return new Stat(b.getLong(40), b.getLong(48), time(b, 64), time(b, 112), time(b, 96));
+    }
+
+    private static long time(java.nio.ByteBuffer b, int offset) {
+        return b.getLong(offset) * 1_000_000_000L + Integer.toUnsignedLong(b.getInt(offset + 8));
     }
 
     /** Sets atime and mtime with nanosecond precision, not following a final symlink. */

@@ -19,10 +19,19 @@ public sealed interface FsReply {
 
     /**
      * An opened file: the bridge hands {@code backingFile} to the kernel for passthrough when the
-     * kernel offers it, and otherwise reads it for READ requests. {@code keepCache} when the content
-     * is immutable, so the page cache survives reopening.
+     * kernel offers it, and otherwise serves READ (and WRITE) from it. {@code keepCache} when the
+     * content is immutable, so the page cache survives reopening; {@code writable} when the file is
+     * a scratch file (registered read-write, since every open of a node shares one backing file).
+     * {@code released} runs when the kernel releases the handle.
      */
-    record Opened(Path backingFile, boolean keepCache) implements FsReply {
+    record Opened(Path backingFile, boolean keepCache, boolean writable, Runnable released) implements FsReply {
+        public Opened(Path backingFile, boolean keepCache) {
+            this(backingFile, keepCache, false, null);
+        }
+    }
+
+    /** CREATE: the new node and its open handle. */
+    record Created(Entry entry, Opened opened) implements FsReply {
     }
 
     record OpenedDir() implements FsReply {

@@ -41,7 +41,84 @@ public sealed interface FsRequest {
     record ListXattr(Caller caller, long node) implements FsRequest {
     }
 
-    /** Any mutation: refused with EROFS by a read-only view. */
-    record Mutation(Caller caller, long node, String operation) implements FsRequest {
+    /** FSYNC and FSYNCDIR: make the view's acknowledged changes durable (the bridge syncs file data). */
+    record Sync(Caller caller, long node) implements FsRequest {
+    }
+
+    /** A request that changes the view: a read-only runtime refuses it with EROFS. */
+    sealed interface Change extends FsRequest {
+        /** The operation's name, for messages. */
+        String operation();
+    }
+
+    /** {@code mode} is masked by the caller's umask already; {@code flags} are open(2)'s. */
+    record Create(Caller caller, long parent, byte[] name, int mode, int flags) implements Change {
+        public String operation() {
+            return "create";
+        }
+    }
+
+    /** {@code mode} carries the file type bits. */
+    record MakeNode(Caller caller, long parent, byte[] name, int mode, long rdev) implements Change {
+        public String operation() {
+            return "mknod";
+        }
+    }
+
+    record MakeDirectory(Caller caller, long parent, byte[] name, int mode) implements Change {
+        public String operation() {
+            return "mkdir";
+        }
+    }
+
+    record Symlink(Caller caller, long parent, byte[] name, byte[] target) implements Change {
+        public String operation() {
+            return "symlink";
+        }
+    }
+
+    record Link(Caller caller, long node, long newParent, byte[] newName) implements Change {
+        public String operation() {
+            return "link";
+        }
+    }
+
+    record Unlink(Caller caller, long parent, byte[] name) implements Change {
+        public String operation() {
+            return "unlink";
+        }
+    }
+
+    record RemoveDirectory(Caller caller, long parent, byte[] name) implements Change {
+        public String operation() {
+            return "rmdir";
+        }
+    }
+
+    /** {@code flags}: RENAME_NOREPLACE 1, RENAME_EXCHANGE 2. */
+    record Rename(Caller caller, long parent, byte[] name, long newParent, byte[] newName, int flags) implements Change {
+        public String operation() {
+            return "rename";
+        }
+    }
+
+    /** {@code valid} holds the kernel's FATTR bits; {@code viaHandle} when it came through an open file (ftruncate, fchmod). */
+    record SetAttr(Caller caller, long node, int valid, boolean viaHandle, int mode, int uid, int gid, long size,
+                   long atimeNanos, long mtimeNanos) implements Change {
+        public String operation() {
+            return "setattr";
+        }
+    }
+
+    record SetXattr(Caller caller, long node, String name, byte[] value, int flags) implements Change {
+        public String operation() {
+            return "setxattr";
+        }
+    }
+
+    record RemoveXattr(Caller caller, long node, String name) implements Change {
+        public String operation() {
+            return "removexattr";
+        }
     }
 }

@@ -41,8 +41,12 @@ final class DaemonClient implements AutoCloseable {
 
     /** Calls the daemon and waits; a refusal becomes an error that says what the daemon said. */
     <T> T call(Function<StrataControlClient, CompletionStage<T>> rpc) {
+        return call(rpc, java.time.Duration.ofMinutes(1));
+    }
+
+    <T> T call(Function<StrataControlClient, CompletionStage<T>> rpc, java.time.Duration patience) {
         try {
-            return rpc.apply(client).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            return rpc.apply(client).toCompletableFuture().get(patience.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof StatusRuntimeException s) {
@@ -53,7 +57,7 @@ final class DaemonClient implements AutoCloseable {
             }
             throw new RepositoryException("the daemon did not answer: " + cause);
         } catch (TimeoutException e) {
-            throw new RepositoryException("the daemon did not answer within a minute");
+            throw new RepositoryException("the daemon did not answer within " + patience.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RepositoryException("interrupted");

@@ -32,8 +32,8 @@ final class MountCommand implements Runnable {
             throw new RepositoryException("process " + pid + " belongs to " + owner + ", not to you");
         }
         try (DaemonClient client = DaemonClient.connect(strata.home())) {
-            RuntimeInfo r = client.call(c -> c.mount(MountRequest.newBuilder().setRootPid(pid).setEnvSpec(runtime.refs)
-                    .setName(runtime.nameOrEmpty()).build()));
+            MountRequest request = RunCommand.request(strata, runtime).setRootPid(pid).build();
+            RuntimeInfo r = client.call(c -> c.mount(request));
             strata.out.println(r.getName());
         }
     }

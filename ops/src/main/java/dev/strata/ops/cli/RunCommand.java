@@ -5,10 +5,12 @@ import dev.strata.protocol.MountRequest;
 import dev.strata.protocol.RuntimeInfo;
 import dev.strata.protocol.UnmountRequest;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -20,30 +22,64 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     RuntimeSpec runtime;
 
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (after --).")
-    List<String> command;
+    @Option(names = "--durable", description = "Keep the runtime and its scratch after its processes and the daemon end (needs --name; implies --edit).")
+    boolean durable;
+
+    @Option(names = "--join", paramLabel = "N", description = "Run CMD in the running or durable runtime N instead of a new one.")
+    String join;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "CMD", description = "The command and its arguments (after --).")
+    List<String> command = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        return runInRuntime(strata, runtime, command);
+        List<String> cmd = new ArrayList<>(command);
+        MountRequest.Builder request = MountRequest.newBuilder().setName(runtime.nameOrEmpty()).setEditable(runtime.edit || durable)
+                .setDurable(durable);
+        if (join != null) {
+            if (runtime.refs != null) {
+                cmd.add(0, runtime.refs); // with --join there are no REFS: the first word is the command
+            }
+            request.setName(join).setJoin(true);
+        } else if (runtime.refs == null) {
+            throw new picocli.CommandLine.ParameterException(strata.spec.commandLine(), "run needs REFS (or --join N)");
+        } else {
+            request.setEnvSpec(runtime.refs);
+        }
+        if (cmd.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(strata.spec.commandLine(), "run needs a command: strata run REFS -- CMD...");
+        }
+        return runInRuntime(strata, request, cmd, join == null);
     }
 
-    /** Mounts REFS for this process, runs {@code command} as its tree, waits for the whole tree, and unmounts. */
-    static int runInRuntime(StrataCommand strata, RuntimeSpec spec, List<String> command) throws Exception {
+    /** The runtime a shell or mount asks for. */
+    static MountRequest.Builder request(StrataCommand strata, RuntimeSpec spec) {
+        if (spec.refs == null) {
+            throw new picocli.CommandLine.ParameterException(strata.spec.commandLine(), "missing REFS: an env spec, ref[+ref...]");
+        }
+        return MountRequest.newBuilder().setEnvSpec(spec.refs).setName(spec.nameOrEmpty()).setEditable(spec.edit);
+    }
+
+    /**
+     * Mounts a runtime for this process, runs {@code command} as its tree, waits for the whole tree,
+     * and, when {@code owned}, ends the runtime (a joined runtime lives on with its other trees).
+     */
+    static int runInRuntime(StrataCommand strata, MountRequest.Builder request, List<String> command, boolean owned) throws Exception {
         try (DaemonClient client = DaemonClient.connect(strata.home())) {
             // Orphans of the tree come back to this process, so the tree (and its view) lasts until they exit.
             Subreaper.become();
             long self = ProcessHandle.current().pid();
-            RuntimeInfo runtime = client.call(c -> c.mount(MountRequest.newBuilder().setRootPid((int) self)
-                    .setEnvSpec(spec.refs).setName(spec.nameOrEmpty()).build()));
+            RuntimeInfo runtime = client.call(c -> c.mount(request.setRootPid((int) self).build()));
             int exit;
             try {
                 exit = runTree(runtime, command);
             } finally {
-                try {
-                    client.call(c -> c.unmount(UnmountRequest.newBuilder().setName(runtime.getName()).build()));
-                } catch (RepositoryException alreadyGone) {
-                    // the daemon ends a runtime by itself when its root exits
+                if (owned) {
+                    try {
+                        client.call(c -> c.unmount(UnmountRequest.newBuilder().setName(runtime.getName()).build()));
+                    } catch (RepositoryException alreadyGone) {
+                        // the daemon ends a runtime by itself when its root exits
+                    }
                 }
             }
             return exit;

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "shell", description = "Start an interactive shell ($SHELL, else /bin/sh) in a new runtime that sees REFS.")
+@Command(name = "shell", description = "Start an interactive shell ($SHELL, else /bin/sh) in a new runtime that sees REFS (--edit: with a writable scratch).")
 final class ShellCommand implements Callable<Integer> {
     @ParentCommand
     StrataCommand strata;
@@ -17,6 +17,6 @@ final class ShellCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String shell = strata.env.getOrDefault("SHELL", "/bin/sh");
-        return RunCommand.runInRuntime(strata, runtime, List.of(shell.isBlank() ? "/bin/sh" : shell));
+        return RunCommand.runInRuntime(strata, RunCommand.request(strata, runtime), List.of(shell.isBlank() ? "/bin/sh" : shell), true);
     }
 }

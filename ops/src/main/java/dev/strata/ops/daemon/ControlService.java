@@ -3,6 +3,16 @@ package dev.strata.ops.daemon;
 import dev.strata.actors.Mount;
 import dev.strata.actors.Router;
 import dev.strata.actors.RuntimeRefused;
+import dev.strata.actors.Scratch;
+import dev.strata.engine.ScratchCommit;
+import dev.strata.persistence.Renderer;
+import dev.strata.persistence.RuntimeRecord;
+import dev.strata.protocol.CommitReply;
+import dev.strata.protocol.CommitRequest;
+import dev.strata.protocol.DiffReply;
+import dev.strata.protocol.DiffRequest;
+import java.io.IOException;
+import java.nio.file.Path;
 import dev.strata.engine.View;
 import dev.strata.persistence.AmbiguousRefException;
 import dev.strata.persistence.Digest;
@@ -46,15 +56,17 @@ final class ControlService implements StrataControl {
     private final ActorSystem<?> system;
     private final ActorRef<Router.Command> router;
     private final Repository repo;
+    private final Path runtimes;
     private final Executor blocking;
     private final Supplier<StatusReply.Builder> status;
     private final Runnable shutdown;
 
-    ControlService(ActorSystem<?> system, ActorRef<Router.Command> router, Repository repo, Executor blocking,
+    ControlService(ActorSystem<?> system, ActorRef<Router.Command> router, Repository repo, Path runtimes, Executor blocking,
                    Supplier<StatusReply.Builder> status, Runnable shutdown) {
         this.system = system;
         this.router = router;
         this.repo = repo;
+        this.runtimes = runtimes;
         this.blocking = blocking;
         this.status = status;
         this.shutdown = shutdown;
@@ -62,33 +74,133 @@ final class ControlService implements StrataControl {
 
     @Override
     public CompletionStage<RuntimeInfo> mount(MountRequest in) {
-        return CompletableFuture.supplyAsync(() -> prepare(in), blocking)
-                .thenCompose(prepared -> AskPattern.<Router.Command, org.apache.pekko.pattern.StatusReply<dev.strata.actors.RuntimeInfo>>ask(
-                        router, replyTo -> new Router.AddRuntime(prepared.name(), in.getRootPid(), in.getEnvSpec(),
-                                prepared.layers(), prepared.source(), replyTo), ASK_TIMEOUT, system.scheduler()))
+        // the running runtimes first: a new editable runtime must not clear the directory of a running one
+        return AskPattern.<Router.Command, List<dev.strata.actors.RuntimeInfo>>ask(router, Router.ListRuntimes::new, ASK_TIMEOUT, system.scheduler())
+                .thenApplyAsync(running -> prepare(in, running.stream().map(dev.strata.actors.RuntimeInfo::name).toList()), blocking)
+                .thenCompose(p -> AskPattern.<Router.Command, org.apache.pekko.pattern.StatusReply<dev.strata.actors.RuntimeInfo>>ask(
+                        router, replyTo -> new Router.AddRuntime(p.name(), in.getRootPid(), p.envSpec(), p.layers(), p.source(),
+                                p.scratch(), p.durable(), in.getJoin(), replyTo), ASK_TIMEOUT, system.scheduler()))
                 .thenApply(reply -> toProto(unwrap(reply)))
                 .exceptionally(e -> {
                     throw translate(e);
                 });
     }
 
-    private record Prepared(String name, List<String> layers, Mount.ViewSource source) {
+    private record Prepared(String name, String envSpec, List<String> layers, Mount.ViewSource source, Scratch.Setup scratch,
+                            boolean durable) {
     }
 
-    private Prepared prepare(MountRequest in) {
+    private Prepared prepare(MountRequest in, List<String> running) {
         if (in.getRootPid() <= 0) {
             throw invalid("root_pid must be a positive process id, not " + in.getRootPid());
+        }
+        if (in.getDurable() && in.getName().isEmpty()) {
+            throw invalid("a durable runtime needs a name (--name), so it can be joined later");
+        }
+        if (in.getJoin() && in.getName().isEmpty()) {
+            throw invalid("join needs the name of the runtime to join");
         }
         String name = in.getName().isEmpty() ? "run-" + in.getRootPid() : in.getName();
         if (!RuntimeNames.isValid(name)) {
             throw invalid("invalid runtime name '" + RuntimeNames.printable(name) + "': " + RuntimeNames.RULE);
+        }
+        Path dir = runtimes.resolve(name);
+        RuntimeRecord existing = readRecord(dir);
+        if (in.getJoin()) {
+            if (running.contains(name)) {
+                return new Prepared(name, "", List.of(), null, null, false);
+            }
+            if (existing == null || !existing.durable()) {
+                throw new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime named '" + name
+                        + "' to join: a runtime can be joined while it runs, or later when it was started --durable");
+            }
+            return new Prepared(name, existing.envSpec(), existing.layers().stream().map(Digest::hex).toList(), null,
+                    setup(name, dir), true);
+        }
+        if (running.contains(name)) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a runtime named '" + name + "' exists already");
+        }
+        if (existing != null && existing.durable()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a durable runtime named '" + name
+                    + "' exists already: join it with --join " + name);
         }
         List<Repository.ResolvedLayer> resolved = repo.resolveLayers(EnvSpec.parse(in.getEnvSpec()));
         List<Digest> manifests = resolved.stream().map(Repository.ResolvedLayer::manifest).toList();
         List<String> layers = resolved.stream().map(l -> l.digest().hex()).toList();
         Mount.ViewSource source = () -> View.of(manifests.stream().map(repo::manifest).toList(), repo.blobs());
         source.load(); // proves every manifest is readable before the runtime exists
-        return new Prepared(name, layers, source);
+        if (!in.getEditable() && !in.getDurable()) {
+            return new Prepared(name, in.getEnvSpec(), layers, source, null, false);
+        }
+        try {
+            Renderer.deleteTree(dir); // an ended runtime's leftovers
+            new RuntimeRecord(name, in.getEnvSpec(), resolved.stream().map(Repository.ResolvedLayer::digest).toList(), true,
+                    in.getDurable(), 0).write(dir);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new RepositoryException("cannot create the scratch of runtime '" + name + "': " + e.getMessage());
+        }
+        return new Prepared(name, in.getEnvSpec(), layers, null, setup(name, dir), in.getDurable());
+    }
+
+    private Scratch.Setup setup(String name, Path dir) {
+        return new Scratch.Setup(dir, repo, name + "@" + System.nanoTime());
+    }
+
+    private static RuntimeRecord readRecord(Path dir) {
+        try {
+            return RuntimeRecord.read(dir);
+        } catch (IOException e) {
+            throw new RepositoryException("the record of runtime " + dir.getFileName() + " is unreadable: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public CompletionStage<CommitReply> commit(CommitRequest in) {
+        if (!in.getTag().isEmpty() && !TagStore.isValidName(in.getTag())) {
+            return CompletableFuture.failedFuture(invalid("invalid tag name '" + RuntimeNames.printable(in.getTag()) + "'"));
+        }
+        return AskPattern.<Router.Command, org.apache.pekko.pattern.StatusReply<Mount.CommitOutcome>>ask(router,
+                        replyTo -> new Router.CommitRuntime(in.getPid(), in.getTag(), in.getMessage(), replyTo),
+                        Duration.ofMinutes(30), system.scheduler())
+                .thenApply(reply -> {
+                    Mount.CommitOutcome o = unwrapAny(reply);
+                    if (o.error() != null) {
+                        throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(o.error()));
+                    }
+                    return CommitReply.newBuilder().setLayer(o.layer() == null ? "" : o.layer().hex()).setEntries(o.entries())
+                            .setBytes(o.bytes()).addAllLayers(o.layers()).build();
+                })
+                .exceptionally(e -> {
+                    throw translate(e);
+                });
+    }
+
+    @Override
+    public CompletionStage<DiffReply> diff(DiffRequest in) {
+        return AskPattern.<Router.Command, org.apache.pekko.pattern.StatusReply<Mount.DiffOutcome>>ask(router,
+                        replyTo -> new Router.DiffRuntime(in.getPid(), replyTo), ASK_TIMEOUT, system.scheduler())
+                .thenApply(reply -> {
+                    Mount.DiffOutcome o = unwrapAny(reply);
+                    if (o.error() != null) {
+                        throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(o.error()));
+                    }
+                    DiffReply.Builder out = DiffReply.newBuilder();
+                    for (ScratchCommit.Listed c : o.changes()) {
+                        out.addChanges(DiffReply.Change.newBuilder().setStatus(String.valueOf(c.status())).setPath(c.path()));
+                    }
+                    return out.build();
+                })
+                .exceptionally(e -> {
+                    throw translate(e);
+                });
+    }
+
+    private static <T> T unwrapAny(org.apache.pekko.pattern.StatusReply<T> reply) {
+        if (reply.isError()) {
+            Throwable t = reply.getError();
+            throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
+        }
+        return reply.getValue();
     }
 
     @Override
@@ -135,7 +247,8 @@ final class ControlService implements StrataControl {
 
     static RuntimeInfo toProto(dev.strata.actors.RuntimeInfo r) {
         return RuntimeInfo.newBuilder().setName(r.name()).setRootPid(r.root().pid()).setRootStartTime(r.root().startTime())
-                .setEnvSpec(r.envSpec()).addAllLayers(r.layers()).setStartedAtEpochMs(r.started().toEpochMilli()).build();
+                .setEnvSpec(r.envSpec()).addAllLayers(r.layers()).setStartedAtEpochMs(r.started().toEpochMilli())
+                .setEditable(r.editable()).setDurable(r.durable()).build();
     }
 
     private static GrpcServiceException invalid(String message) {

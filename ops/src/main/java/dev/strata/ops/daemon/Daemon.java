@@ -61,6 +61,7 @@ public final class Daemon {
 
     public static Daemon start(StrataHome home, Options options) throws IOException {
         Repository repo = home.repository();
+        RuntimeDirectories.removeEnded(home.runtimesPath());
         NodeTable nodes = new NodeTable();
         View empty = new View(LayerMerge.merge(List.of()), repo.blobs());
         RouteCache routes = new RouteCache();
@@ -77,7 +78,7 @@ public final class Daemon {
                 return t;
             });
             Daemon[] self = new Daemon[1];
-            ControlService control = new ControlService(system, router, repo, blocking,
+            ControlService control = new ControlService(system, router, repo, home.runtimesPath(), blocking,
                     () -> self[0].status(), () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()));
             ServerBinding binding = Http.get(system).newServerAt("127.0.0.1", 0)
                     .bind(StrataControlHandlerFactory.create(control, system)).toCompletableFuture().get(10, TimeUnit.SECONDS);

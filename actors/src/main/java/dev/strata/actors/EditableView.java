@@ -1,0 +1,348 @@
+package dev.strata.actors;
+
+import dev.strata.actors.fs.FsReply;
+import dev.strata.actors.fs.FsRequest;
+import dev.strata.engine.Attributes;
+import dev.strata.engine.Errno;
+import dev.strata.engine.FsException;
+import dev.strata.engine.NodeTable;
+import dev.strata.engine.Overlay;
+import dev.strata.engine.Permissions;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * The kernel side of an editable runtime's {@link Overlay}: node ids in, FUSE replies out. Part of
+ * its Mount actor and run only on its thread.
+ *
+ * <p>Node ids: a directory gets the mount-wide id of its path, as in read-only views, so a working
+ * directory survives other views walking the same path. Everything else gets an id private to this
+ * runtime ({@link Private}), never shared with another view, since any of it may change here. When
+ * a file's content moves to the scratch (copy-up) it gets a new id: the kernel binds one backing
+ * file to a node for as long as any handle is open, so the request that caused the copy-up is
+ * answered ESTALE and the kernel, as it does for ESTALE, walks the path again and finds the new id.
+ */
+final class EditableView {
+    private static final int LISTING_BATCH = 256;
+    private static final int FMODE_EXEC = 040;
+
+    /** The identity of an object private to one runtime; {@code epoch} changes with each commit. */
+    record Private(String runtime, int epoch, long object, int generation) {
+    }
+
+    private final Overlay overlay;
+    private final NodeTable nodes;
+    private final String identity;
+    private final int epoch;
+    private final Map<Long, Overlay.Node> nodeOf = new HashMap<>();
+    /** The id each node was last given, and for which generation of its content. */
+    private final Map<Overlay.Node, long[]> idOf = new IdentityHashMap<>();
+    /** Open handles that may write, per node: a commit waits for none. */
+    private final Map<Overlay.Node, Integer> writers = new IdentityHashMap<>();
+    private final BiConsumer<Overlay.Node, Boolean> onRelease;
+
+    /**
+     * @param onRelease called (from any thread) when the kernel releases a handle of a node; the
+     *                  Mount turns it into a message, so {@link #released} runs on its thread
+     */
+    EditableView(Overlay overlay, NodeTable nodes, String identity, int epoch, BiConsumer<Overlay.Node, Boolean> onRelease) {
+        this.overlay = overlay;
+        this.nodes = nodes;
+        this.identity = identity;
+        this.epoch = epoch;
+        this.onRelease = onRelease;
+    }
+
+    Overlay overlay() {
+        return overlay;
+    }
+
+    /** Paths of files open for writing, at most {@code max} (a commit is refused while there are any). */
+    List<String> openForWriting(int max) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<Overlay.Node, Integer> w : writers.entrySet()) {
+            if (w.getValue() > 0 && out.size() < max) {
+                out.add(overlay.describe(w.getKey()));
+            }
+        }
+        return out;
+    }
+
+    boolean hasWriters() {
+        return writers.values().stream().anyMatch(n -> n > 0);
+    }
+
+    void released(Overlay.Node n, boolean writer) {
+        if (writer) {
+            writers.merge(n, -1, Integer::sum);
+            if (writers.get(n) <= 0) {
+                writers.remove(n);
+            }
+        }
+        overlay.released(n);
+    }
+
+    FsReply answer(FsRequest r, Permissions.Credentials who) throws FsException {
+        if (r instanceof FsRequest.Lookup l) {
+            return entry(overlay.lookup(directory(l.parent()), l.name(), who));
+        } else if (r instanceof FsRequest.GetAttr g) {
+            Overlay.Node n = node(g.node());
+            return new FsReply.Attr(overlay.attributes(n), cacheable(n));
+        } else if (r instanceof FsRequest.ReadLink rl) {
+            return new FsReply.Bytes(overlay.readlink(node(rl.node())));
+        } else if (r instanceof FsRequest.Open o) {
+            return open(o, who);
+        } else if (r instanceof FsRequest.OpenDir od) {
+            Overlay.Node d = directory(od.node());
+            if (!Permissions.allows(overlay.attributes(d), who, Permissions.READ)) {
+                throw new FsException(Errno.EACCES, "permission denied: list " + overlay.describe(d));
+            }
+            return new FsReply.OpenedDir();
+        } else if (r instanceof FsRequest.ReadDir rd) {
+            return readdir(rd);
+        } else if (r instanceof FsRequest.StatFs) {
+            return new FsReply.StatFs(overlay.statfs());
+        } else if (r instanceof FsRequest.Access a) {
+            Overlay.Node n = node(a.node());
+            if (!Permissions.allows(overlay.attributes(n), who, a.mask())) {
+                throw new FsException(Errno.EACCES, "permission denied: access " + overlay.describe(n));
+            }
+            return new FsReply.Ok();
+        } else if (r instanceof FsRequest.GetXattr gx) {
+            return new FsReply.Xattr(overlay.getxattr(node(gx.node()), gx.name(), who));
+        } else if (r instanceof FsRequest.ListXattr lx) {
+            ByteArrayOutputStream names = new ByteArrayOutputStream();
+            for (String name : overlay.xattrs(node(lx.node())).keySet()) {
+                names.writeBytes(name.getBytes(StandardCharsets.UTF_8));
+                names.write(0);
+            }
+            return new FsReply.XattrList(names.toByteArray());
+        } else if (r instanceof FsRequest.Sync) {
+            overlay.sync();
+            return new FsReply.Ok();
+        } else if (r instanceof FsRequest.Change c) {
+            return change(c, who);
+        }
+        throw new FsException(Errno.ENOSYS, "unsupported request " + r.getClass().getSimpleName());
+    }
+
+    private FsReply change(FsRequest.Change c, Permissions.Credentials who) throws FsException {
+        if (c instanceof FsRequest.Create cr) {
+            Overlay.Node n = overlay.create(directory(cr.parent()), cr.name(), cr.mode(), who);
+            FsReply.Entry entry = entry(n);
+            return new FsReply.Created(entry, opened(n, overlay.open(n, cr.flags() & ~01000, false, who), cr.flags()));
+        } else if (c instanceof FsRequest.MakeNode mk) {
+            return entry(overlay.mknod(directory(mk.parent()), mk.name(), mk.mode(), mk.rdev(), who));
+        } else if (c instanceof FsRequest.MakeDirectory md) {
+            return entry(overlay.mkdir(directory(md.parent()), md.name(), md.mode(), who));
+        } else if (c instanceof FsRequest.Symlink s) {
+            return entry(overlay.symlink(directory(s.parent()), s.name(), s.target(), who));
+        } else if (c instanceof FsRequest.Link l) {
+            return entry(overlay.link(node(l.node()), directory(l.newParent()), l.newName(), who));
+        } else if (c instanceof FsRequest.Unlink u) {
+            overlay.unlink(directory(u.parent()), u.name(), who);
+            return new FsReply.Ok();
+        } else if (c instanceof FsRequest.RemoveDirectory rm) {
+            overlay.rmdir(directory(rm.parent()), rm.name(), who);
+            return new FsReply.Ok();
+        } else if (c instanceof FsRequest.Rename rn) {
+            overlay.rename(directory(rn.parent()), rn.name(), directory(rn.newParent()), rn.newName(), rn.flags(), who);
+            return new FsReply.Ok();
+        } else if (c instanceof FsRequest.SetAttr sa) {
+            return setattr(sa, who);
+        } else if (c instanceof FsRequest.SetXattr sx) {
+            overlay.setxattr(node(sx.node()), sx.name(), sx.value(), sx.flags(), who);
+            return new FsReply.Ok();
+        } else if (c instanceof FsRequest.RemoveXattr rx) {
+            overlay.removexattr(node(rx.node()), rx.name(), who);
+            return new FsReply.Ok();
+        }
+        throw new FsException(Errno.ENOSYS, "unsupported change " + c.operation());
+    }
+
+    private FsReply open(FsRequest.Open o, Permissions.Credentials who) throws FsException {
+        Overlay.Node n = node(o.node());
+        boolean exec = (o.flags() & FMODE_EXEC) != 0;
+        if (Overlay.writes(o.flags()) && !n.hasDataFile() && n.kind() == dev.strata.persistence.EntryKind.FILE) {
+            overlay.open(n, o.flags() & ~01000 & ~3, exec, who); // permission to read is not the question
+            checkWritable(n, o.flags(), who);
+            overlay.copyUp(n, (o.flags() & 01000) == 0);
+        }
+        if (stale(o.node(), n)) {
+            throw new FsException(Errno.ESTALE, overlay.describe(n) + " moved to the scratch: look it up again");
+        }
+        Overlay.OpenFile file = overlay.open(n, o.flags(), exec, who);
+        if (file == null) {
+            throw new FsException(Errno.EISDIR, overlay.describe(n) + " is a directory");
+        }
+        return opened(n, file, o.flags());
+    }
+
+    private void checkWritable(Overlay.Node n, int flags, Permissions.Credentials who) throws FsException {
+        if (!Permissions.allows(overlay.attributes(n), who, Permissions.WRITE)) {
+            throw new FsException(Errno.EACCES, "permission denied: open for writing " + overlay.describe(n));
+        }
+    }
+
+    private FsReply.Opened opened(Overlay.Node n, Overlay.OpenFile file, int flags) {
+        overlay.opened(n);
+        boolean writer = Overlay.writes(flags);
+        if (writer) {
+            writers.merge(n, 1, Integer::sum);
+        }
+        return new FsReply.Opened(file.file(), !file.writable(), file.writable(), () -> onRelease.accept(n, writer));
+    }
+
+    private FsReply setattr(FsRequest.SetAttr sa, Permissions.Credentials who) throws FsException {
+        Overlay.Node n = node(sa.node());
+        Overlay.SetAttributes s = new Overlay.SetAttributes(sa.valid(), sa.mode(), sa.uid(), sa.gid(), sa.size(),
+                sa.atimeNanos(), sa.mtimeNanos(), sa.viaHandle());
+        if ((sa.valid() & Overlay.SET_SIZE) != 0 && !n.hasDataFile() && n.kind() == dev.strata.persistence.EntryKind.FILE) {
+            if (!sa.viaHandle()) {
+                checkWritable(n, 1, who);
+            }
+            overlay.copyUp(n, sa.size() > 0);
+            if (!sa.viaHandle()) {
+                throw new FsException(Errno.ESTALE, overlay.describe(n) + " moved to the scratch: look it up again");
+            }
+        }
+        overlay.setAttributes(n, s, who);
+        return new FsReply.Attr(overlay.attributes(n), cacheable(n));
+    }
+
+    private FsReply readdir(FsRequest.ReadDir rd) throws FsException {
+        Overlay.Node d = directory(rd.node());
+        List<FsReply.DirEntry> out = new ArrayList<>();
+        for (Overlay.Listed e : overlay.readdir(d, rd.offset(), LISTING_BATCH)) {
+            boolean dot = e.name().length <= 2 && e.name()[0] == '.' && (e.name().length == 1 || e.name()[1] == '.');
+            Attributes attrs = overlay.attributes(e.node());
+            long id = 0;
+            if (rd.plus() && !dot) {
+                id = acquire(e.node());
+            }
+            out.add(new FsReply.DirEntry(e.name(), attrs.ino(), id, attrs.mode() & 0170000, e.offset(), id != 0 ? attrs : null));
+        }
+        return new FsReply.DirEntries(out);
+    }
+
+    private FsReply.Entry entry(Overlay.Node n) throws FsException {
+        long id = acquire(n);
+        return new FsReply.Entry(id, overlay.attributes(n), cacheable(n));
+    }
+
+    /** Attributes may stay in the kernel unless the content is a scratch file (written behind the kernel's back by mmap). */
+    private static boolean cacheable(Overlay.Node n) {
+        return !n.isDirectory() && !n.hasDataFile();
+    }
+
+    private boolean stale(long id, Overlay.Node n) {
+        long[] known = idOf.get(n);
+        return !n.isDirectory() && known != null && (known[0] != id || known[1] != n.generation());
+    }
+
+    /** The node id for an object, counting one kernel reference. */
+    private long acquire(Overlay.Node n) {
+        if (n == overlay.root()) {
+            return NodeTable.ROOT;
+        }
+        long[] known = idOf.get(n);
+        if (known != null && known[1] == n.generation() && nodes.retain(known[0])) {
+            return known[0];
+        }
+        NodeTable.Key key = null;
+        if (n.isDirectory()) {
+            key = new NodeTable.Key(overlay.path(n), null);
+            Long shared = nodes.idOf(key);
+            Overlay.Node holder = shared == null ? null : nodeOf.get(shared);
+            if (holder != null && holder != n) {
+                key = null; // this path's shared id means another of our directories (one moved away): use a private one
+            }
+        }
+        if (key == null) {
+            key = new NodeTable.Key("", new Private(identity, epoch, n.id(), n.generation()));
+        }
+        long id = nodes.acquire(key);
+        nodeOf.put(id, n);
+        idOf.put(n, new long[] {id, n.generation()});
+        return id;
+    }
+
+    private Overlay.Node directory(long id) throws FsException {
+        Overlay.Node n = node(id);
+        if (!n.isDirectory()) {
+            throw new FsException(Errno.ENOTDIR, overlay.describe(n) + " is not a directory");
+        }
+        return n;
+    }
+
+    /** This view's object for a kernel node id; ESTALE when the id is another view's. */
+    private Overlay.Node node(long id) throws FsException {
+        if (id == NodeTable.ROOT) {
+            return overlay.root();
+        }
+        Overlay.Node n = nodeOf.get(id);
+        if (n != null) {
+            return n;
+        }
+        NodeTable.Key key = nodes.key(id);
+        if (key == null) {
+            throw new FsException(Errno.ESTALE, "node " + id + " is unknown");
+        }
+        if (key.content() instanceof Private p) {
+            if (p.runtime().equals(identity) && p.epoch() == epoch) {
+                Overlay.Node m = overlay.node(p.object());
+                if (m != null && m.generation() == p.generation()) {
+                    bind(id, m);
+                    return m;
+                }
+            }
+        } else if (key.isDirectory()) {
+            Overlay.Node d = walk(key.path());
+            if (d != null && d.isDirectory() && (idOf.get(d) == null || idOf.get(d)[0] == id)) {
+                bind(id, d);
+                return d;
+            }
+        }
+        throw new FsException(Errno.ESTALE, "node " + id + " (/" + key.path() + ") is not in this view");
+    }
+
+    private void bind(long id, Overlay.Node n) {
+        nodeOf.put(id, n);
+        idOf.putIfAbsent(n, new long[] {id, n.generation()});
+    }
+
+    /** A directory path in this view, without permission checks (the kernel reached it already). */
+    private Overlay.Node walk(String path) {
+        Overlay.Node n = overlay.root();
+        if (path.isEmpty()) {
+            return n;
+        }
+        Permissions.Credentials root = new Permissions.Credentials() {
+            public int uid() {
+                return 0;
+            }
+
+            public int gid() {
+                return 0;
+            }
+
+            public boolean inSupplementaryGroup(int gid) {
+                return true;
+            }
+        };
+        try {
+            for (String part : path.split("/")) {
+                n = overlay.lookup(n, part.getBytes(StandardCharsets.UTF_8), root);
+            }
+            return n;
+        } catch (FsException e) {
+            return null;
+        }
+    }
+}

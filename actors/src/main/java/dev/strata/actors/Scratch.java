@@ -1,0 +1,101 @@
+package dev.strata.actors;
+
+import dev.strata.engine.FsException;
+import dev.strata.engine.Overlay;
+import dev.strata.engine.ScratchCommit;
+import dev.strata.engine.View;
+import dev.strata.persistence.Renderer;
+import dev.strata.persistence.Repository;
+import dev.strata.persistence.RuntimeRecord;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The writable upper of an editable runtime, on disk in {@code runtimes/<name>/}: the runtime
+ * record, the scratch's data files and its journal. Its Mount serves requests from the scratch;
+ * this actor, a child of the Mount on the blocking dispatcher, does the scratch's long jobs, so
+ * that they never hold a Mount thread: opening it (replaying the journal over a merged stack) and
+ * committing it into a layer.
+ */
+public final class Scratch {
+    private Scratch() {
+    }
+
+    /** Where an editable runtime lives; {@code identity} tells its node ids from any other runtime's. */
+    public record Setup(Path runtimeDir, Repository repo, String identity) {
+        /**
+         * The scratch that goes with a record: one per commit count, so that writing the record of a
+         * commit is the one atomic step that moves the runtime to its new stack and an empty scratch.
+         */
+        public Path scratchDir(RuntimeRecord record) {
+            return runtimeDir.resolve("scratch-" + record.commits());
+        }
+    }
+
+    public sealed interface Command permits Commit {
+    }
+
+    /** Store the overlay's changes as a layer and start an empty scratch on the longer stack. */
+    public record Commit(Overlay overlay, RuntimeRecord record, String tag, String message, ActorRef<Committed> replyTo)
+            implements Command {
+    }
+
+    /**
+     * The answer: on success {@code result}, and when it made a layer, the new record and the fresh
+     * overlay; on failure {@code failure}, with the old overlay still in place.
+     */
+    public record Committed(ScratchCommit.Result result, RuntimeRecord record, Overlay overlay, Exception failure) {
+    }
+
+    static Behavior<Command> create(Setup setup) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Commit.class, c -> {
+                    c.replyTo().tell(commit(setup, c));
+                    return Behaviors.same();
+                })
+                .build();
+    }
+
+    private static Committed commit(Setup setup, Commit c) {
+        ScratchCommit.Result result;
+        try {
+            Map<String, String> annotations = new TreeMap<>();
+            annotations.put("strata.runtime", c.record().name());
+            if (c.message() != null && !c.message().isEmpty()) {
+                annotations.put("strata.message", c.message());
+            }
+            result = ScratchCommit.commit(c.overlay(), setup.repo(), annotations, bytes -> { });
+        } catch (FsException | RuntimeException e) {
+            return new Committed(null, c.record(), c.overlay(), e);
+        }
+        if (result.empty()) {
+            return new Committed(result, c.record(), c.overlay(), null);
+        }
+        try {
+            if (c.tag() != null && !c.tag().isEmpty()) {
+                setup.repo().tags().set(c.tag(), result.layer());
+            }
+            RuntimeRecord next = c.record().withCommit(result.layer());
+            next.write(setup.runtimeDir());
+            c.overlay().close();
+            Renderer.deleteTree(setup.scratchDir(c.record()));
+            return new Committed(result, next, open(setup, next), null);
+        } catch (IOException | RuntimeException e) {
+            return new Committed(null, c.record(), c.overlay(), e);
+        }
+    }
+
+    /** The runtime's view: its stack merged, its scratch replayed on top. */
+    static Overlay open(Setup setup, RuntimeRecord record) throws IOException {
+        Repository repo = setup.repo();
+        List<Repository.ResolvedLayer> layers = record.layers().isEmpty() ? List.of() : repo.resolveLayers(record.stack());
+        View lower = View.of(layers.stream().map(l -> repo.manifest(l.manifest())).toList(), repo.blobs());
+        return Overlay.open(lower, setup.scratchDir(record));
+    }
+}

@@ -1,0 +1,79 @@
+package dev.strata.persistence;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * What a runtime is, on disk in {@code runtimes/<name>/runtime}: its spec, the layers it stands on
+ * (commits add to them), and whether it is editable and durable. The scratch of an editable runtime
+ * lives beside it in {@code scratch/}. Written atomically; read back when a Mount restarts and when
+ * a durable runtime is joined after a daemon restart.
+ *
+ * @param commits how many commits this runtime made: each starts its node identities afresh
+ */
+public record RuntimeRecord(String name, String envSpec, List<Digest> layers, boolean editable, boolean durable, int commits) {
+    private static final String HEADER = "# strata-runtime 1";
+
+    public RuntimeRecord {
+        layers = List.copyOf(layers);
+    }
+
+    public RuntimeRecord withCommit(Digest layer) {
+        List<Digest> next = new ArrayList<>(layers);
+        next.add(layer);
+        return new RuntimeRecord(name, envSpec, next, editable, durable, commits + 1);
+    }
+
+    /** The stack as an env spec of full digests, bottom-up. */
+    public EnvSpec stack() {
+        return EnvSpec.parse(String.join("+", layers.stream().map(Digest::hex).toList()));
+    }
+
+    public static Path file(Path runtimeDir) {
+        return runtimeDir.resolve("runtime");
+    }
+
+    public void write(Path runtimeDir) throws IOException {
+        Files.createDirectories(runtimeDir);
+        StringBuilder out = new StringBuilder(HEADER).append('\n');
+        out.append("name=").append(name).append('\n');
+        out.append("spec=").append(envSpec).append('\n');
+        out.append("layers=").append(String.join(",", layers.stream().map(Digest::hex).toList())).append('\n');
+        out.append("editable=").append(editable).append('\n');
+        out.append("durable=").append(durable).append('\n');
+        out.append("commits=").append(commits).append('\n');
+        AtomicFiles.write(file(runtimeDir), out.toString().getBytes(StandardCharsets.UTF_8), runtimeDir);
+    }
+
+    /** The record in {@code runtimeDir}, or null when there is none. */
+    public static RuntimeRecord read(Path runtimeDir) throws IOException {
+        String text;
+        try {
+            text = Files.readString(file(runtimeDir));
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        if (!text.startsWith(HEADER)) {
+            throw new IOException(file(runtimeDir) + " is not a runtime record");
+        }
+        Properties p = new Properties();
+        p.load(new StringReader(text));
+        String layers = p.getProperty("layers", "");
+        try {
+            return new RuntimeRecord(p.getProperty("name"), p.getProperty("spec", ""),
+                    layers.isEmpty() ? List.of() : Arrays.stream(layers.split(",")).map(Digest::parse).toList(),
+                    Boolean.parseBoolean(p.getProperty("editable")), Boolean.parseBoolean(p.getProperty("durable")),
+                    Integer.parseInt(p.getProperty("commits", "0")));
+        } catch (RuntimeException e) {
+            throw new IOException(file(runtimeDir) + " is malformed: " + e.getMessage(), e);
+        }
+    }
+}

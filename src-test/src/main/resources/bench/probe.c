@@ -1,6 +1,9 @@
-/* The measuring end of bin/bench mount, run inside and outside Strata alike:
+/* The measuring end of bin/bench mount and write, run inside and outside Strata alike:
  *   probe read FILE        sequential read with a 1 MiB buffer; prints MiB/s
- *   probe stat FILE SECS   stat(2) in a loop for SECS seconds; prints calls per second */
+ *   probe stat FILE SECS   stat(2) in a loop for SECS seconds; prints calls per second
+ *   probe write FILE MIB   writes a new file of MIB MiB with a 1 MiB buffer, then closes it; prints MiB/s
+ *   probe poke FILE        opens an existing file for writing, writes one byte, closes; prints microseconds
+ *   probe files DIR N      creates, stats and unlinks N files in DIR; prints operations per second */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +45,51 @@ int main(int argc, char **argv) {
         printf("%.0f\n", calls / (now() - start));
         return 0;
     }
-    fprintf(stderr, "usage: probe read FILE | probe stat FILE SECONDS\n");
+    if (argc >= 4 && strcmp(argv[1], "write") == 0) {
+        static char buf[1 << 20];
+        memset(buf, 'w', sizeof buf);
+        long mib = atol(argv[3]);
+        double start = now();
+        int fd = open(argv[2], O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0) { perror(argv[2]); return 1; }
+        for (long i = 0; i < mib; i++) {
+            if (write(fd, buf, sizeof buf) != sizeof buf) { perror("write"); return 1; }
+        }
+        if (close(fd) != 0) { perror("close"); return 1; }
+        printf("%.1f\n", mib / (now() - start));
+        return 0;
+    }
+    if (argc >= 3 && strcmp(argv[1], "poke") == 0) {
+        double start = now();
+        int fd = open(argv[2], O_WRONLY);
+        if (fd < 0) { perror(argv[2]); return 1; }
+        if (pwrite(fd, "!", 1, 0) != 1) { perror("pwrite"); return 1; }
+        close(fd);
+        printf("%.0f\n", (now() - start) * 1e6);
+        return 0;
+    }
+    if (argc >= 4 && strcmp(argv[1], "files") == 0) {
+        long n = atol(argv[3]);
+        char path[4096];
+        struct stat st;
+        double start = now();
+        for (long i = 0; i < n; i++) {
+            snprintf(path, sizeof path, "%s/f%ld", argv[2], i);
+            int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+            if (fd < 0) { perror(path); return 1; }
+            close(fd);
+        }
+        for (long i = 0; i < n; i++) {
+            snprintf(path, sizeof path, "%s/f%ld", argv[2], i);
+            if (stat(path, &st) != 0) { perror(path); return 1; }
+        }
+        for (long i = 0; i < n; i++) {
+            snprintf(path, sizeof path, "%s/f%ld", argv[2], i);
+            if (unlink(path) != 0) { perror(path); return 1; }
+        }
+        printf("%.0f\n", 3 * n / (now() - start));
+        return 0;
+    }
+    fprintf(stderr, "usage: probe read FILE | stat FILE SECONDS | write FILE MIB | poke FILE | files DIR N\n");
     return 2;
 }

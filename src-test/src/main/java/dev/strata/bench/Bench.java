@@ -13,8 +13,9 @@ public final class Bench {
         switch (name) {
             case "engine" -> EngineBenchmark.main(rest);
             case "mount" -> MountBenchmark.main(rest);
+            case "write" -> WriteBenchmark.main(rest);
             default -> {
-                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB]");
+                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB] | write [GIB [FILES]]");
                 System.exit(2);
             }
         }

@@ -1,0 +1,217 @@
+package dev.strata.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Editable runtimes through a real kernel mount: POSIX behaviour, real tools, isolation, commit. */
+class EditableRuntimeTest {
+    private static final String PYTHON = "/usr/bin/python3";
+    static DaemonFixture daemon;
+    static Path mnt;
+    static Path probes;
+
+    @BeforeAll
+    static void startDaemon() throws Exception {
+        daemon = new DaemonFixture();
+        mnt = daemon.mountpoint;
+        daemon.layer("base", "lower/file", "lower content\n", "lower/file2", "second lower file\n", "lower/file3", "truncate me\n",
+                "lower/dir/sub/f", "sub\n", "lower/dir/other", "other\n");
+        probes = Files.createDirectories(daemon.work.resolve("probes"));
+        for (String probe : List.of("posix_probe.py", "permission_probe.py")) {
+            try (InputStream in = EditableRuntimeTest.class.getResourceAsStream("/probes/" + probe)) {
+                Files.copy(in, probes.resolve(probe));
+            }
+        }
+    }
+
+    @AfterAll
+    static void stopDaemon() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    private static Path out(String name) {
+        return daemon.work.resolve(name + ".out");
+    }
+
+    /** Runs a script in a new editable runtime on {@code spec}; returns its output, failing on a non-zero exit. */
+    private static String edit(String spec, String name, String script) throws Exception {
+        Process p = daemon.strata.startWithOutput(out(name), "run", "--edit", spec, "--", "sh", "-c", script);
+        int exit = DaemonFixture.await(p);
+        String output = Files.readString(out(name));
+        assertEquals(0, exit, name + " failed:\n" + output + "\n" + daemon.log());
+        return output;
+    }
+
+    /** The strata CLI as a command line for scripts inside a runtime. */
+    private static String cli() {
+        return Path.of(System.getProperty("java.home"), "bin", "java") + " -cp " + System.getProperty("java.class.path")
+                + " dev.strata.ops.Main";
+    }
+
+    @Test
+    void posixBehaviourInsideAnEditableRuntime() throws Exception {
+        String output = edit("base", "posix", "cd " + mnt + " && " + PYTHON + " " + probes.resolve("posix_probe.py"));
+        assertTrue(output.contains("\n0 failed"), output);
+    }
+
+    @Test
+    void permissionsAreCheckedForAnUnprivilegedUser() throws Exception {
+        String output = edit("base", "permissions", "cd " + mnt + " && mkdir -m 1777 shared && echo r > shared/rootfile && "
+                + "setpriv --reuid=65534 --regid=65534 --clear-groups " + PYTHON + " " + probes.resolve("permission_probe.py"));
+        assertTrue(output.contains("\n0 failed"), output);
+    }
+
+    @Test
+    void aReadOnlyRuntimeRefusesEveryChange() throws Exception {
+        Process p = daemon.run("base", "cd " + mnt + " && for op in 'touch new' 'mkdir d' 'rm lower/file' 'chmod 600 lower/file' "
+                + "'mv lower/file x' 'ln -s a b'; do if $op 2>/dev/null; then echo \"allowed: $op\"; fi; done; "
+                + "echo x >> lower/file || echo refused", out("read-only"));
+        assertEquals(0, DaemonFixture.await(p));
+        String output = Files.readString(out("read-only"));
+        assertFalse(output.contains("allowed"), output);
+        assertTrue(output.contains("Read-only file system") && output.contains("refused"), output);
+    }
+
+    @Test
+    void realToolsWork() throws Exception {
+        Path tree = Files.createDirectories(daemon.work.resolve("tar-src/pkg/bin"));
+        Files.writeString(tree.resolve("tool"), "#!/bin/sh\necho tool\n");
+        Files.setPosixFilePermissions(tree.resolve("tool"), PosixFilePermissions.fromString("rwxr-x---"));
+        Files.writeString(tree.getParent().resolve("README"), "read me\n");
+        Files.createSymbolicLink(tree.getParent().resolve("latest"), Path.of("bin/tool"));
+        Files.createDirectories(tree.getParent().resolve("empty"));
+        Files.setLastModifiedTime(tree.getParent().resolve("README"), FileTime.fromMillis(1_000_000_000_000L));
+        Path src = daemon.work.resolve("tar-src");
+        Path original = daemon.work.resolve("orig.tar");
+        Path again = daemon.work.resolve("again.tar");
+        assertEquals(0, new ProcessBuilder("tar", "-C", src.toString(), "--numeric-owner", "-cf", original.toString(), ".")
+                .inheritIO().start().waitFor());
+        String script = String.join("\n",
+                "set -e",
+                "cd " + mnt,
+                "git init -q repo && cd repo",
+                "git config user.email t@example.com && git config user.name t",
+                "echo one > a && git add a && git commit -qm one",
+                "echo two >> a && git commit -qam two",
+                "echo \"git $(git rev-list --count HEAD) commits, $(git status --porcelain | wc -l) dirty\"",
+                "git fsck --no-progress 2>&1 | grep -v '^Checking' || true",
+                "cd ..",
+                "mkdir x && tar -C x -xf " + original + " && tar -C x --numeric-owner -cf " + again + " .",
+                "printf '#include <stdio.h>\\nint main(void) { puts(\"compiled and ran\"); return 0; }\\n' > hello.c",
+                "gcc -o hello hello.c && ./hello",
+                "sed -i s/lower/LOWER/ lower/file && cat lower/file",
+                "cp -a lower copy && diff -r lower copy && echo 'cp -a: same tree'",
+                "mv lower/dir moved && ls moved/sub",
+                "rm -rf lower && test ! -e lower && echo 'rm -rf: gone'",
+                "ls");
+        String output = edit("base", "tools", script);
+        assertTrue(output.contains("git 2 commits, 0 dirty"), output);
+        assertTrue(output.contains("compiled and ran"), output);
+        assertTrue(output.contains("LOWER content"), output);
+        assertTrue(output.contains("cp -a: same tree"), output);
+        assertTrue(output.contains("\nf\n"), output);
+        assertTrue(output.contains("rm -rf: gone"), output);
+        assertEquals(tarListing(original), tarListing(again));
+    }
+
+    private static List<String> tarListing(Path tar) throws Exception {
+        Process p = new ProcessBuilder("tar", "--numeric-owner", "--full-time", "-tvf", tar.toString()).start();
+        String listing = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor());
+        return listing.lines().sorted().toList();
+    }
+
+    @Test
+    void editableRuntimesNeverSeeEachOther() throws Exception {
+        String write = "cd " + mnt + " && echo %s > lower/file && mkdir only-%s && sleep 2 && cat lower/file && ls";
+        Process a = daemon.strata.startWithOutput(out("iso-a"), "run", "--edit", "base", "--", "sh", "-c", write.formatted("A", "a"));
+        Process b = daemon.strata.startWithOutput(out("iso-b"), "run", "--edit", "base", "--", "sh", "-c", write.formatted("B", "b"));
+        Process readOnly = daemon.run("base", "sleep 1; cd " + mnt + " && cat lower/file && ls", out("iso-ro"));
+        assertEquals(0, DaemonFixture.await(a));
+        assertEquals(0, DaemonFixture.await(b));
+        assertEquals(0, DaemonFixture.await(readOnly));
+        assertEquals(List.of("A", "lower", "only-a"), lines(out("iso-a")));
+        assertEquals(List.of("B", "lower", "only-b"), lines(out("iso-b")));
+        assertEquals(List.of("lower content", "lower"), lines(out("iso-ro")));
+    }
+
+    private static List<String> lines(Path p) throws Exception {
+        return Files.readAllLines(p).stream().filter(l -> !l.isBlank()).toList();
+    }
+
+    /** Every path under the current directory with type, mode, size, mtime and content hash. */
+    private static final String INVENTORY = "find . -mindepth 1 | LC_ALL=C sort | while read -r p; do "
+            + "stat -c '%n %F %a %s %Y' \"$p\"; if [ -f \"$p\" ] && [ ! -L \"$p\" ]; then sha256sum \"$p\"; fi; "
+            + "if [ -L \"$p\" ]; then readlink \"$p\"; fi; done";
+
+    @Test
+    void aCommittedLayerShowsExactlyTheEditedTree() throws Exception {
+        String edits = String.join(" && ",
+                "cd " + mnt,
+                "echo changed > lower/file",
+                "rm lower/file2",
+                "mkdir -p new/deep/er && echo deep > new/deep/er/leaf && : > new/empty-file && mkdir new/empty-dir",
+                "ln -s ../lower/file new/link && ln new/deep/er/leaf new/hard",
+                "chmod 700 lower/dir && chmod 755 new/empty-file",
+                "mv lower/dir/sub lower/sub-moved",
+                "dd if=/dev/urandom of=new/random bs=64k count=20 2>/dev/null",
+                INVENTORY + " > " + out("edited-view"),
+                cli() + " commit --tag committed -m 'round trip' > " + out("commit-digest"),
+                cli() + " commit > " + out("second-commit") + " 2>&1",
+                INVENTORY + " > " + out("after-commit-view"),
+                cli() + " diff");
+        String output = edit("base", "commit", edits);
+        String digest = Files.readString(out("commit-digest")).trim();
+        assertTrue(digest.matches("[0-9a-f]{64}"), output + Files.readString(out("commit-digest")));
+        assertTrue(Files.readString(out("second-commit")).contains("nothing to commit"), Files.readString(out("second-commit")));
+        String edited = Files.readString(out("edited-view"));
+        assertEquals(edited, Files.readString(out("after-commit-view")), "the runtime shows the same tree after its commit");
+
+        Process fresh = daemon.run("base+committed", "cd " + mnt + " && " + INVENTORY, out("fresh-view"));
+        assertEquals(0, DaemonFixture.await(fresh));
+        assertEquals(edited, Files.readString(out("fresh-view")), "a fresh run of base+committed shows the edited tree");
+
+        Path rendered = daemon.work.resolve("rendered");
+        daemon.strata.ok("render", "base+" + digest.substring(0, 12), rendered.toString());
+        Process inventory = new ProcessBuilder("sh", "-c", INVENTORY).directory(rendered.toFile())
+                .redirectOutput(out("rendered-view").toFile()).start();
+        assertEquals(0, inventory.waitFor());
+        assertEquals(edited, Files.readString(out("rendered-view")), "strata render gives the edited tree");
+        String info = daemon.strata.ok("info", "committed").out();
+        assertTrue(info.contains("strata.message=round trip"), info);
+    }
+
+    @Test
+    void anEndedRuntimeLeavesNoScratchBehind() throws Exception {
+        edit("base", "scratch-cleanup", "echo x > " + mnt + "/scratch-file");
+        Path runtimes = daemon.home.resolve("runtimes");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try (Stream<Path> left = Files.exists(runtimes) ? Files.list(runtimes) : Stream.empty()) {
+                List<Path> dirs = left.toList();
+                if (dirs.isEmpty()) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("scratch left behind: " + dirs);
+                }
+            }
+            Thread.sleep(100);
+        }
+    }
+}

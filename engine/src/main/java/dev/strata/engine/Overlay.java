@@ -197,6 +197,7 @@ public final class Overlay implements AutoCloseable {
     private final Path dataDir;
     private final ScratchJournal journal;
     private final Map<Long, Node> byId = new HashMap<>();
+    private final Map<Integer, Node> linkGroups = new HashMap<>();
     private final Node root;
     private long nextId;
     private boolean replaying;
@@ -249,8 +250,23 @@ public final class Overlay implements AutoCloseable {
     }
 
     private Node lowerNode(int n) {
+        int group = lowerManifest.linkGroup(n);
+        if (group != 0) {
+            // the names of a lower hard-link group are one object here too, numbered after its first member
+            Node shared = linkGroups.get(group);
+            if (shared != null) {
+                return shared;
+            }
+        }
+        if (group != 0) {
+            n = (int) (lower.attributes(n).ino() - 1); // the group's first member, whichever name came first
+        }
         EntryKind kind = lowerManifest.kind(n);
         Node node = new Node(n + 1L, n, kind);
+        if (group != 0) {
+            linkGroups.put(group, node);
+            node.links = lower.attributes(n).nlink();
+        }
         node.mode = lowerManifest.mode(n);
         node.uid = lowerManifest.uid(n);
         node.gid = lowerManifest.gid(n);
@@ -1077,7 +1093,7 @@ public final class Overlay implements AutoCloseable {
                 if (c.isDirectory()) {
                     int lowerDir = lowerChild >= 0 && lowerManifest.isDirectory(lowerChild) ? lowerChild : Manifest.NOT_FOUND;
                     walk(childPath, c, lowerDir, everything, out);
-                } else if (everything || c.lower != lowerChild || c.touched) {
+                } else if (everything || !sameLowerObject(c, lowerChild) || c.touched) {
                     out.add(new Change(childPath, c, Change.Type.OBJECT, false));
                 }
             }
@@ -1087,6 +1103,15 @@ public final class Overlay implements AutoCloseable {
             return false;
         }
         return true;
+    }
+
+    /** Whether {@code n} is the lower object at {@code lowerNode}: that entry, or another name of its hard-link group. */
+    private boolean sameLowerObject(Node n, int lowerNode) {
+        if (n.lower == lowerNode) {
+            return true;
+        }
+        int group = lowerNode >= 0 && n.lower >= 0 ? lowerManifest.linkGroup(lowerNode) : 0;
+        return group != 0 && group == lowerManifest.linkGroup(n.lower);
     }
 
     /** Whether the lower view has an entry at this path (for "added" versus "modified"). */

@@ -251,7 +251,10 @@ public final class FuseSession implements AutoCloseable {
             case FuseKernel.READ -> read(unique, in.getLong(), in.getLong(), in.getInt());
             case FuseKernel.WRITE -> write(unique, in);
             case FuseKernel.RELEASE -> release(unique, in.getLong());
-            case FuseKernel.FLUSH, FuseKernel.RELEASEDIR -> replyEmpty(unique); // locks are the kernel's (no POSIX_LOCKS)
+            // Locks are the kernel's (no POSIX_LOCKS) and data needs no flushing: ENOSYS tells the kernel
+            // to stop sending FLUSH, one round trip per close(2).
+            case FuseKernel.FLUSH -> replyError(unique, dev.strata.engine.Errno.ENOSYS.code());
+            case FuseKernel.RELEASEDIR -> replyEmpty(unique);
             case FuseKernel.FSYNC -> fsync(unique, caller, node, in.getLong(), in.getInt());
             case FuseKernel.FSYNCDIR -> dispatch(unique, new FsRequest.Sync(caller, node), 0);
             case FuseKernel.FALLOCATE -> fallocate(unique, in.getLong(), in.getLong(), in.getLong(), in.getInt());

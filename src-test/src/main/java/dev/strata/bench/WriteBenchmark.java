@@ -71,7 +71,10 @@ public final class WriteBenchmark {
                         pokeDirect[i] = Double.parseDouble(BenchTools.run(probe.toString(), "poke", plain.resolve("data/lower.bin").toString()));
                         pokeStrata[i] = Double.parseDouble(BenchTools.inRuntime(home, EDIT, probe, "poke", mnt + "/data/lower.bin"));
                         fullCopy[i] = copyMicros(blob, work.resolve("copy.bin"));
-                        filesXmp[i] = Double.parseDouble(BenchTools.run(probe.toString(), "files", xmpMount + "/data", Integer.toString(files)));
+                        // a fresh directory per round on both sides: each Strata round is a new runtime with a new scratch
+                        Files.createDirectories(plain.resolve("round-" + i));
+                        filesXmp[i] = Double.parseDouble(BenchTools.run(probe.toString(), "files", xmpMount + "/round-" + i,
+                                Integer.toString(files)));
                         filesStrata[i] = Double.parseDouble(BenchTools.inRuntime(home, EDIT, probe, "files", mnt + "/data",
                                 Integer.toString(files)));
                     }

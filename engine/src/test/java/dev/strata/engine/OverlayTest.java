@@ -1,0 +1,200 @@
+package dev.strata.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.persistence.Digest;
+import dev.strata.persistence.Importer;
+import dev.strata.persistence.Layer;
+import dev.strata.persistence.Manifest;
+import dev.strata.persistence.Repository;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scratch without a kernel: journal replay, torn journals, and what a commit records. */
+class OverlayTest {
+    private static final Permissions.Credentials ROOT = new Permissions.Credentials() {
+        public int uid() {
+            return 0;
+        }
+
+        public int gid() {
+            return 0;
+        }
+
+        public boolean inSupplementaryGroup(int gid) {
+            return false;
+        }
+    };
+
+    @TempDir
+    Path tmp;
+    Repository repo;
+    Manifest lower;
+
+    @BeforeEach
+    void importLower() throws IOException {
+        Path src = tmp.resolve("src");
+        Files.createDirectories(src.resolve("etc/conf.d"));
+        Files.createDirectories(src.resolve("usr/lib"));
+        Files.writeString(src.resolve("etc/hosts"), "127.0.0.1 localhost\n");
+        Files.writeString(src.resolve("etc/conf.d/a"), "a\n");
+        Files.writeString(src.resolve("usr/lib/libx.so"), "binary\n");
+        Files.writeString(src.resolve("readme"), "read me\n");
+        repo = Repository.open(tmp.resolve("repo"));
+        lower = repo.manifest(new Importer(repo).importDirectory(src, "lower", Map.of(), new Importer.Listener() { }).manifest());
+    }
+
+    private Overlay open() throws IOException {
+        return Overlay.open(new View(lower, repo.blobs()), tmp.resolve("scratch"));
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Overlay.Node at(Overlay o, String path) throws FsException {
+        Overlay.Node n = o.root();
+        for (String part : path.split("/")) {
+            n = o.lookup(n, b(part), ROOT);
+        }
+        return n;
+    }
+
+    /** A session of changes of every kind; content is written to the data files as the kernel would. */
+    private static void change(Overlay o) throws Exception {
+        Overlay.Node etc = at(o, "etc");
+        Overlay.Node hosts = at(o, "etc/hosts");
+        o.copyUp(hosts, true);
+        Files.writeString(o.dataPath(hosts), "changed\n", StandardOpenOption.APPEND);
+        Overlay.Node created = o.create(etc, b("new"), 0640, ROOT);
+        Files.writeString(o.dataPath(created), "new file\n");
+        o.link(created, o.root(), b("hardlink"), ROOT);
+        o.mkdir(o.root(), b("opt"), 0755, ROOT);
+        o.symlink(at(o, "opt"), b("link"), b("../etc/hosts"), ROOT);
+        o.unlink(at(o, "usr/lib"), b("libx.so"), ROOT);
+        o.rename(o.root(), b("usr"), at(o, "opt"), b("usr-moved"), 0, ROOT);
+        o.unlink(at(o, "etc/conf.d"), b("a"), ROOT);
+        o.rmdir(etc, b("conf.d"), ROOT);
+        o.mkdir(etc, b("conf.d"), 0700, ROOT); // a new directory where a lower one was: opaque
+        o.setAttributes(at(o, "readme"), new Overlay.SetAttributes(Overlay.SET_MODE, 0600, 0, 0, 0, 0, 0, false), ROOT);
+        o.setxattr(at(o, "readme"), "user.k", b("v"), 0, ROOT);
+    }
+
+    /** The view as lines: path, type and mode, size, content; walked through listings like a process would. */
+    private static List<String> tree(Overlay o) throws Exception {
+        List<String> out = new ArrayList<>();
+        walk(o, o.root(), "", out);
+        return out;
+    }
+
+    private static void walk(Overlay o, Overlay.Node dir, String path, List<String> out) throws Exception {
+        for (Overlay.Listed e : o.readdir(dir, 0, Integer.MAX_VALUE)) {
+            String name = new String(e.name(), StandardCharsets.UTF_8);
+            if (name.equals(".") || name.equals("..")) {
+                continue;
+            }
+            Attributes a = o.attributes(e.node());
+            String p = path + "/" + name;
+            String content = "";
+            if (e.node().kind() == dev.strata.persistence.EntryKind.FILE) {
+                content = Files.readString(e.node().hasDataFile() ? o.dataPath(e.node()) : o.lower().blobPath(o.lowerNodeOf(e.node())));
+            } else if (e.node().kind() == dev.strata.persistence.EntryKind.SYMLINK) {
+                content = new String(o.readlink(e.node()), StandardCharsets.UTF_8);
+            }
+            out.add(p + " " + Integer.toOctalString(a.mode()) + " " + a.nlink() + " " + content.trim() + " " + o.xattrs(e.node()).keySet());
+            if (e.node().isDirectory()) {
+                walk(o, e.node(), p, out);
+            }
+        }
+        out.sort(null);
+    }
+
+    @Test
+    void replayingTheJournalRebuildsTheSameView() throws Exception {
+        List<String> before;
+        List<ScratchCommit.Listed> changes;
+        try (Overlay o = open()) {
+            change(o);
+            before = tree(o);
+            changes = ScratchCommit.list(o);
+        }
+        try (Overlay o = open()) {
+            assertEquals(before, tree(o));
+            assertEquals(changes, ScratchCommit.list(o));
+        }
+    }
+
+    @Test
+    void aTornRecordAtTheEndIsDropped() throws Exception {
+        List<String> before;
+        try (Overlay o = open()) {
+            change(o);
+            before = tree(o);
+        }
+        Files.write(tmp.resolve("scratch/journal"), new byte[] {0, 0, 0, 40, 1, 2, 3}, StandardOpenOption.APPEND);
+        try (Overlay o = open()) {
+            assertEquals(before, tree(o));
+            o.mkdir(o.root(), b("after"), 0755, ROOT); // appends continue after the last good record
+        }
+        try (Overlay o = open()) {
+            assertTrue(tree(o).stream().anyMatch(l -> l.startsWith("/after ")));
+        }
+    }
+
+    @Test
+    void aCommittedLayerOverTheLowerGivesTheSameView() throws Exception {
+        try (Overlay o = open()) {
+            change(o);
+            List<String> edited = tree(o);
+            ScratchCommit.Result result = ScratchCommit.commit(o, repo, Map.of(), bytes -> { });
+            Layer layer = (Layer) repo.read(result.layer());
+            View merged = View.of(List.of(lower, repo.manifest(layer.manifest())), repo.blobs());
+            try (Overlay fresh = Overlay.open(merged, tmp.resolve("scratch2"))) {
+                assertEquals(edited, tree(fresh));
+                assertTrue(ScratchCommit.list(fresh).isEmpty());
+                assertTrue(ScratchCommit.commit(fresh, repo, Map.of(), bytes -> { }).empty(), "nothing changed: no layer");
+            }
+            Manifest m = repo.manifest(layer.manifest());
+            assertTrue(m.isOpaque(m.find("etc/conf.d")), "a directory made where a lower one was removed hides the lower one");
+            assertEquals(dev.strata.persistence.EntryKind.WHITEOUT, m.kind(m.find("usr")));
+        }
+    }
+
+    @Test
+    void namesAndTypesAreChecked() throws Exception {
+        try (Overlay o = open()) {
+            assertEquals(Errno.EEXIST, assertThrows(FsException.class, () -> o.mkdir(o.root(), b("etc"), 0755, ROOT)).errno());
+            assertEquals(Errno.EINVAL, assertThrows(FsException.class, () -> o.create(o.root(), b("a/b"), 0644, ROOT)).errno());
+            assertEquals(Errno.ENAMETOOLONG, assertThrows(FsException.class,
+                    () -> o.create(o.root(), b("x".repeat(4096)), 0644, ROOT)).errno());
+            assertEquals(Errno.EEXIST, assertThrows(FsException.class, () -> o.mkdir(o.root(), b(".."), 0755, ROOT)).errno());
+            assertEquals(Errno.ENOTEMPTY, assertThrows(FsException.class, () -> o.rmdir(o.root(), b("etc"), ROOT)).errno());
+            assertEquals(Errno.EINVAL, assertThrows(FsException.class,
+                    () -> o.rename(o.root(), b("etc"), at(o, "etc/conf.d"), b("inside"), 0, ROOT)).errno());
+            assertEquals(0, o.journalSize(), "refused changes leave no record");
+        }
+    }
+
+    @Test
+    void digestOfUntouchedLowerContentIsReused() throws Exception {
+        try (Overlay o = open()) {
+            Overlay.Node readme = at(o, "readme");
+            o.copyUp(readme, true); // opened for writing, never written
+            ScratchCommit.Result result = ScratchCommit.commit(o, repo, Map.of(), bytes -> { });
+            assertTrue(result.empty(), "a copy-up without a change is no change");
+            Digest blob = lower.blob(lower.find("readme"));
+            assertTrue(repo.blobs().contains(blob));
+        }
+    }
+}

@@ -6,6 +6,7 @@ import dev.strata.engine.ScratchCommit;
 import dev.strata.engine.View;
 import dev.strata.persistence.Renderer;
 import dev.strata.persistence.Repository;
+import dev.strata.persistence.RepositoryLock;
 import dev.strata.persistence.RuntimeRecord;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -63,31 +64,36 @@ public final class Scratch {
     }
 
     private static Committed commit(Setup setup, Commit c) {
+        Map<String, String> annotations = new TreeMap<>();
+        annotations.put("strata.runtime", c.record().name());
+        if (c.message() != null && !c.message().isEmpty()) {
+            annotations.put("strata.message", c.message());
+        }
         ScratchCommit.Result result;
-        try {
-            Map<String, String> annotations = new TreeMap<>();
-            annotations.put("strata.runtime", c.record().name());
-            if (c.message() != null && !c.message().isEmpty()) {
-                annotations.put("strata.message", c.message());
-            }
+        RuntimeRecord next;
+        // under the repository's write lock until the record names the layer: a clean meanwhile must keep it
+        try (RepositoryLock.Held lock = setup.repo().writing()) {
             result = ScratchCommit.commit(c.overlay(), setup.repo(), annotations, bytes -> { });
-        } catch (FsException | RuntimeException e) {
-            return new Committed(null, c.record(), c.overlay(), e);
-        }
-        if (result.empty()) {
-            return new Committed(result, c.record(), c.overlay(), null);
-        }
-        try {
+            if (result.empty()) {
+                return new Committed(result, c.record(), c.overlay(), null);
+            }
             if (c.tag() != null && !c.tag().isEmpty()) {
                 setup.repo().tags().set(c.tag(), result.layer());
             }
-            RuntimeRecord next = c.record().withCommit(result.layer());
+            next = c.record().withCommit(result.layer());
+            // the one step that moves the runtime: its new record names the new stack and an empty scratch
             next.write(setup.runtimeDir());
+        } catch (FsException | IOException | RuntimeException e) {
+            return new Committed(null, c.record(), c.overlay(), e);
+        }
+        try {
             c.overlay().close();
             Renderer.deleteTree(setup.scratchDir(c.record()));
             return new Committed(result, next, open(setup, next), null);
         } catch (IOException | RuntimeException e) {
-            return new Committed(null, c.record(), c.overlay(), e);
+            // the layer is stored and the record names it: a restart of the Mount opens the new scratch
+            throw new IllegalStateException("runtime " + next.name() + " committed " + result.layer().hex()
+                    + " but its new scratch did not open: " + e.getMessage(), e);
         }
     }
 

@@ -29,10 +29,15 @@ public final class Collector {
     }
 
     public Report clean(boolean dryRun, Set<Digest> extraRoots) {
+        return clean(dryRun, () -> extraRoots);
+    }
+
+    /** {@code extraRoots} (what runtimes stand on, beside tags) are read once the repository is locked. */
+    public Report clean(boolean dryRun, java.util.function.Supplier<Set<Digest>> extraRoots) {
         try (RepositoryLock.Held held = repo.collecting()) {
             Set<Digest> liveObjects = new HashSet<>();
             Set<Digest> liveBlobs = new HashSet<>();
-            ArrayDeque<Digest> work = new ArrayDeque<>(extraRoots);
+            ArrayDeque<Digest> work = new ArrayDeque<>(extraRoots.get());
             for (String tag : repo.tags().names()) {
                 repo.tags().history(tag).forEach(e -> work.add(e.target()));
             }

@@ -1,12 +1,20 @@
 package dev.strata.ops.cli;
 
 import dev.strata.persistence.Collector;
+import dev.strata.persistence.Digest;
+import dev.strata.persistence.RepositoryException;
+import dev.strata.persistence.RuntimeRecord;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "clean", description = "Remove objects and blobs that no tag reaches (waits for imports in progress).")
+@Command(name = "clean", description = "Remove objects and blobs that no tag or runtime reaches (waits for imports and commits in progress).")
 final class CleanCommand implements Runnable {
     @ParentCommand
     StrataCommand strata;
@@ -16,7 +24,7 @@ final class CleanCommand implements Runnable {
 
     @Override
     public void run() {
-        Collector.Report r = new Collector(strata.home().repository()).clean(dryRun, Set.of());
+        Collector.Report r = new Collector(strata.home().repository()).clean(dryRun, this::runtimeLayers);
         if (dryRun) {
             r.objects().forEach(d -> strata.out.println("object " + d.hex()));
             r.blobs().forEach(d -> strata.out.println("blob   " + d.hex()));
@@ -26,4 +34,23 @@ final class CleanCommand implements Runnable {
                 r.tempFiles() > 0 ? " and " + r.tempFiles() + " leftover temp files" : "");
     }
 
+    /** The layers of every runtime on disk (a durable runtime's commits may have no tag). */
+    private Set<Digest> runtimeLayers() {
+        Set<Digest> roots = new HashSet<>();
+        Path runtimes = strata.home().runtimesPath();
+        if (!Files.isDirectory(runtimes)) {
+            return roots;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(runtimes)) {
+            for (Path dir : dirs) {
+                RuntimeRecord record = RuntimeRecord.read(dir);
+                if (record != null) {
+                    roots.addAll(record.layers());
+                }
+            }
+        } catch (IOException e) {
+            throw new RepositoryException("cannot read the runtimes in " + runtimes + ": " + e.getMessage());
+        }
+        return roots;
+    }
 }

@@ -2,6 +2,7 @@ package dev.strata.actors;
 
 import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.NodeTable;
+import java.nio.file.Path;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -16,23 +17,31 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * /dev/fuse, which no actor may do; the daemon binds its lifetime to CoordinatedShutdown instead.
  */
 public final class Guardian extends AbstractBehavior<Guardian.Command> {
-    public sealed interface Command permits GetRouter {
+    public sealed interface Command permits GetRouter, GetSnapshots {
     }
 
     public record GetRouter(ActorRef<ActorRef<Router.Command>> replyTo) implements Command {
     }
 
-    private final ActorRef<Router.Command> router;
-
-    public static Behavior<Command> create(ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes) {
-        return Behaviors.setup(ctx -> new Guardian(ctx, processes, nodes, emptyView, routes));
+    public record GetSnapshots(ActorRef<ActorRef<Snapshots.Command>> replyTo) implements Command {
     }
 
-    private Guardian(ActorContext<Command> ctx, ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes) {
+    private final ActorRef<Router.Command> router;
+    private final ActorRef<Snapshots.Command> snapshots;
+
+    /** {@code snapshotsDir} and {@code runtimesDir}: where snapshots and (branch) runtimes are kept. */
+    public static Behavior<Command> create(ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes,
+                                           Path snapshotsDir, Path runtimesDir) {
+        return Behaviors.setup(ctx -> new Guardian(ctx, processes, nodes, emptyView, routes, snapshotsDir, runtimesDir));
+    }
+
+    private Guardian(ActorContext<Command> ctx, ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes,
+                     Path snapshotsDir, Path runtimesDir) {
         super(ctx);
         ActorRef<AncestryResolver.Command> resolver = ctx.spawn(AncestryResolver.create(processes), "ancestry-resolver",
                 DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
         router = ctx.spawn(Router.create(resolver, processes, nodes, emptyView, routes), "router");
+        snapshots = ctx.spawn(Snapshots.create(snapshotsDir, runtimesDir), "snapshots", DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
     }
 
     @Override
@@ -40,6 +49,10 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
         return newReceiveBuilder()
                 .onMessage(GetRouter.class, g -> {
                     g.replyTo().tell(router);
+                    return this;
+                })
+                .onMessage(GetSnapshots.class, g -> {
+                    g.replyTo().tell(snapshots);
                     return this;
                 })
                 .build();

@@ -17,6 +17,8 @@ import dev.strata.persistence.Digest;
 import dev.strata.persistence.Manifest;
 import dev.strata.persistence.Renderer;
 import dev.strata.persistence.RuntimeRecord;
+import dev.strata.persistence.SnapshotRecord;
+import java.nio.file.Path;
 import java.io.IOException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -48,7 +50,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     /** Linux's __FMODE_EXEC, set in the open flags of an execve. */
     private static final int FMODE_EXEC = 040;
 
-    public sealed interface Command permits Handle, InjectFailure, Released, Commit, Diff, CommitDone {
+    public sealed interface Command permits Handle, InjectFailure, Released, Commit, Diff, CommitDone, Capture, CaptureDone {
     }
 
     /**
@@ -83,6 +85,17 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     }
 
     private record CommitDone(Scratch.Committed committed, ActorRef<CommitOutcome> replyTo) implements Command {
+    }
+
+    /** Freeze the runtime's view as snapshot {@code name}: its layers plus one holding what the scratch changed. */
+    public record Capture(String name, Path dir, ActorRef<CaptureOutcome> replyTo) implements Command {
+    }
+
+    /** {@code snapshot} on success, {@code error} otherwise. */
+    public record CaptureOutcome(SnapshotRecord snapshot, String error) {
+    }
+
+    private record CaptureDone(Scratch.Captured captured, ActorRef<CaptureOutcome> replyTo) implements Command {
     }
 
     /** Loads the view; called again when the actor restarts. */
@@ -186,6 +199,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
                 .onMessage(Released.class, this::onReleased)
                 .onMessage(Commit.class, this::onCommit)
                 .onMessage(Diff.class, this::onDiff)
+                .onMessage(Capture.class, this::onCapture)
                 .onSignal(PostStop.class, s -> onPostStop())
                 .onSignal(PreRestart.class, s -> closeScratch())
                 .build();
@@ -260,6 +274,30 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
             d.replyTo().tell(new CommitOutcome(c.result().layer(), c.result().entries(), c.result().bytes(), layers(), null));
         }
         return stash.unstashAll(this);
+    }
+
+    /** Like a commit, a capture holds the runtime's requests until the layer and the snapshot record are written. */
+    private Behavior<Command> onCapture(Capture c) {
+        if (editable == null) {
+            c.replyTo().tell(new CaptureOutcome(null, "this runtime is read-only: its env spec is its snapshot"));
+            return this;
+        }
+        ActorRef<Scratch.Captured> done = getContext().messageAdapter(Scratch.Captured.class, m -> new CaptureDone(m, c.replyTo()));
+        scratch.tell(new Scratch.Capture(editable.overlay(), record, c.name(), c.dir(), done));
+        return Behaviors.receive(Command.class)
+                .onMessage(CaptureDone.class, d -> {
+                    Scratch.Captured captured = d.captured();
+                    d.replyTo().tell(captured.failure() != null
+                            ? new CaptureOutcome(null, "snapshot failed: " + captured.failure().getMessage())
+                            : new CaptureOutcome(captured.snapshot(), null));
+                    return stash.unstashAll(this);
+                })
+                .onSignal(PostStop.class, s -> onPostStop())
+                .onAnyMessage(m -> {
+                    stash.stash(m);
+                    return Behaviors.same();
+                })
+                .build();
     }
 
     private List<String> layers() {

@@ -38,7 +38,8 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private static final int STICKY_PURGE_EVERY_TICKS = 50;
 
     public sealed interface Command permits Forward, AddRuntime, RemoveRuntime, ListRuntimes, MountOf,
-            Resolved, RootResolved, Tick, Checked, MountStopped, CommitRuntime, DiffRuntime, RuntimeOf, Committed, Replied {
+            Resolved, RootResolved, Tick, Checked, MountStopped, CommitRuntime, DiffRuntime, RuntimeOf, Committed, Replied,
+            CaptureRuntime, Unbind {
     }
 
     /** A kernel request from the bridge; the Mount answers through {@code reply} directly. */
@@ -59,13 +60,37 @@ public final class Router extends AbstractBehavior<Router.Command> {
         }
     }
 
-    /** Commits the runtime that process {@code pid} belongs to. */
-    public record CommitRuntime(int pid, String tag, String message, ActorRef<StatusReply<Mount.CommitOutcome>> replyTo)
+    /**
+     * The runtime an operation is for: the one process {@code pid} belongs to, or the one named
+     * {@code name}; a named runtime that is not running is started from {@code ifStopped} for the
+     * operation (a durable runtime or branch with no process in it) and ended after it.
+     */
+    public record Target(int pid, String name, Scratch.Setup ifStopped) {
+        public static Target ofProcess(int pid) {
+            return new Target(pid, null, null);
+        }
+
+        public static Target named(String name, Scratch.Setup ifStopped) {
+            return new Target(0, name, ifStopped);
+        }
+    }
+
+    /** Commits a runtime's scratch into a layer. */
+    public record CommitRuntime(Target target, String tag, String message, ActorRef<StatusReply<Mount.CommitOutcome>> replyTo)
             implements Command {
     }
 
-    /** Lists what the scratch of the runtime of process {@code pid} changed. */
-    public record DiffRuntime(int pid, ActorRef<StatusReply<Mount.DiffOutcome>> replyTo) implements Command {
+    /** Lists what a runtime's scratch changed. */
+    public record DiffRuntime(Target target, ActorRef<StatusReply<Mount.DiffOutcome>> replyTo) implements Command {
+    }
+
+    /** Freezes a runtime's view as snapshot {@code snapshot}, written to {@code dir}. */
+    public record CaptureRuntime(Target target, String snapshot, java.nio.file.Path dir,
+                                 ActorRef<StatusReply<dev.strata.persistence.SnapshotRecord>> replyTo) implements Command {
+    }
+
+    /** Detaches the tree of {@code pid} (bound with a join) from its runtime. */
+    public record Unbind(int pid, ActorRef<StatusReply<String>> replyTo) implements Command {
     }
 
     /** The runtime process {@code pid} belongs to, if any. */
@@ -168,6 +193,8 @@ public final class Router extends AbstractBehavior<Router.Command> {
                 .onMessage(DiffRuntime.class, this::onDiffRuntime)
                 .onMessage(RuntimeOf.class, this::onRuntimeOf)
                 .onMessage(Committed.class, this::onCommitted)
+                .onMessage(CaptureRuntime.class, this::onCapture)
+                .onMessage(Unbind.class, this::onUnbind)
                 .onMessage(Replied.class, r -> {
                     r.action().run();
                     return this;
@@ -357,34 +384,98 @@ public final class Router extends AbstractBehavior<Router.Command> {
     }
 
     private Behavior<Command> onCommitRuntime(CommitRuntime c) {
-        resolveRuntime(c.pid(), runtime -> getContext().ask(Mount.CommitOutcome.class, runtime.mount(), COMMIT_TIMEOUT,
+        withTarget(c.target(), runtime -> getContext().ask(Mount.CommitOutcome.class, runtime.mount(), COMMIT_TIMEOUT,
                         ref -> new Mount.Commit(c.tag(), c.message(), ref),
                         (outcome, failure) -> new Committed(runtime.info().name(), outcome, failure, c.replyTo())),
-                () -> c.replyTo().tell(StatusReply.error(notInRuntime(c.pid()))));
+                refusal -> c.replyTo().tell(StatusReply.error(refusal)));
         return this;
     }
 
     private Behavior<Command> onCommitted(Committed c) {
         if (c.failure() != null) {
             c.replyTo().tell(StatusReply.error(c.failure()));
-            return this;
+        } else {
+            Runtime runtime = runtimes.get(c.name());
+            if (runtime != null && c.outcome().layer() != null) {
+                RuntimeInfo i = runtime.info();
+                runtimes.put(c.name(), new Runtime(new RuntimeInfo(i.name(), i.root(), i.envSpec(), c.outcome().layers(), i.started(),
+                        i.editable(), i.durable()), runtime.mount()));
+            }
+            c.replyTo().tell(StatusReply.success(c.outcome()));
         }
-        Runtime runtime = runtimes.get(c.name());
-        if (runtime != null && c.outcome().layer() != null) {
-            RuntimeInfo i = runtime.info();
-            runtimes.put(c.name(), new Runtime(new RuntimeInfo(i.name(), i.root(), i.envSpec(), c.outcome().layers(), i.started(),
-                    i.editable(), i.durable()), runtime.mount()));
-        }
-        c.replyTo().tell(StatusReply.success(c.outcome()));
+        endIfIdle(c.name());
         return this;
     }
 
     private Behavior<Command> onDiffRuntime(DiffRuntime d) {
-        resolveRuntime(d.pid(), runtime -> getContext().ask(Mount.DiffOutcome.class, runtime.mount(), Duration.ofSeconds(30),
-                        Mount.Diff::new, (outcome, failure) -> new Replied(() -> d.replyTo().tell(
-                                failure != null ? StatusReply.error(failure) : StatusReply.success(outcome)))),
-                () -> d.replyTo().tell(StatusReply.error(notInRuntime(d.pid()))));
+        withTarget(d.target(), runtime -> getContext().ask(Mount.DiffOutcome.class, runtime.mount(), Duration.ofSeconds(30),
+                        Mount.Diff::new, (outcome, failure) -> new Replied(() -> {
+                            d.replyTo().tell(failure != null ? StatusReply.error(failure) : StatusReply.success(outcome));
+                            endIfIdle(runtime.info().name());
+                        })),
+                refusal -> d.replyTo().tell(StatusReply.error(refusal)));
         return this;
+    }
+
+    private Behavior<Command> onCapture(CaptureRuntime c) {
+        withTarget(c.target(), runtime -> getContext().ask(Mount.CaptureOutcome.class, runtime.mount(), COMMIT_TIMEOUT,
+                        ref -> new Mount.Capture(c.snapshot(), c.dir(), ref), (outcome, failure) -> new Replied(() -> {
+                            if (failure != null) {
+                                c.replyTo().tell(StatusReply.error(failure));
+                            } else if (outcome.error() != null) {
+                                c.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.IN_USE, outcome.error())));
+                            } else {
+                                c.replyTo().tell(StatusReply.success(outcome.snapshot()));
+                            }
+                            endIfIdle(runtime.info().name());
+                        })),
+                refusal -> c.replyTo().tell(StatusReply.error(refusal)));
+        return this;
+    }
+
+    private Behavior<Command> onUnbind(Unbind u) {
+        getContext().pipeToSelf(askAncestry(u.pid()), (ancestry, failure) -> new Replied(() -> {
+            ProcessIdentity root = ancestry == null || ancestry.chain().isEmpty() ? null : ancestry.chain().get(0);
+            String name = root == null ? null : rootOf.remove(root);
+            if (name == null) {
+                u.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND,
+                        "process " + u.pid() + " is not the root of a bound tree")));
+                return;
+            }
+            // its descendants resolved to the runtime through it: they ask again, as does every other thread
+            sticky.values().removeIf(name::equals);
+            routes.clear();
+            getContext().getLog().info("process {} unbound from runtime {}", u.pid(), name);
+            endIfIdle(name);
+            u.replyTo().tell(StatusReply.success(name));
+        }));
+        return this;
+    }
+
+    /** Runs {@code op} on the target's runtime, starting a stopped named runtime for it. */
+    private void withTarget(Target target, Consumer<Runtime> op, Consumer<RuntimeRefused> refused) {
+        if (target.name() == null) {
+            resolveRuntime(target.pid(), op, () -> refused.accept(notInRuntime(target.pid())));
+            return;
+        }
+        Runtime running = runtimes.get(target.name());
+        if (running == null && target.ifStopped() != null) {
+            RuntimeInfo info = new RuntimeInfo(target.name(), new ProcessIdentity(0, 0), "", List.of(), Instant.now(), true, true);
+            running = new Runtime(info, spawnMount(target.name(), Mount.editable(target.ifStopped(), nodes, processes)));
+            runtimes.put(target.name(), running);
+        }
+        if (running == null) {
+            refused.accept(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime named '" + target.name() + "'"));
+        } else {
+            op.accept(running);
+        }
+    }
+
+    /** A runtime no process tree is bound to any more ends (one started just for an operation, or one unbound). */
+    private void endIfIdle(String name) {
+        if (runtimes.containsKey(name) && !rootOf.containsValue(name)) {
+            end(name);
+        }
     }
 
     private Behavior<Command> onRuntimeOf(RuntimeOf r) {

@@ -2,7 +2,8 @@ package dev.strata.actors;
 
 /** A runtime request that cannot be carried out; {@code reason} tells the control plane which status to answer. */
 public final class RuntimeRefused extends RuntimeException {
-    public enum Reason { INVALID, NOT_FOUND, ALREADY_EXISTS }
+    /** IN_USE: something depends on what was to change (FAILED_PRECONDITION). */
+    public enum Reason { INVALID, NOT_FOUND, ALREADY_EXISTS, IN_USE }
 
     private final Reason reason;
 

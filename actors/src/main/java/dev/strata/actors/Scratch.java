@@ -8,6 +8,10 @@ import dev.strata.persistence.Renderer;
 import dev.strata.persistence.Repository;
 import dev.strata.persistence.RepositoryLock;
 import dev.strata.persistence.RuntimeRecord;
+import dev.strata.persistence.SnapshotRecord;
+import dev.strata.persistence.Digest;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,7 +43,14 @@ public final class Scratch {
         }
     }
 
-    public sealed interface Command permits Commit {
+    public sealed interface Command permits Commit, Capture {
+    }
+
+    /** Store the overlay's changes as a layer, leaving the scratch as it is, and record snapshot {@code name} in {@code dir}. */
+    public record Capture(Overlay overlay, RuntimeRecord record, String name, Path dir, ActorRef<Captured> replyTo) implements Command {
+    }
+
+    public record Captured(SnapshotRecord snapshot, Exception failure) {
     }
 
     /** Store the overlay's changes as a layer and start an empty scratch on the longer stack. */
@@ -58,6 +69,10 @@ public final class Scratch {
         return Behaviors.receive(Command.class)
                 .onMessage(Commit.class, c -> {
                     c.replyTo().tell(commit(setup, c));
+                    return Behaviors.same();
+                })
+                .onMessage(Capture.class, c -> {
+                    c.replyTo().tell(capture(setup, c));
                     return Behaviors.same();
                 })
                 .build();
@@ -94,6 +109,28 @@ public final class Scratch {
             // the layer is stored and the record names it: a restart of the Mount opens the new scratch
             throw new IllegalStateException("runtime " + next.name() + " committed " + result.layer().hex()
                     + " but its new scratch did not open: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A snapshot costs what the scratch changed: its new and changed files are hashed into the store
+     * (once: the store keeps content by digest), the rest of the view is the runtime's layers.
+     */
+    private static Captured capture(Setup setup, Capture c) {
+        try (RepositoryLock.Held lock = setup.repo().writing()) {
+            Map<String, String> annotations = new TreeMap<>();
+            annotations.put("strata.runtime", c.record().name());
+            annotations.put("strata.snapshot", c.name());
+            ScratchCommit.Result result = ScratchCommit.commit(c.overlay(), setup.repo(), annotations, bytes -> { });
+            List<Digest> layers = new ArrayList<>(c.record().layers());
+            if (!result.empty()) {
+                layers.add(result.layer());
+            }
+            SnapshotRecord snapshot = new SnapshotRecord(c.name(), c.record().name(), c.record().envSpec(), layers, Instant.now());
+            snapshot.write(c.dir());
+            return new Captured(snapshot, null);
+        } catch (FsException | IOException | RuntimeException e) {
+            return new Captured(null, e);
         }
     }
 

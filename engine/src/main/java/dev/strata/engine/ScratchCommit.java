@@ -38,7 +38,7 @@ public final class ScratchCommit {
     public record Listed(char status, String path) {
     }
 
-    /** The scratch's changes as a diff listing, without storing anything. */
+    /** The scratch's changes as a diff listing by path, without storing anything. */
     public static List<Listed> list(Overlay overlay) {
         List<Listed> out = new ArrayList<>();
         for (Overlay.Change c : overlay.changes()) {
@@ -48,6 +48,7 @@ public final class ScratchCommit {
             char status = c.type() == Overlay.Change.Type.WHITEOUT ? 'D' : overlay.inLower(c.path()) ? 'M' : 'A';
             out.add(new Listed(status, c.path()));
         }
+        out.sort(java.util.Comparator.comparing(Listed::path));
         return out;
     }
 

@@ -29,6 +29,11 @@ public record StrataHome(Path root) {
         return root.resolve("runtimes");
     }
 
+    /** Snapshots: {@code snapshots/<name>/snapshot}. */
+    public Path snapshotsPath() {
+        return root.resolve("snapshots");
+    }
+
     public Repository repository() {
         return Repository.open(repositoryPath());
     }

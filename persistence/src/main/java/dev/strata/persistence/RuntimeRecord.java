@@ -17,19 +17,30 @@ import java.util.Properties;
  * lives beside it in {@code scratch/}. Written atomically; read back when a Mount restarts and when
  * a durable runtime is joined after a daemon restart.
  *
- * @param commits how many commits this runtime made: each starts its node identities afresh
+ * @param commits  how many commits this runtime made: each starts its node identities afresh
+ * @param snapshot for a branch, the snapshot it was made from; "" otherwise
  */
-public record RuntimeRecord(String name, String envSpec, List<Digest> layers, boolean editable, boolean durable, int commits) {
+public record RuntimeRecord(String name, String envSpec, List<Digest> layers, boolean editable, boolean durable, int commits,
+                            String snapshot) {
     private static final String HEADER = "# strata-runtime 1";
 
     public RuntimeRecord {
         layers = List.copyOf(layers);
+        snapshot = snapshot == null ? "" : snapshot;
+    }
+
+    public RuntimeRecord(String name, String envSpec, List<Digest> layers, boolean editable, boolean durable, int commits) {
+        this(name, envSpec, layers, editable, durable, commits, "");
+    }
+
+    public boolean isBranch() {
+        return !snapshot.isEmpty();
     }
 
     public RuntimeRecord withCommit(Digest layer) {
         List<Digest> next = new ArrayList<>(layers);
         next.add(layer);
-        return new RuntimeRecord(name, envSpec, next, editable, durable, commits + 1);
+        return new RuntimeRecord(name, envSpec, next, editable, durable, commits + 1, snapshot);
     }
 
     /** The stack as an env spec of full digests, bottom-up. */
@@ -50,6 +61,7 @@ public record RuntimeRecord(String name, String envSpec, List<Digest> layers, bo
         out.append("editable=").append(editable).append('\n');
         out.append("durable=").append(durable).append('\n');
         out.append("commits=").append(commits).append('\n');
+        out.append("snapshot=").append(snapshot).append('\n');
         AtomicFiles.write(file(runtimeDir), out.toString().getBytes(StandardCharsets.UTF_8), runtimeDir);
     }
 
@@ -71,7 +83,7 @@ public record RuntimeRecord(String name, String envSpec, List<Digest> layers, bo
             return new RuntimeRecord(p.getProperty("name"), p.getProperty("spec", ""),
                     layers.isEmpty() ? List.of() : Arrays.stream(layers.split(",")).map(Digest::parse).toList(),
                     Boolean.parseBoolean(p.getProperty("editable")), Boolean.parseBoolean(p.getProperty("durable")),
-                    Integer.parseInt(p.getProperty("commits", "0")));
+                    Integer.parseInt(p.getProperty("commits", "0")), p.getProperty("snapshot", ""));
         } catch (RuntimeException e) {
             throw new IOException(file(runtimeDir) + " is malformed: " + e.getMessage(), e);
         }

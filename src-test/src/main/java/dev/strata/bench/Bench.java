@@ -14,8 +14,9 @@ public final class Bench {
             case "engine" -> EngineBenchmark.main(rest);
             case "mount" -> MountBenchmark.main(rest);
             case "write" -> WriteBenchmark.main(rest);
+            case "snapshot" -> SnapshotBenchmark.main(rest);
             default -> {
-                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB] | write [GIB [FILES]]");
+                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB] | write [GIB [FILES]] | snapshot [BASE_FILES...]");
                 System.exit(2);
             }
         }

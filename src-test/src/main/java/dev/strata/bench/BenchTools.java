@@ -51,6 +51,28 @@ final class BenchTools {
         return exec(cmd, Map.of(StrataHome.VARIABLE, home.root().toString()));
     }
 
+    /** Starts a command in a new runtime and leaves it running; {@code runArgs} are strata run's options and spec. */
+    static Process startInRuntime(StrataHome home, List<String> runArgs, String... command) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.strata.ops.Main", "run"));
+        cmd.addAll(runArgs);
+        cmd.add("--");
+        cmd.addAll(List.of(command));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put(StrataHome.VARIABLE, home.root().toString());
+        return pb.start();
+    }
+
+    static void awaitFile(Path file, Process owner) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!Files.exists(file)) {
+            if (!owner.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the runtime did not get ready (" + file + ")");
+            }
+            Thread.sleep(50);
+        }
+    }
+
     static String run(String... cmd) throws Exception {
         return exec(List.of(cmd), Map.of());
     }

@@ -53,4 +53,28 @@ class DurableRuntimeTest {
             assertTrue(unknown.err().contains("no runtime named 'nosuch' to join"), unknown.err());
         }
     }
+
+    @Test
+    void snapshotsAndBranchesSurviveADaemonRestart() throws Exception {
+        try (DaemonFixture daemon = new DaemonFixture()) {
+            Path mnt = daemon.mountpoint;
+            daemon.layer("base", "file", "base\n");
+            daemon.strata.ok("run", "--durable", "--name", "origin", "base", "--", "sh", "-c", "echo origin > " + mnt + "/file");
+            daemon.strata.ok("snapshot", "create", "origin", "--name", "kept");
+            daemon.strata.ok("branch", "create", "kept", "--name", "work");
+            daemon.strata.ok("branch", "exec", "work", "--", "sh", "-c", "echo branch > " + mnt + "/file");
+            daemon.strata.ok("clean");
+            daemon.strata.ok("service", "stop");
+            daemon.daemonProcess().waitFor(30, TimeUnit.SECONDS);
+
+            daemon.start();
+            assertTrue(daemon.strata.ok("snapshot", "list").out().contains("kept"), daemon.log());
+            assertEquals("branch\n", daemon.strata.ok("branch", "exec", "work", "--", "cat", mnt + "/file").out());
+            StrataProcess.Outcome refused = daemon.strata.run("snapshot", "delete", "kept");
+            assertTrue(refused.err().contains("base of branch work"), refused.err());
+            daemon.strata.ok("branch", "create", "kept", "--name", "fresh");
+            assertEquals("origin\n", daemon.strata.ok("branch", "exec", "fresh", "--", "cat", mnt + "/file").out(),
+                    "the snapshot's layers outlived a clean and a restart");
+        }
+    }
 }

@@ -4,6 +4,9 @@ import dev.strata.persistence.Collector;
 import dev.strata.persistence.Digest;
 import dev.strata.persistence.RepositoryException;
 import dev.strata.persistence.RuntimeRecord;
+import dev.strata.persistence.SnapshotRecord;
+import java.util.ArrayList;
+import java.util.List;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -14,7 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "clean", description = "Remove objects and blobs that no tag or runtime reaches (waits for imports and commits in progress).")
+@Command(name = "clean", description = "Remove objects and blobs that no tag, runtime or snapshot reaches (waits for imports and commits in progress).")
 final class CleanCommand implements Runnable {
     @ParentCommand
     StrataCommand strata;
@@ -34,23 +37,35 @@ final class CleanCommand implements Runnable {
                 r.tempFiles() > 0 ? " and " + r.tempFiles() + " leftover temp files" : "");
     }
 
-    /** The layers of every runtime on disk (a durable runtime's commits may have no tag). */
+    /** The layers of every runtime and snapshot on disk (their commits and captures may have no tag). */
     private Set<Digest> runtimeLayers() {
         Set<Digest> roots = new HashSet<>();
-        Path runtimes = strata.home().runtimesPath();
-        if (!Files.isDirectory(runtimes)) {
-            return roots;
-        }
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(runtimes)) {
-            for (Path dir : dirs) {
+        try {
+            for (Path dir : children(strata.home().runtimesPath())) {
                 RuntimeRecord record = RuntimeRecord.read(dir);
                 if (record != null) {
                     roots.addAll(record.layers());
                 }
             }
+            for (Path dir : children(strata.home().snapshotsPath())) {
+                SnapshotRecord record = SnapshotRecord.read(dir);
+                if (record != null) {
+                    roots.addAll(record.layers());
+                }
+            }
         } catch (IOException e) {
-            throw new RepositoryException("cannot read the runtimes in " + runtimes + ": " + e.getMessage());
+            throw new RepositoryException("cannot read the runtimes and snapshots of " + strata.home().root() + ": " + e.getMessage());
         }
         return roots;
+    }
+
+    private static List<Path> children(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dir)) {
+                dirs.forEach(out::add);
+            }
+        }
+        return out;
     }
 }

@@ -41,6 +41,10 @@ final class DiffCommand implements Runnable {
         try (DaemonClient client = DaemonClient.connect(strata.home())) {
             reply = client.call(c -> c.diff(DiffRequest.newBuilder().setPid((int) ProcessHandle.current().pid()).build()));
         }
+        print(strata, reply);
+    }
+
+    static void print(StrataCommand strata, DiffReply reply) {
         for (DiffReply.Change c : reply.getChangesList()) {
             char mark = switch (c.getStatus()) {
                 case "A" -> '+';

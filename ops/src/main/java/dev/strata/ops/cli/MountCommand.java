@@ -20,8 +20,8 @@ final class MountCommand implements Runnable {
     @Mixin
     RuntimeSpec runtime;
 
-    @Override
-    public void run() {
+    /** A process tree may be given a view by its owner or root. */
+    static void checkCallerOwns(int pid) {
         Optional<ProcessHandle> process = ProcessHandle.of(pid);
         if (process.isEmpty() || !process.get().isAlive()) {
             throw new RepositoryException("no process with pid " + pid);
@@ -31,6 +31,11 @@ final class MountCommand implements Runnable {
         if (!"root".equals(me) && !owner.equals(me)) {
             throw new RepositoryException("process " + pid + " belongs to " + owner + ", not to you");
         }
+    }
+
+    @Override
+    public void run() {
+        checkCallerOwns(pid);
         try (DaemonClient client = DaemonClient.connect(strata.home())) {
             MountRequest request = RunCommand.request(strata, runtime).setRootPid(pid).build();
             RuntimeInfo r = client.call(c -> c.mount(request));

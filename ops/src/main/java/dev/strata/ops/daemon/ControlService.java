@@ -4,10 +4,28 @@ import dev.strata.actors.Mount;
 import dev.strata.actors.Router;
 import dev.strata.actors.RuntimeRefused;
 import dev.strata.actors.Scratch;
+import dev.strata.actors.Snapshots;
+
 import dev.strata.engine.ScratchCommit;
 import dev.strata.persistence.Renderer;
 import dev.strata.persistence.RuntimeRecord;
 import dev.strata.protocol.CommitReply;
+import dev.strata.protocol.BranchInfo;
+import dev.strata.protocol.CommitBranchRequest;
+import dev.strata.protocol.CreateBranchRequest;
+import dev.strata.protocol.CreateSnapshotRequest;
+import dev.strata.protocol.DeleteBranchReply;
+import dev.strata.protocol.DeleteBranchRequest;
+import dev.strata.protocol.DeleteSnapshotReply;
+import dev.strata.protocol.DeleteSnapshotRequest;
+import dev.strata.protocol.DiffBranchRequest;
+import dev.strata.protocol.ListBranchesReply;
+import dev.strata.protocol.ListBranchesRequest;
+import dev.strata.protocol.ListSnapshotsReply;
+import dev.strata.protocol.ListSnapshotsRequest;
+import dev.strata.protocol.SnapshotInfo;
+import dev.strata.protocol.UnbindBranchReply;
+import dev.strata.protocol.UnbindBranchRequest;
 import dev.strata.protocol.CommitRequest;
 import dev.strata.protocol.DiffReply;
 import dev.strata.protocol.DiffRequest;
@@ -60,9 +78,11 @@ final class ControlService implements StrataControl {
     private final Executor blocking;
     private final Supplier<StatusReply.Builder> status;
     private final Runnable shutdown;
+    private final SnapshotControl snapshotControl;
 
-    ControlService(ActorSystem<?> system, ActorRef<Router.Command> router, Repository repo, Path runtimes, Executor blocking,
-                   Supplier<StatusReply.Builder> status, Runnable shutdown) {
+    ControlService(ActorSystem<?> system, ActorRef<Router.Command> router, ActorRef<Snapshots.Command> snapshots, Repository repo,
+                   Path runtimes, Path snapshotsDir, Executor blocking, Supplier<StatusReply.Builder> status, Runnable shutdown) {
+        this.snapshotControl = new SnapshotControl(system, router, snapshots, repo, runtimes, snapshotsDir, blocking);
         this.system = system;
         this.router = router;
         this.repo = repo;
@@ -160,16 +180,9 @@ final class ControlService implements StrataControl {
             return CompletableFuture.failedFuture(invalid("invalid tag name '" + RuntimeNames.printable(in.getTag()) + "'"));
         }
         return AskPattern.<Router.Command, org.apache.pekko.pattern.StatusReply<Mount.CommitOutcome>>ask(router,
-                        replyTo -> new Router.CommitRuntime(in.getPid(), in.getTag(), in.getMessage(), replyTo),
+                        replyTo -> new Router.CommitRuntime(Router.Target.ofProcess(in.getPid()), in.getTag(), in.getMessage(), replyTo),
                         Duration.ofMinutes(30), system.scheduler())
-                .thenApply(reply -> {
-                    Mount.CommitOutcome o = unwrapAny(reply);
-                    if (o.error() != null) {
-                        throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(o.error()));
-                    }
-                    return CommitReply.newBuilder().setLayer(o.layer() == null ? "" : o.layer().hex()).setEntries(o.entries())
-                            .setBytes(o.bytes()).addAllLayers(o.layers()).build();
-                })
+                .thenApply(reply -> toProto(unwrapAny(reply)))
                 .exceptionally(e -> {
                     throw translate(e);
                 });
@@ -178,21 +191,90 @@ final class ControlService implements StrataControl {
     @Override
     public CompletionStage<DiffReply> diff(DiffRequest in) {
         return AskPattern.<Router.Command, org.apache.pekko.pattern.StatusReply<Mount.DiffOutcome>>ask(router,
-                        replyTo -> new Router.DiffRuntime(in.getPid(), replyTo), ASK_TIMEOUT, system.scheduler())
-                .thenApply(reply -> {
-                    Mount.DiffOutcome o = unwrapAny(reply);
-                    if (o.error() != null) {
-                        throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(o.error()));
-                    }
-                    DiffReply.Builder out = DiffReply.newBuilder();
-                    for (ScratchCommit.Listed c : o.changes()) {
-                        out.addChanges(DiffReply.Change.newBuilder().setStatus(String.valueOf(c.status())).setPath(c.path()));
-                    }
-                    return out.build();
-                })
+                        replyTo -> new Router.DiffRuntime(Router.Target.ofProcess(in.getPid()), replyTo), ASK_TIMEOUT, system.scheduler())
+                .thenApply(reply -> toProto(unwrapAny(reply)))
                 .exceptionally(e -> {
                     throw translate(e);
                 });
+    }
+
+    static CommitReply toProto(Mount.CommitOutcome o) {
+        if (o.error() != null) {
+            throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(o.error()));
+        }
+        return CommitReply.newBuilder().setLayer(o.layer() == null ? "" : o.layer().hex()).setEntries(o.entries())
+                .setBytes(o.bytes()).addAllLayers(o.layers()).build();
+    }
+
+    static DiffReply toProto(Mount.DiffOutcome o) {
+        if (o.error() != null) {
+            throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(o.error()));
+        }
+        DiffReply.Builder out = DiffReply.newBuilder();
+        for (ScratchCommit.Listed c : o.changes()) {
+            out.addChanges(DiffReply.Change.newBuilder().setStatus(String.valueOf(c.status())).setPath(c.path()));
+        }
+        return out.build();
+    }
+
+    // ---- snapshots and branches ----
+
+    @Override
+    public CompletionStage<SnapshotInfo> createSnapshot(CreateSnapshotRequest in) {
+        return guarded(() -> snapshotControl.createSnapshot(in));
+    }
+
+    @Override
+    public CompletionStage<ListSnapshotsReply> listSnapshots(ListSnapshotsRequest in) {
+        return guarded(snapshotControl::listSnapshots);
+    }
+
+    @Override
+    public CompletionStage<DeleteSnapshotReply> deleteSnapshot(DeleteSnapshotRequest in) {
+        return guarded(() -> snapshotControl.deleteSnapshot(in));
+    }
+
+    @Override
+    public CompletionStage<BranchInfo> createBranch(CreateBranchRequest in) {
+        return guarded(() -> snapshotControl.createBranch(in));
+    }
+
+    @Override
+    public CompletionStage<ListBranchesReply> listBranches(ListBranchesRequest in) {
+        return guarded(snapshotControl::listBranches);
+    }
+
+    @Override
+    public CompletionStage<UnbindBranchReply> unbindBranch(UnbindBranchRequest in) {
+        return guarded(() -> snapshotControl.unbind(in));
+    }
+
+    @Override
+    public CompletionStage<DiffReply> diffBranch(DiffBranchRequest in) {
+        return guarded(() -> snapshotControl.diffBranch(in));
+    }
+
+    @Override
+    public CompletionStage<CommitReply> commitBranch(CommitBranchRequest in) {
+        return guarded(() -> snapshotControl.commitBranch(in));
+    }
+
+    @Override
+    public CompletionStage<DeleteBranchReply> deleteBranch(DeleteBranchRequest in) {
+        return guarded(() -> snapshotControl.deleteBranch(in));
+    }
+
+    /** Runs a call so that a refusal, thrown at once or later, becomes its gRPC status. */
+    private static <T> CompletionStage<T> guarded(Supplier<CompletionStage<T>> call) {
+        CompletionStage<T> stage;
+        try {
+            stage = call.get();
+        } catch (RuntimeException e) {
+            stage = CompletableFuture.failedFuture(e);
+        }
+        return stage.exceptionally(e -> {
+            throw translate(e);
+        });
     }
 
     private static <T> T unwrapAny(org.apache.pekko.pattern.StatusReply<T> reply) {
@@ -256,7 +338,7 @@ final class ControlService implements StrataControl {
     }
 
     /** One place maps failures to gRPC statuses; anything unexpected is INTERNAL. */
-    private static GrpcServiceException translate(Throwable e) {
+    static GrpcServiceException translate(Throwable e) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof GrpcServiceException g) {
             return g;
@@ -267,6 +349,7 @@ final class ControlService implements StrataControl {
                 case INVALID -> Status.INVALID_ARGUMENT;
                 case NOT_FOUND -> Status.NOT_FOUND;
                 case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+                case IN_USE -> Status.FAILED_PRECONDITION;
             };
         } else if (cause instanceof MalformedSpecException || cause instanceof AmbiguousRefException || cause instanceof IllegalArgumentException) {
             status = Status.INVALID_ARGUMENT;

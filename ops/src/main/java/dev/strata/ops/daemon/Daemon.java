@@ -7,6 +7,7 @@ import dev.strata.actors.fs.FsReply;
 import dev.strata.actors.fs.FsRequest;
 import java.util.function.Consumer;
 import dev.strata.actors.Router;
+import dev.strata.actors.Snapshots;
 import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.LayerMerge;
 import dev.strata.engine.NodeTable;
@@ -66,7 +67,7 @@ public final class Daemon {
         View empty = new View(LayerMerge.merge(List.of()), repo.blobs());
         RouteCache routes = new RouteCache();
         ActorSystem<Guardian.Command> system = ActorSystem.create(
-                Guardian.create(ProcessTable.forThisPlatform(), nodes, () -> empty, routes), "strata");
+                Guardian.create(ProcessTable.forThisPlatform(), nodes, () -> empty, routes, home.snapshotsPath(), home.runtimesPath()), "strata");
         try {
             ActorRef<Router.Command> router = AskPattern.<Guardian.Command, ActorRef<Router.Command>>ask(
                     system, Guardian.GetRouter::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
@@ -78,7 +79,9 @@ public final class Daemon {
                 return t;
             });
             Daemon[] self = new Daemon[1];
-            ControlService control = new ControlService(system, router, repo, home.runtimesPath(), blocking,
+            ActorRef<Snapshots.Command> snapshots = AskPattern.<Guardian.Command, ActorRef<Snapshots.Command>>ask(
+                    system, Guardian.GetSnapshots::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
+            ControlService control = new ControlService(system, router, snapshots, repo, home.runtimesPath(), home.snapshotsPath(), blocking,
                     () -> self[0].status(), () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()));
             ServerBinding binding = Http.get(system).newServerAt("127.0.0.1", 0)
                     .bind(StrataControlHandlerFactory.create(control, system)).toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -1,0 +1,81 @@
+package dev.strata.ops.cli;
+
+import dev.strata.protocol.CreateSnapshotRequest;
+import dev.strata.protocol.DeleteSnapshotRequest;
+import dev.strata.protocol.ListSnapshotsRequest;
+import dev.strata.protocol.SnapshotInfo;
+import java.time.Instant;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "snapshot", description = "Freeze runtimes into immutable snapshots, list and delete them.",
+        subcommands = {SnapshotCommand.Create.class, SnapshotCommand.ListAll.class, SnapshotCommand.Delete.class})
+final class SnapshotCommand implements Runnable {
+    @ParentCommand
+    StrataCommand strata;
+
+    @Override
+    public void run() {
+        strata.spec.subcommands().get("snapshot").usage(strata.err);
+    }
+
+    @Command(name = "create", description = "Capture RUNTIME's current view; its cost follows what the runtime changed. Prints the name.")
+    static final class Create implements Runnable {
+        @ParentCommand
+        SnapshotCommand parent;
+
+        @Parameters(index = "0", paramLabel = "RUNTIME")
+        String runtime;
+
+        @Option(names = "--name", paramLabel = "N", description = "Name the snapshot (default RUNTIME-MILLIS).")
+        String name;
+
+        @Override
+        public void run() {
+            StrataCommand strata = parent.strata;
+            try (DaemonClient client = DaemonClient.connect(strata.home())) {
+                SnapshotInfo s = client.call(c -> c.createSnapshot(CreateSnapshotRequest.newBuilder().setRuntime(runtime)
+                        .setName(name == null ? "" : name).build()), java.time.Duration.ofMinutes(30));
+                strata.err.printf("strata: snapshot %s of %s: %d layers, captured in %.1f ms%n", s.getName(), s.getRuntime(),
+                        s.getLayersCount(), s.getCaptureMicros() / 1000.0);
+                strata.out.println(s.getName());
+            }
+        }
+    }
+
+    @Command(name = "list", description = "List snapshots with the runtime they froze and the branches made from them.")
+    static final class ListAll implements Runnable {
+        @ParentCommand
+        SnapshotCommand parent;
+
+        @Override
+        public void run() {
+            StrataCommand strata = parent.strata;
+            try (DaemonClient client = DaemonClient.connect(strata.home())) {
+                for (SnapshotInfo s : client.call(c -> c.listSnapshots(ListSnapshotsRequest.getDefaultInstance())).getSnapshotsList()) {
+                    strata.out.printf("%-24s %-20s %s  %d layers  branches: %s%n", s.getName(), s.getRuntime(),
+                            Instant.ofEpochMilli(s.getCreatedAtEpochMs()), s.getLayersCount(),
+                            s.getBranchesCount() == 0 ? "-" : String.join(",", s.getBranchesList()));
+                }
+            }
+        }
+    }
+
+    @Command(name = "delete", description = "Delete snapshot S (refused while branches stand on it).")
+    static final class Delete implements Runnable {
+        @ParentCommand
+        SnapshotCommand parent;
+
+        @Parameters(index = "0", paramLabel = "S")
+        String name;
+
+        @Override
+        public void run() {
+            try (DaemonClient client = DaemonClient.connect(parent.strata.home())) {
+                client.call(c -> c.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setName(name).build()));
+            }
+        }
+    }
+}

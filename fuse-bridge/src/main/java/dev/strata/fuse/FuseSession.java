@@ -510,11 +510,21 @@ public final class FuseSession implements AutoCloseable {
         }
     }
 
-    /** The handle's descriptor, or null after answering EBADF. */
+    /** The open file of a handle, or null after answering EBADF. */
     private OpenFile handle(long unique, long fh) {
         OpenFile file = handles.get(fh);
         if (file == null) {
             replyError(unique, dev.strata.engine.Errno.EBADF.code());
+        }
+        return file;
+    }
+
+    /** The open file of a handle opened for writing, or null after answering EBADF. */
+    private OpenFile writableHandle(long unique, long fh) {
+        OpenFile file = handles.get(fh);
+        if (file == null || !file.writable) {
+            replyError(unique, dev.strata.engine.Errno.EBADF.code());
+            return null;
         }
         return file;
     }
@@ -555,12 +565,8 @@ public final class FuseSession implements AutoCloseable {
         long fh = in.getLong();
         long offset = in.getLong();
         int size = in.getInt();
-        OpenFile file = handle(unique, fh);
+        OpenFile file = writableHandle(unique, fh);
         if (file == null) {
-            return;
-        }
-        if (!file.writable) {
-            replyError(unique, dev.strata.engine.Errno.EBADF.code());
             return;
         }
         try {
@@ -609,12 +615,8 @@ public final class FuseSession implements AutoCloseable {
     }
 
     private void fallocate(long unique, long fh, long offset, long length, int mode) {
-        OpenFile file = handle(unique, fh);
+        OpenFile file = writableHandle(unique, fh);
         if (file == null) {
-            return;
-        }
-        if (!file.writable) {
-            replyError(unique, dev.strata.engine.Errno.EBADF.code());
             return;
         }
         try {
@@ -663,12 +665,8 @@ public final class FuseSession implements AutoCloseable {
         if (source == null) {
             return;
         }
-        OpenFile target = handle(unique, fhOut);
+        OpenFile target = writableHandle(unique, fhOut);
         if (target == null) {
-            return;
-        }
-        if (!target.writable) {
-            replyError(unique, dev.strata.engine.Errno.EBADF.code());
             return;
         }
         try {

@@ -1,14 +1,12 @@
 package dev.strata.persistence;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -53,31 +51,23 @@ public record RuntimeRecord(String name, String envSpec, List<Digest> layers, bo
     }
 
     public void write(Path runtimeDir) throws IOException {
-        Files.createDirectories(runtimeDir);
-        StringBuilder out = new StringBuilder(HEADER).append('\n');
-        out.append("name=").append(name).append('\n');
-        out.append("spec=").append(envSpec).append('\n');
-        out.append("layers=").append(String.join(",", layers.stream().map(Digest::hex).toList())).append('\n');
-        out.append("editable=").append(editable).append('\n');
-        out.append("durable=").append(durable).append('\n');
-        out.append("commits=").append(commits).append('\n');
-        out.append("snapshot=").append(snapshot).append('\n');
-        AtomicFiles.write(file(runtimeDir), out.toString().getBytes(StandardCharsets.UTF_8), runtimeDir);
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("name", name);
+        fields.put("spec", envSpec);
+        fields.put("layers", String.join(",", layers.stream().map(Digest::hex).toList()));
+        fields.put("editable", Boolean.toString(editable));
+        fields.put("durable", Boolean.toString(durable));
+        fields.put("commits", Integer.toString(commits));
+        fields.put("snapshot", snapshot);
+        RecordFile.write(file(runtimeDir), HEADER, fields);
     }
 
     /** The record in {@code runtimeDir}, or null when there is none. */
     public static RuntimeRecord read(Path runtimeDir) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file(runtimeDir));
-        } catch (NoSuchFileException e) {
+        Properties p = RecordFile.read(file(runtimeDir), HEADER);
+        if (p == null) {
             return null;
         }
-        if (!text.startsWith(HEADER)) {
-            throw new IOException(file(runtimeDir) + " is not a runtime record");
-        }
-        Properties p = new Properties();
-        p.load(new StringReader(text));
         String layers = p.getProperty("layers", "");
         try {
             return new RuntimeRecord(p.getProperty("name"), p.getProperty("spec", ""),

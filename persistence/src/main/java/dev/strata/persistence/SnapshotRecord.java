@@ -1,14 +1,12 @@
 package dev.strata.persistence;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -33,26 +31,21 @@ public record SnapshotRecord(String name, String runtime, String envSpec, List<D
     }
 
     public void write(Path snapshotDir) throws IOException {
-        Files.createDirectories(snapshotDir);
-        String text = HEADER + "\n" + "name=" + name + "\n" + "runtime=" + runtime + "\n" + "spec=" + envSpec + "\n"
-                + "layers=" + String.join(",", layers.stream().map(Digest::hex).toList()) + "\n"
-                + "created=" + created.toEpochMilli() + "\n";
-        AtomicFiles.write(file(snapshotDir), text.getBytes(StandardCharsets.UTF_8), snapshotDir);
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("name", name);
+        fields.put("runtime", runtime);
+        fields.put("spec", envSpec);
+        fields.put("layers", String.join(",", layers.stream().map(Digest::hex).toList()));
+        fields.put("created", Long.toString(created.toEpochMilli()));
+        RecordFile.write(file(snapshotDir), HEADER, fields);
     }
 
     /** The record in {@code snapshotDir}, or null when there is none. */
     public static SnapshotRecord read(Path snapshotDir) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file(snapshotDir));
-        } catch (NoSuchFileException e) {
+        Properties p = RecordFile.read(file(snapshotDir), HEADER);
+        if (p == null) {
             return null;
         }
-        if (!text.startsWith(HEADER)) {
-            throw new IOException(file(snapshotDir) + " is not a snapshot record");
-        }
-        Properties p = new Properties();
-        p.load(new StringReader(text));
         String layers = p.getProperty("layers", "");
         try {
             return new SnapshotRecord(p.getProperty("name"), p.getProperty("runtime", ""), p.getProperty("spec", ""),

@@ -25,7 +25,7 @@ import org.apache.pekko.grpc.GrpcClientSettings;
  * refers to the base's layers. Measured through the real daemon and its gRPC control plane.
  */
 public final class SnapshotBenchmark {
-    private static final int ROUNDS = 5;
+    private static final int ROUNDS = 7;
     private static final int CHANGED = 10;
 
     private SnapshotBenchmark() {
@@ -35,7 +35,7 @@ public final class SnapshotBenchmark {
         int[] bases = args.length > 0 ? Arrays.stream(args).mapToInt(Integer::parseInt).toArray() : new int[] {1_000, 100_000};
         Path work = Files.createTempDirectory("strata-bench-");
         List<Process> runtimes = new ArrayList<>();
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "snapshot-bench");
+        ActorSystem<Void> system = null;
         try {
             StrataHome home = new StrataHome(work.resolve("home"));
             for (int files : bases) {
@@ -52,10 +52,11 @@ public final class SnapshotBenchmark {
             Path mnt = work.resolve("mnt");
             Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 2));
             try {
+                system = ActorSystem.create(Behaviors.empty(), "snapshot-bench");
                 DaemonAddress address = DaemonAddress.find(home).orElseThrow();
                 StrataControlClient client = StrataControlClient.create(
                         GrpcClientSettings.connectToServiceAt(address.host(), address.port(), system).withTls(false), system);
-                double[][] micros = new double[bases.length][];
+                double[][] micros = new double[bases.length][ROUNDS];
                 for (int b = 0; b < bases.length; b++) {
                     String runtime = "bench-" + bases[b];
                     Path ready = work.resolve(runtime + ".ready");
@@ -66,8 +67,13 @@ public final class SnapshotBenchmark {
                     runtimes.add(BenchTools.startInRuntime(home, List.of("--edit", "--name", runtime, "base-" + bases[b]),
                             "sh", "-c", edit + " && touch " + ready + " && exec sleep 3600"));
                     BenchTools.awaitFile(ready, runtimes.get(runtimes.size() - 1));
-                    micros[b] = new double[ROUNDS];
-                    for (int r = 0; r < ROUNDS; r++) {
+                }
+                // the imports left the disk busy writing back: settle it, so fsyncs cost the same for every round
+                BenchTools.run("sync");
+                // rounds alternate between the bases, so the machine's noise falls on both alike
+                for (int r = 0; r < ROUNDS; r++) {
+                    for (int b = 0; b < bases.length; b++) {
+                        String runtime = "bench-" + bases[b];
                         SnapshotInfo s = client.createSnapshot(CreateSnapshotRequest.newBuilder().setRuntime(runtime)
                                 .setName(runtime + "-" + r).build()).toCompletableFuture().get(5, TimeUnit.MINUTES);
                         micros[b][r] = s.getCaptureMicros();
@@ -89,7 +95,9 @@ public final class SnapshotBenchmark {
                 daemon.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
         } finally {
-            system.terminate();
+            if (system != null) {
+                system.terminate();
+            }
             Renderer.deleteTree(work);
         }
     }

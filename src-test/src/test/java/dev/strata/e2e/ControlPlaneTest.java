@@ -13,13 +13,11 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,11 +32,8 @@ class ControlPlaneTest {
     static void connect() throws Exception {
         daemon = new DaemonFixture("--no-passthrough");
         daemon.layer("plain", "greeting", "hello from the userspace read path");
-        Properties address = new Properties();
-        address.load(Files.newBufferedReader(daemon.home.resolve("daemon/control.properties")));
         system = ActorSystem.create(Behaviors.empty(), "control-plane-test");
-        client = StrataControlClient.create(GrpcClientSettings.connectToServiceAt(address.getProperty("host"),
-                Integer.parseInt(address.getProperty("port")), system).withTls(false), system);
+        client = daemon.client(system);
     }
 
     @AfterAll

@@ -69,6 +69,16 @@ final class DaemonFixture implements AutoCloseable {
         return Files.readString(Path.of("/proc/mounts"), StandardCharsets.UTF_8).contains(" " + mountpoint + " fuse");
     }
 
+    /** A gRPC client of this daemon's control plane (the generated one, as other programs would use). */
+    dev.strata.protocol.StrataControlClient client(org.apache.pekko.actor.typed.ActorSystem<?> system) throws IOException {
+        java.util.Properties address = new java.util.Properties();
+        try (var in = Files.newBufferedReader(home.resolve("daemon/control.properties"))) {
+            address.load(in);
+        }
+        return dev.strata.protocol.StrataControlClient.create(org.apache.pekko.grpc.GrpcClientSettings.connectToServiceAt(
+                address.getProperty("host"), Integer.parseInt(address.getProperty("port")), system).withTls(false), system);
+    }
+
     /** Imports a directory whose files are given as path, content pairs, and tags it. */
     String layer(String tag, String... pathsAndContents) throws Exception {
         Path src = Files.createDirectories(work.resolve("src-" + tag.replace('/', '-')));

@@ -17,13 +17,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,11 +38,8 @@ class SnapshotBranchTest {
         daemon = new DaemonFixture();
         mnt = daemon.mountpoint;
         daemon.layer("base", "etc/config", "base config\n", "data/keep", "kept\n");
-        Properties address = new Properties();
-        address.load(Files.newBufferedReader(daemon.home.resolve("daemon/control.properties")));
         system = ActorSystem.create(Behaviors.empty(), "snapshot-branch-test");
-        client = StrataControlClient.create(GrpcClientSettings.connectToServiceAt(address.getProperty("host"),
-                Integer.parseInt(address.getProperty("port")), system).withTls(false), system);
+        client = daemon.client(system);
     }
 
     @AfterAll

@@ -5,7 +5,6 @@ import dev.strata.actors.Router;
 import dev.strata.actors.RuntimeRefused;
 import dev.strata.actors.Scratch;
 import dev.strata.actors.Snapshots;
-
 import dev.strata.engine.ScratchCommit;
 import dev.strata.persistence.Renderer;
 import dev.strata.persistence.RuntimeRecord;

@@ -1,7 +1,7 @@
 """Permission checks of an editable runtime, run as an unprivileged user inside it.
 
 The runtime's root prepared: shared/ (mode 1777) holding rootfile, owned by root; lower/file is
-root's, mode 0644. Prints "ok NAME" or "FAIL NAME: WHY" per check; exits 1 when any failed.
+root's, mode 0644; owned/write-only is the caller's, mode 0200, in a lower layer. Prints "ok NAME" or "FAIL NAME: WHY" per check; exits 1 when any failed.
 """
 import errno
 import os
@@ -45,5 +45,15 @@ check("no creating in root's directory", lambda: expect_errno(errno.EACCES, os.m
 check("no chmod of root's file", lambda: expect_errno(errno.EPERM, os.chmod, "lower/file", 0o777))
 check("no chown of root's file", lambda: expect_errno(errno.EPERM, os.chown, "lower/file", os.getuid(), -1))
 check("no truncate of root's file", lambda: expect_errno(errno.EACCES, os.truncate, "lower/file", 0))
+
+
+def write_only_lower_file():
+    fd = os.open("owned/write-only", os.O_WRONLY | os.O_APPEND)
+    os.write(fd, b"more\n")
+    os.close(fd)
+    expect_errno(errno.EACCES, os.open, "owned/write-only", os.O_RDONLY)
+
+
+check("an owner writes a write-only lower file it may not read", write_only_lower_file)
 print("%d failed" % len(failures))
 sys.exit(1 if failures else 0)

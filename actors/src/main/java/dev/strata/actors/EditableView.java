@@ -170,8 +170,7 @@ final class EditableView {
         Overlay.Node n = node(o.node());
         boolean exec = (o.flags() & FMODE_EXEC) != 0;
         if (Overlay.writes(o.flags()) && !n.hasDataFile() && n.kind() == dev.strata.persistence.EntryKind.FILE) {
-            overlay.open(n, o.flags() & ~01000 & ~3, exec, who); // permission to read is not the question
-            checkWritable(n, o.flags(), who);
+            checkWritable(n, who); // the open after the retry checks the rest
             overlay.copyUp(n, (o.flags() & 01000) == 0);
         }
         if (stale(o.node(), n)) {
@@ -184,7 +183,7 @@ final class EditableView {
         return opened(n, file, o.flags());
     }
 
-    private void checkWritable(Overlay.Node n, int flags, Permissions.Credentials who) throws FsException {
+    private void checkWritable(Overlay.Node n, Permissions.Credentials who) throws FsException {
         if (!Permissions.allows(overlay.attributes(n), who, Permissions.WRITE)) {
             throw new FsException(Errno.EACCES, "permission denied: open for writing " + overlay.describe(n));
         }
@@ -205,7 +204,7 @@ final class EditableView {
                 sa.atimeNanos(), sa.mtimeNanos(), sa.viaHandle());
         if ((sa.valid() & Overlay.SET_SIZE) != 0 && !n.hasDataFile() && n.kind() == dev.strata.persistence.EntryKind.FILE) {
             if (!sa.viaHandle()) {
-                checkWritable(n, 1, who);
+                checkWritable(n, who);
             }
             overlay.copyUp(n, sa.size() > 0);
             if (!sa.viaHandle()) {

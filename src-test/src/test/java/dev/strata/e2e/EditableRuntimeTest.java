@@ -29,6 +29,13 @@ class EditableRuntimeTest {
         mnt = daemon.mountpoint;
         daemon.layer("base", "lower/file", "lower content\n", "lower/file2", "second lower file\n", "lower/file3", "truncate me\n",
                 "lower/dir/sub/f", "sub\n", "lower/dir/other", "other\n");
+        // a lower file that only its owner (nobody) may write, and nobody may read
+        Path owned = Files.createDirectories(daemon.work.resolve("src-owned/owned"));
+        Files.writeString(owned.resolve("write-only"), "secret\n");
+        dev.strata.persistence.NativeFs.lchown(owned, 65534, 65534);
+        dev.strata.persistence.NativeFs.lchown(owned.resolve("write-only"), 65534, 65534);
+        dev.strata.persistence.NativeFs.chmod(owned.resolve("write-only"), 0200);
+        daemon.strata.ok("import", owned.getParent().toString(), "--tag", "owned");
         probes = Files.createDirectories(daemon.work.resolve("probes"));
         for (String probe : List.of("posix_probe.py", "permission_probe.py")) {
             try (InputStream in = EditableRuntimeTest.class.getResourceAsStream("/probes/" + probe)) {
@@ -71,7 +78,7 @@ class EditableRuntimeTest {
 
     @Test
     void permissionsAreCheckedForAnUnprivilegedUser() throws Exception {
-        String output = edit("base", "permissions", "cd " + mnt + " && mkdir -m 1777 shared && echo r > shared/rootfile && "
+        String output = edit("base+owned", "permissions", "cd " + mnt + " && mkdir -m 1777 shared && echo r > shared/rootfile && "
                 + "setpriv --reuid=65534 --regid=65534 --clear-groups " + PYTHON + " " + probes.resolve("permission_probe.py"));
         assertTrue(output.contains("\n0 failed"), output);
     }

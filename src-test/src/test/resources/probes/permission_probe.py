@@ -7,26 +7,8 @@ import errno
 import os
 import sys
 
-failures = []
-
-
-def check(name, fn):
-    try:
-        fn()
-        print("ok", name)
-    except Exception as e:
-        failures.append(name)
-        print("FAIL %s: %r" % (name, e))
-
-
-def expect_errno(code, fn, *args):
-    try:
-        fn(*args)
-    except OSError as e:
-        if e.errno != code:
-            raise AssertionError("expected %s, got %s" % (errno.errorcode[code], errno.errorcode.get(e.errno)))
-        return
-    raise AssertionError("expected %s, got success" % errno.errorcode[code])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, expect_errno, finish  # noqa: E402
 
 
 def own_file_in_sticky_dir():
@@ -37,14 +19,14 @@ def own_file_in_sticky_dir():
     os.unlink("shared/mine2")
 
 
-check("a sticky directory protects another user's file", lambda: expect_errno(errno.EPERM, os.unlink, "shared/rootfile"))
-check("a sticky directory protects renames too", lambda: expect_errno(errno.EPERM, os.rename, "shared/rootfile", "shared/x"))
-check("own files in a sticky directory", own_file_in_sticky_dir)
-check("no writing to root's file", lambda: expect_errno(errno.EACCES, os.open, "lower/file", os.O_WRONLY))
-check("no creating in root's directory", lambda: expect_errno(errno.EACCES, os.mkdir, "lower/new"))
-check("no chmod of root's file", lambda: expect_errno(errno.EPERM, os.chmod, "lower/file", 0o777))
-check("no chown of root's file", lambda: expect_errno(errno.EPERM, os.chown, "lower/file", os.getuid(), -1))
-check("no truncate of root's file", lambda: expect_errno(errno.EACCES, os.truncate, "lower/file", 0))
+check("a sticky directory protects another user's file")(lambda: expect_errno(errno.EPERM, os.unlink, "shared/rootfile"))
+check("a sticky directory protects renames too")(lambda: expect_errno(errno.EPERM, os.rename, "shared/rootfile", "shared/x"))
+check("own files in a sticky directory")(own_file_in_sticky_dir)
+check("no writing to root's file")(lambda: expect_errno(errno.EACCES, os.open, "lower/file", os.O_WRONLY))
+check("no creating in root's directory")(lambda: expect_errno(errno.EACCES, os.mkdir, "lower/new"))
+check("no chmod of root's file")(lambda: expect_errno(errno.EPERM, os.chmod, "lower/file", 0o777))
+check("no chown of root's file")(lambda: expect_errno(errno.EPERM, os.chown, "lower/file", os.getuid(), -1))
+check("no truncate of root's file")(lambda: expect_errno(errno.EACCES, os.truncate, "lower/file", 0))
 
 
 def write_only_lower_file():
@@ -54,6 +36,5 @@ def write_only_lower_file():
     expect_errno(errno.EACCES, os.open, "owned/write-only", os.O_RDONLY)
 
 
-check("an owner writes a write-only lower file it may not read", write_only_lower_file)
-print("%d failed" % len(failures))
-sys.exit(1 if failures else 0)
+check("an owner writes a write-only lower file it may not read")(write_only_lower_file)
+finish()

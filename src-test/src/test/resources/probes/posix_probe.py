@@ -13,30 +13,10 @@ import stat
 import sys
 import time
 
-failures = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, expect_errno, finish  # noqa: E402
+
 libc = ctypes.CDLL(None, use_errno=True)
-
-
-def check(name):
-    def run(fn):
-        try:
-            fn()
-            print("ok", name)
-        except Exception as e:  # report and go on: every check runs
-            failures.append(name)
-            print("FAIL %s: %r" % (name, e))
-        return fn
-    return run
-
-
-def expect_errno(code, fn, *args):
-    try:
-        fn(*args)
-    except OSError as e:
-        if e.errno != code:
-            raise AssertionError("expected %s, got %s" % (errno.errorcode[code], errno.errorcode.get(e.errno)))
-        return
-    raise AssertionError("expected %s, got success" % errno.errorcode[code])
 
 
 def write(path, data, flags=os.O_WRONLY | os.O_CREAT | os.O_TRUNC):
@@ -328,5 +308,4 @@ def _():
     os.close(d)
 
 
-print("%d failed" % len(failures))
-sys.exit(1 if failures else 0)
+finish()

@@ -37,7 +37,7 @@ class EditableRuntimeTest {
         dev.strata.persistence.NativeFs.chmod(owned.resolve("write-only"), 0200);
         daemon.strata.ok("import", owned.getParent().toString(), "--tag", "owned");
         probes = Files.createDirectories(daemon.work.resolve("probes"));
-        for (String probe : List.of("posix_probe.py", "permission_probe.py")) {
+        for (String probe : List.of("checks.py", "posix_probe.py", "permission_probe.py")) {
             try (InputStream in = EditableRuntimeTest.class.getResourceAsStream("/probes/" + probe)) {
                 Files.copy(in, probes.resolve(probe));
             }

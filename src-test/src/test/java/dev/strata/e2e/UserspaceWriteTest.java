@@ -16,8 +16,10 @@ class UserspaceWriteTest {
             daemon.layer("base", "lower/file", "lower content\n", "lower/file2", "second lower file\n", "lower/file3", "truncate me\n",
                     "lower/dir/sub/f", "sub\n");
             Path probe = daemon.work.resolve("posix_probe.py");
-            try (InputStream in = UserspaceWriteTest.class.getResourceAsStream("/probes/posix_probe.py")) {
-                Files.copy(in, probe);
+            for (String file : new String[] {"checks.py", "posix_probe.py"}) {
+                try (InputStream in = UserspaceWriteTest.class.getResourceAsStream("/probes/" + file)) {
+                    Files.copy(in, daemon.work.resolve(file));
+                }
             }
             Path out = daemon.work.resolve("probe.out");
             Process p = daemon.strata.startWithOutput(out, "run", "--edit", "base", "--", "sh", "-c",

@@ -309,7 +309,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         if (editable != null) {
             try {
                 editable.overlay().close();
-                if (!record.durable()) {
+                if (!record.durable() && scratchSetup.owns()) {
                     Renderer.deleteTree(scratchSetup.runtimeDir());
                 }
             } catch (IOException | java.io.UncheckedIOException e) {

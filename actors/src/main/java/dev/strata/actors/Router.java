@@ -126,7 +126,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private record Checked(AncestryResolver.Liveness liveness) implements Command {
     }
 
-    private record MountStopped(String name) implements Command {
+    private record MountStopped(String name, ActorRef<Mount.Command> mount) implements Command {
     }
 
     private record Runtime(RuntimeInfo info, ActorRef<Mount.Command> mount) {
@@ -144,6 +144,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private final ActorRef<AncestryResolver.Ancestry> ancestryAdapter;
     private final ActorRef<AncestryResolver.Liveness> livenessAdapter;
     private int ticks;
+    private long incarnations;
 
     public static Behavior<Command> create(ActorRef<AncestryResolver.Command> resolver, ProcessTable processes, NodeTable nodes,
                                            Mount.ViewSource emptyView, RouteCache routes) {
@@ -170,9 +171,10 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private ActorRef<Mount.Command> spawnMount(String name, Behavior<Mount.Command> behavior) {
         Behavior<Mount.Command> supervised = Behaviors.supervise(behavior)
                 .onFailure(SupervisorStrategy.restart().withLimit(20, Duration.ofMinutes(1)));
-        ActorRef<Mount.Command> mount = getContext().spawn(supervised, "mount-" + name,
+        // a stopped Mount keeps its name until it has terminated: a runtime started again at once needs another
+        ActorRef<Mount.Command> mount = getContext().spawn(supervised, "mount-" + name + "-" + (++incarnations),
                 DispatcherSelector.fromConfig("strata.mount-dispatcher"));
-        getContext().watchWith(mount, new MountStopped(name));
+        getContext().watchWith(mount, new MountStopped(name, mount));
         return mount;
     }
 
@@ -491,8 +493,10 @@ public final class Router extends AbstractBehavior<Router.Command> {
     }
 
     private Behavior<Command> onMountStopped(MountStopped s) {
-        // a Mount that stopped on its own (restart limit exceeded) takes its runtime with it
-        if (runtimes.containsKey(s.name())) {
+        // a Mount that stopped on its own (restart limit exceeded) takes its runtime with it; a runtime of
+        // the same name started since then is another one
+        Runtime runtime = runtimes.get(s.name());
+        if (runtime != null && runtime.mount().equals(s.mount())) {
             end(s.name());
         }
         return this;

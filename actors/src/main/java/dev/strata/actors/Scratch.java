@@ -13,6 +13,7 @@ import dev.strata.persistence.Digest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,20 @@ public final class Scratch {
          */
         public Path scratchDir(RuntimeRecord record) {
             return runtimeDir.resolve("scratch-" + record.commits());
+        }
+
+        /** Marks the directory as this runtime's, so that an ended namesake's cleanup leaves it alone. */
+        public void claim() throws IOException {
+            Files.writeString(runtimeDir.resolve("owner"), identity);
+        }
+
+        /** Whether the directory still belongs to this runtime (not to a namesake started since). */
+        public boolean owns() {
+            try {
+                return identity.equals(Files.readString(runtimeDir.resolve("owner")));
+            } catch (IOException e) {
+                return false;
+            }
         }
     }
 

@@ -51,11 +51,12 @@ public final class Snapshots extends AbstractBehavior<Snapshots.Command> {
     private record Listed(List<Snapshot.Info> infos, ActorRef<List<Snapshot.Info>> replyTo) implements Command {
     }
 
-    private record Removed(String name) implements Command {
+    private record Removed(String name, ActorRef<Snapshot.Command> snapshot) implements Command {
     }
 
     private final Path dir;
     private final Map<String, ActorRef<Snapshot.Command>> snapshots = new HashMap<>();
+    private long incarnations;
 
     public static Behavior<Command> create(Path snapshotsDir, Path runtimesDir) {
         return Behaviors.setup(ctx -> new Snapshots(ctx, snapshotsDir, runtimesDir));
@@ -91,8 +92,8 @@ public final class Snapshots extends AbstractBehavior<Snapshots.Command> {
 
     private ActorRef<Snapshot.Command> spawn(SnapshotRecord record, Set<String> branches) {
         ActorRef<Snapshot.Command> ref = getContext().spawn(Snapshot.create(record, dir.resolve(record.name()), branches),
-                "snapshot-" + record.name());
-        getContext().watchWith(ref, new Removed(record.name()));
+                "snapshot-" + record.name() + "-" + (++incarnations)); // a deleted one keeps its name until terminated
+        getContext().watchWith(ref, new Removed(record.name(), ref));
         snapshots.put(record.name(), ref);
         return ref;
     }
@@ -123,7 +124,7 @@ public final class Snapshots extends AbstractBehavior<Snapshots.Command> {
                     return this;
                 })
                 .onMessage(Removed.class, r -> {
-                    snapshots.remove(r.name());
+                    snapshots.remove(r.name(), r.snapshot()); // not a new snapshot of the same name
                     return this;
                 })
                 .build();

@@ -61,10 +61,11 @@ class EditableMountTest {
                 () -> empty, new RouteCache()));
     }
 
-    private void add(int pid, boolean join) {
+    private void add(int pid, boolean join) throws Exception {
         TestProbe<StatusReply<RuntimeInfo>> probe = testKit.createTestProbe();
-        router.tell(new Router.AddRuntime("e", pid, "base", List.of(), null,
-                new Scratch.Setup(tmp.resolve("runtimes/e"), repo, "e@test"), false, join, probe.getRef()));
+        Scratch.Setup setup = new Scratch.Setup(tmp.resolve("runtimes/e"), repo, "e@test");
+        setup.claim();
+        router.tell(new Router.AddRuntime("e", pid, "base", List.of(), null, setup, false, join, probe.getRef()));
         StatusReply<RuntimeInfo> reply = probe.receiveMessage(Duration.ofSeconds(10));
         assertTrue(reply.isSuccess(), () -> String.valueOf(reply.getError()));
     }
@@ -80,7 +81,7 @@ class EditableMountTest {
     }
 
     @Test
-    void aRestartedMountComesBackWithItsScratch() {
+    void aRestartedMountComesBackWithItsScratch() throws Exception {
         processes.start(100, 1, 1);
         add(100, false);
         Caller root = new Caller(100, 0, 0);
@@ -99,7 +100,7 @@ class EditableMountTest {
     }
 
     @Test
-    void joinedTreesShareTheScratchAndItsEndRemovesIt() {
+    void joinedTreesShareTheScratchAndItsEndRemovesIt() throws Exception {
         processes.start(100, 1, 1).start(200, 2, 1);
         add(100, false);
         add(200, true);

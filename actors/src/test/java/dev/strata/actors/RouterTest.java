@@ -140,6 +140,20 @@ class RouterTest {
     }
 
     @Test
+    void aNameCanBeUsedAgainAtOnceAndTheOldMountsEndLeavesTheNewRuntimeAlone() throws InterruptedException {
+        processes.start(100, 1, 1).start(101, 1, 1);
+        for (int i = 0; i < 5; i++) {
+            addRuntime("again", i % 2 == 0 ? 100 : 101, "round-" + i);
+            TestProbe<StatusReply<RuntimeInfo>> removed = testKit.createTestProbe();
+            router.tell(new Router.RemoveRuntime("again", removed.getRef()));
+            assertTrue(removed.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+        }
+        addRuntime("again", 100, "last");
+        Thread.sleep(300); // the stopped Mounts' terminations arrive meanwhile
+        assertTrue(sees(lookup(100, "last")), "the last runtime of that name still serves");
+    }
+
+    @Test
     void aSecondRuntimeForTheSameRootIsRefused() {
         processes.start(100, 1, 1);
         addRuntime("a", 100, "in-a");

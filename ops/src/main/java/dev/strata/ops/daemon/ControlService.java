@@ -151,14 +151,16 @@ final class ControlService implements StrataControl {
         if (!in.getEditable() && !in.getDurable()) {
             return new Prepared(name, in.getEnvSpec(), layers, source, null, false);
         }
+        Scratch.Setup setup = setup(name, dir);
         try {
             Renderer.deleteTree(dir); // an ended runtime's leftovers
             new RuntimeRecord(name, in.getEnvSpec(), resolved.stream().map(Repository.ResolvedLayer::digest).toList(), true,
                     in.getDurable(), 0).write(dir);
+            setup.claim();
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new RepositoryException("cannot create the scratch of runtime '" + name + "': " + e.getMessage());
         }
-        return new Prepared(name, in.getEnvSpec(), layers, null, setup(name, dir), in.getDurable());
+        return new Prepared(name, in.getEnvSpec(), layers, null, setup, in.getDurable());
     }
 
     private Scratch.Setup setup(String name, Path dir) {

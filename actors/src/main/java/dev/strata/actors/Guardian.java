@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -40,8 +41,12 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
         super(ctx);
         ActorRef<AncestryResolver.Command> resolver = ctx.spawn(AncestryResolver.create(processes), "ancestry-resolver",
                 DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
-        router = ctx.spawn(Router.create(resolver, processes, nodes, emptyView, routes), "router");
-        snapshots = ctx.spawn(Snapshots.create(snapshotsDir, runtimesDir), "snapshots", DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
+        // The registries resume after a bug in one message: restarting them would forget every runtime
+        // and snapshot (and stop their actors), while their state stays whole between messages.
+        router = ctx.spawn(Behaviors.supervise(Router.create(resolver, processes, nodes, emptyView, routes))
+                .onFailure(SupervisorStrategy.resume()), "router");
+        snapshots = ctx.spawn(Behaviors.supervise(Snapshots.create(snapshotsDir, runtimesDir)).onFailure(SupervisorStrategy.resume()),
+                "snapshots", DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
     }
 
     @Override

@@ -220,12 +220,14 @@ final class EditableView {
         List<FsReply.DirEntry> out = new ArrayList<>();
         for (Overlay.Listed e : overlay.readdir(d, rd.offset(), LISTING_BATCH)) {
             boolean dot = e.name().length <= 2 && e.name()[0] == '.' && (e.name().length == 1 || e.name()[1] == '.');
-            Attributes attrs = overlay.attributes(e.node());
             long id = 0;
+            Attributes attrs = null;
             if (rd.plus() && !dot) {
+                // only READDIRPLUS needs attributes: for a scratch file they cost a statx
                 id = acquire(e.node());
+                attrs = overlay.attributes(e.node());
             }
-            out.add(new FsReply.DirEntry(e.name(), attrs.ino(), id, attrs.mode() & 0170000, e.offset(), id != 0 ? attrs : null));
+            out.add(new FsReply.DirEntry(e.name(), e.node().id(), id, e.node().kind().typeBits(), e.offset(), attrs));
         }
         return new FsReply.DirEntries(out);
     }

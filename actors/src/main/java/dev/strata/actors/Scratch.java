@@ -94,11 +94,7 @@ public final class Scratch {
     }
 
     private static Committed commit(Setup setup, Commit c) {
-        Map<String, String> annotations = new TreeMap<>();
-        annotations.put("strata.runtime", c.record().name());
-        if (c.message() != null && !c.message().isEmpty()) {
-            annotations.put("strata.message", c.message());
-        }
+        Map<String, String> annotations = annotations(c.record(), "strata.message", c.message());
         ScratchCommit.Result result;
         RuntimeRecord next;
         // under the repository's write lock until the record names the layer: a clean meanwhile must keep it
@@ -133,10 +129,8 @@ public final class Scratch {
      */
     private static Captured capture(Setup setup, Capture c) {
         try (RepositoryLock.Held lock = setup.repo().writing()) {
-            Map<String, String> annotations = new TreeMap<>();
-            annotations.put("strata.runtime", c.record().name());
-            annotations.put("strata.snapshot", c.name());
-            ScratchCommit.Result result = ScratchCommit.commit(c.overlay(), setup.repo(), annotations, bytes -> { });
+            ScratchCommit.Result result = ScratchCommit.commit(c.overlay(), setup.repo(),
+                    annotations(c.record(), "strata.snapshot", c.name()), bytes -> { });
             List<Digest> layers = new ArrayList<>(c.record().layers());
             if (!result.empty()) {
                 layers.add(result.layer());
@@ -147,6 +141,16 @@ public final class Scratch {
         } catch (FsException | IOException | RuntimeException e) {
             return new Captured(null, e);
         }
+    }
+
+    /** A layer made from a scratch names its runtime, and a message or snapshot name when there is one. */
+    private static Map<String, String> annotations(RuntimeRecord record, String key, String value) {
+        Map<String, String> annotations = new TreeMap<>();
+        annotations.put("strata.runtime", record.name());
+        if (value != null && !value.isEmpty()) {
+            annotations.put(key, value);
+        }
+        return annotations;
     }
 
     /** The runtime's view: its stack merged, its scratch replayed on top. */

@@ -3,8 +3,6 @@ package dev.strata.actors;
 import dev.strata.persistence.RuntimeRecord;
 import dev.strata.persistence.SnapshotRecord;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -66,33 +65,20 @@ public final class Snapshots extends AbstractBehavior<Snapshots.Command> {
         super(ctx);
         this.dir = dir;
         Map<String, Set<String>> branches = new HashMap<>();
-        for (Path d : children(runtimesDir)) {
-            RuntimeRecord r = RuntimeRecord.read(d);
-            if (r != null && r.isBranch()) {
+        for (RuntimeRecord r : RuntimeRecord.readAll(runtimesDir)) {
+            if (r.isBranch()) {
                 branches.computeIfAbsent(r.snapshot(), k -> new HashSet<>()).add(r.name());
             }
         }
-        for (Path d : children(dir)) {
-            SnapshotRecord s = SnapshotRecord.read(d);
-            if (s != null) {
-                spawn(s, branches.getOrDefault(s.name(), Set.of()));
-            }
+        for (SnapshotRecord s : SnapshotRecord.readAll(dir)) {
+            spawn(s, branches.getOrDefault(s.name(), Set.of()));
         }
-    }
-
-    private static List<Path> children(Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        if (Files.isDirectory(dir)) {
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-                s.forEach(out::add);
-            }
-        }
-        return out;
     }
 
     private ActorRef<Snapshot.Command> spawn(SnapshotRecord record, Set<String> branches) {
         ActorRef<Snapshot.Command> ref = getContext().spawn(Snapshot.create(record, dir.resolve(record.name()), branches),
-                "snapshot-" + record.name() + "-" + (++incarnations)); // a deleted one keeps its name until terminated
+                "snapshot-" + record.name() + "-" + (++incarnations), // a deleted one keeps its name until terminated
+                DispatcherSelector.fromConfig("strata.blocking-dispatcher")); // deleting a snapshot removes a directory
         getContext().watchWith(ref, new Removed(record.name(), ref));
         snapshots.put(record.name(), ref);
         return ref;

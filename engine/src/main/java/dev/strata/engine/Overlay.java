@@ -113,11 +113,6 @@ public final class Overlay implements AutoCloseable {
             return opens;
         }
 
-        /** 0 once every name is gone (it may live on through open handles). */
-        public int links() {
-            return kind == EntryKind.DIRECTORY ? (parent == null && id != ROOT_ID ? 0 : 1) : links;
-        }
-
         int typedMode() {
             return kind.typeBits() | mode;
         }
@@ -189,8 +184,6 @@ public final class Overlay implements AutoCloseable {
     public record SetAttributes(int valid, int mode, int uid, int gid, long size, long atimeNanos, long mtimeNanos,
                                 boolean viaHandle) {
     }
-
-    private static final long ROOT_ID = 1;
 
     private final View lower;
     private final Manifest lowerManifest;
@@ -662,19 +655,15 @@ public final class Overlay implements AutoCloseable {
     private void unlinked(Node n, long time) {
         n.ctime = time;
         if (n.isDirectory()) {
+            // a directory is removed empty (rmdir, or replaced by a rename): nothing under it to forget
             n.parent = null;
-            removeTree(n);
+            byId.remove(n.id);
             return;
         }
         n.links--;
         if (n.links <= 0 && n.opens <= 0) {
             dispose(n);
         }
-    }
-
-    /** A removed directory is empty; a replaced one (rename over it) is too. */
-    private void removeTree(Node d) {
-        byId.remove(d.id);
     }
 
     private void dispose(Node n) {

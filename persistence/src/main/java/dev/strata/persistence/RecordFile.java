@@ -24,6 +24,16 @@ final class RecordFile {
         AtomicFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8), file.getParent());
     }
 
+    /** The subdirectories of {@code parent} (none when it does not exist), by name. */
+    static java.util.List<Path> directories(Path parent) throws IOException {
+        if (!Files.isDirectory(parent)) {
+            return java.util.List.of();
+        }
+        try (java.util.stream.Stream<Path> children = Files.list(parent)) {
+            return children.filter(Files::isDirectory).sorted().toList();
+        }
+    }
+
     /** The fields of {@code file}, or null when there is no such file. */
     static Properties read(Path file, String header) throws IOException {
         String text;

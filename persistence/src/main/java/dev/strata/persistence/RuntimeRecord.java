@@ -62,6 +62,18 @@ public record RuntimeRecord(String name, String envSpec, List<Digest> layers, bo
         RecordFile.write(file(runtimeDir), HEADER, fields);
     }
 
+    /** Every runtime recorded under {@code runtimesDir}, by name. */
+    public static List<RuntimeRecord> readAll(Path runtimesDir) throws IOException {
+        List<RuntimeRecord> out = new ArrayList<>();
+        for (Path dir : RecordFile.directories(runtimesDir)) {
+            RuntimeRecord r = read(dir);
+            if (r != null) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
     /** The record in {@code runtimeDir}, or null when there is none. */
     public static RuntimeRecord read(Path runtimeDir) throws IOException {
         Properties p = RecordFile.read(file(runtimeDir), HEADER);

@@ -40,6 +40,18 @@ public record SnapshotRecord(String name, String runtime, String envSpec, List<D
         RecordFile.write(file(snapshotDir), HEADER, fields);
     }
 
+    /** Every snapshot recorded under {@code snapshotsDir}, by name. */
+    public static List<SnapshotRecord> readAll(Path snapshotsDir) throws IOException {
+        List<SnapshotRecord> out = new java.util.ArrayList<>();
+        for (Path dir : RecordFile.directories(snapshotsDir)) {
+            SnapshotRecord r = read(dir);
+            if (r != null) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
     /** The record in {@code snapshotDir}, or null when there is none. */
     public static SnapshotRecord read(Path snapshotDir) throws IOException {
         Properties p = RecordFile.read(file(snapshotDir), HEADER);

@@ -43,11 +43,9 @@ final class BranchCommand implements Runnable {
 
         @Override
         public void run() {
-            try (DaemonClient client = DaemonClient.connect(parent.strata.home())) {
-                BranchInfo b = client.call(c -> c.createBranch(CreateBranchRequest.newBuilder().setSnapshot(snapshot)
-                        .setName(name == null ? "" : name).build()));
-                parent.strata.out.println(b.getName());
-            }
+            BranchInfo b = DaemonClient.once(parent.strata.home(), c -> c.createBranch(CreateBranchRequest.newBuilder().setSnapshot(snapshot)
+                    .setName(name == null ? "" : name).build()));
+            parent.strata.out.println(b.getName());
         }
     }
 
@@ -58,10 +56,8 @@ final class BranchCommand implements Runnable {
 
         @Override
         public void run() {
-            try (DaemonClient client = DaemonClient.connect(parent.strata.home())) {
-                for (BranchInfo b : client.call(c -> c.listBranches(ListBranchesRequest.getDefaultInstance())).getBranchesList()) {
-                    parent.strata.out.printf("%-24s %-24s %s%n", b.getName(), b.getSnapshot(), b.getRunning() ? "running" : "idle");
-                }
+            for (BranchInfo b : DaemonClient.once(parent.strata.home(), c -> c.listBranches(ListBranchesRequest.getDefaultInstance())).getBranchesList()) {
+                parent.strata.out.printf("%-24s %-24s %s%n", b.getName(), b.getSnapshot(), b.getRunning() ? "running" : "idle");
             }
         }
     }
@@ -97,9 +93,7 @@ final class BranchCommand implements Runnable {
         @Override
         public void run() {
             MountCommand.checkCallerOwns(pid);
-            try (DaemonClient client = DaemonClient.connect(parent.strata.home())) {
-                client.call(c -> c.mount(MountRequest.newBuilder().setRootPid(pid).setName(branch).setJoin(true).build()));
-            }
+            DaemonClient.once(parent.strata.home(), c -> c.mount(MountRequest.newBuilder().setRootPid(pid).setName(branch).setJoin(true).build()));
         }
     }
 
@@ -114,9 +108,7 @@ final class BranchCommand implements Runnable {
         @Override
         public void run() {
             MountCommand.checkCallerOwns(pid);
-            try (DaemonClient client = DaemonClient.connect(parent.strata.home())) {
-                client.call(c -> c.unbindBranch(UnbindBranchRequest.newBuilder().setPid(pid).build()));
-            }
+            DaemonClient.once(parent.strata.home(), c -> c.unbindBranch(UnbindBranchRequest.newBuilder().setPid(pid).build()));
         }
     }
 
@@ -130,10 +122,8 @@ final class BranchCommand implements Runnable {
 
         @Override
         public void run() {
-            try (DaemonClient client = DaemonClient.connect(parent.strata.home())) {
-                DiffReply reply = client.call(c -> c.diffBranch(DiffBranchRequest.newBuilder().setBranch(branch).build()));
-                DiffCommand.print(parent.strata, reply);
-            }
+            DiffReply reply = DaemonClient.once(parent.strata.home(), c -> c.diffBranch(DiffBranchRequest.newBuilder().setBranch(branch).build()));
+            DiffCommand.print(parent.strata, reply);
         }
     }
 
@@ -153,14 +143,12 @@ final class BranchCommand implements Runnable {
 
         @Override
         public void run() {
-            try (DaemonClient client = DaemonClient.connect(parent.strata.home())) {
-                CommitReply reply = client.call(c -> c.commitBranch(CommitBranchRequest.newBuilder().setBranch(branch)
-                        .setTag(tag == null ? "" : tag).setMessage(message == null ? "" : message).build()), java.time.Duration.ofMinutes(30));
-                if (reply.getLayer().isEmpty()) {
-                    parent.strata.err.println("strata: nothing to commit: branch " + branch + " holds no changes");
-                } else {
-                    parent.strata.out.println(reply.getLayer());
-                }
+            CommitReply reply = DaemonClient.once(parent.strata.home(), c -> c.commitBranch(CommitBranchRequest.newBuilder().setBranch(branch)
+                    .setTag(tag == null ? "" : tag).setMessage(message == null ? "" : message).build()), java.time.Duration.ofMinutes(30));
+            if (reply.getLayer().isEmpty()) {
+                parent.strata.err.println("strata: nothing to commit: branch " + branch + " holds no changes");
+            } else {
+                parent.strata.out.println(reply.getLayer());
             }
         }
     }
@@ -175,9 +163,7 @@ final class BranchCommand implements Runnable {
 
         @Override
         public void run() {
-            try (DaemonClient client = DaemonClient.connect(parent.strata.home())) {
-                client.call(c -> c.deleteBranch(DeleteBranchRequest.newBuilder().setBranch(branch).build()));
-            }
+            DaemonClient.once(parent.strata.home(), c -> c.deleteBranch(DeleteBranchRequest.newBuilder().setBranch(branch).build()));
         }
     }
 }

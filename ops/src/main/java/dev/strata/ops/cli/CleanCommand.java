@@ -5,12 +5,7 @@ import dev.strata.persistence.Digest;
 import dev.strata.persistence.RepositoryException;
 import dev.strata.persistence.RuntimeRecord;
 import dev.strata.persistence.SnapshotRecord;
-import java.util.ArrayList;
-import java.util.List;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import picocli.CommandLine.Command;
@@ -41,31 +36,11 @@ final class CleanCommand implements Runnable {
     private Set<Digest> runtimeLayers() {
         Set<Digest> roots = new HashSet<>();
         try {
-            for (Path dir : children(strata.home().runtimesPath())) {
-                RuntimeRecord record = RuntimeRecord.read(dir);
-                if (record != null) {
-                    roots.addAll(record.layers());
-                }
-            }
-            for (Path dir : children(strata.home().snapshotsPath())) {
-                SnapshotRecord record = SnapshotRecord.read(dir);
-                if (record != null) {
-                    roots.addAll(record.layers());
-                }
-            }
+            RuntimeRecord.readAll(strata.home().runtimesPath()).forEach(r -> roots.addAll(r.layers()));
+            SnapshotRecord.readAll(strata.home().snapshotsPath()).forEach(s -> roots.addAll(s.layers()));
         } catch (IOException e) {
             throw new RepositoryException("cannot read the runtimes and snapshots of " + strata.home().root() + ": " + e.getMessage());
         }
         return roots;
-    }
-
-    private static List<Path> children(Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        if (Files.isDirectory(dir)) {
-            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dir)) {
-                dirs.forEach(out::add);
-            }
-        }
-        return out;
     }
 }

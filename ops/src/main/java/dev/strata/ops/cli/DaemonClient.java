@@ -35,6 +35,17 @@ final class DaemonClient implements AutoCloseable {
         return new DaemonClient(system, StrataControlClient.create(settings, system), address);
     }
 
+    /** One call to the daemon of {@code home}, on a connection opened and closed for it. */
+    static <T> T once(StrataHome home, Function<StrataControlClient, CompletionStage<T>> rpc, java.time.Duration patience) {
+        try (DaemonClient client = connect(home)) {
+            return client.call(rpc, patience);
+        }
+    }
+
+    static <T> T once(StrataHome home, Function<StrataControlClient, CompletionStage<T>> rpc) {
+        return once(home, rpc, java.time.Duration.ofMinutes(1));
+    }
+
     DaemonAddress address() {
         return address;
     }

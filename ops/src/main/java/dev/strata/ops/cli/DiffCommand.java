@@ -37,11 +37,7 @@ final class DiffCommand implements Runnable {
 
     /** The scratch's changes, in the same notation as a diff of two specs. */
     private void scratch() {
-        DiffReply reply;
-        try (DaemonClient client = DaemonClient.connect(strata.home())) {
-            reply = client.call(c -> c.diff(DiffRequest.newBuilder().setPid((int) ProcessHandle.current().pid()).build()));
-        }
-        print(strata, reply);
+        print(strata, DaemonClient.once(strata.home(), c -> c.diff(DiffRequest.newBuilder().setPid((int) ProcessHandle.current().pid()).build())));
     }
 
     static void print(StrataCommand strata, DiffReply reply) {

@@ -35,13 +35,11 @@ final class SnapshotCommand implements Runnable {
         @Override
         public void run() {
             StrataCommand strata = parent.strata;
-            try (DaemonClient client = DaemonClient.connect(strata.home())) {
-                SnapshotInfo s = client.call(c -> c.createSnapshot(CreateSnapshotRequest.newBuilder().setRuntime(runtime)
-                        .setName(name == null ? "" : name).build()), java.time.Duration.ofMinutes(30));
-                strata.err.printf("strata: snapshot %s of %s: %d layers, captured in %.1f ms%n", s.getName(), s.getRuntime(),
-                        s.getLayersCount(), s.getCaptureMicros() / 1000.0);
-                strata.out.println(s.getName());
-            }
+            SnapshotInfo s = DaemonClient.once(strata.home(), c -> c.createSnapshot(CreateSnapshotRequest.newBuilder().setRuntime(runtime)
+                    .setName(name == null ? "" : name).build()), java.time.Duration.ofMinutes(30));
+            strata.err.printf("strata: snapshot %s of %s: %d layers, captured in %.1f ms%n", s.getName(), s.getRuntime(),
+                    s.getLayersCount(), s.getCaptureMicros() / 1000.0);
+            strata.out.println(s.getName());
         }
     }
 
@@ -53,12 +51,10 @@ final class SnapshotCommand implements Runnable {
         @Override
         public void run() {
             StrataCommand strata = parent.strata;
-            try (DaemonClient client = DaemonClient.connect(strata.home())) {
-                for (SnapshotInfo s : client.call(c -> c.listSnapshots(ListSnapshotsRequest.getDefaultInstance())).getSnapshotsList()) {
-                    strata.out.printf("%-24s %-20s %s  %d layers  branches: %s%n", s.getName(), s.getRuntime(),
-                            Instant.ofEpochMilli(s.getCreatedAtEpochMs()), s.getLayersCount(),
-                            s.getBranchesCount() == 0 ? "-" : String.join(",", s.getBranchesList()));
-                }
+            for (SnapshotInfo s : DaemonClient.once(strata.home(), c -> c.listSnapshots(ListSnapshotsRequest.getDefaultInstance())).getSnapshotsList()) {
+                strata.out.printf("%-24s %-20s %s  %d layers  branches: %s%n", s.getName(), s.getRuntime(),
+                        Instant.ofEpochMilli(s.getCreatedAtEpochMs()), s.getLayersCount(),
+                        s.getBranchesCount() == 0 ? "-" : String.join(",", s.getBranchesList()));
             }
         }
     }
@@ -73,9 +69,7 @@ final class SnapshotCommand implements Runnable {
 
         @Override
         public void run() {
-            try (DaemonClient client = DaemonClient.connect(parent.strata.home())) {
-                client.call(c -> c.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setName(name).build()));
-            }
+            DaemonClient.once(parent.strata.home(), c -> c.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setName(name).build()));
         }
     }
 }

@@ -99,7 +99,7 @@ final class ControlService implements StrataControl {
                 .thenCompose(p -> AskPattern.<Router.Command, org.apache.pekko.pattern.StatusReply<dev.strata.actors.RuntimeInfo>>ask(
                         router, replyTo -> new Router.AddRuntime(p.name(), in.getRootPid(), p.envSpec(), p.layers(), p.source(),
                                 p.scratch(), p.durable(), in.getJoin(), replyTo), ASK_TIMEOUT, system.scheduler()))
-                .thenApply(reply -> toProto(unwrap(reply)))
+                .thenApply(reply -> toProto(value(reply)))
                 .exceptionally(e -> {
                     throw translate(e);
                 });
@@ -183,7 +183,7 @@ final class ControlService implements StrataControl {
         return AskPattern.<Router.Command, org.apache.pekko.pattern.StatusReply<Mount.CommitOutcome>>ask(router,
                         replyTo -> new Router.CommitRuntime(Router.Target.ofProcess(in.getPid()), in.getTag(), in.getMessage(), replyTo),
                         Duration.ofMinutes(30), system.scheduler())
-                .thenApply(reply -> toProto(unwrapAny(reply)))
+                .thenApply(reply -> toProto(value(reply)))
                 .exceptionally(e -> {
                     throw translate(e);
                 });
@@ -193,7 +193,7 @@ final class ControlService implements StrataControl {
     public CompletionStage<DiffReply> diff(DiffRequest in) {
         return AskPattern.<Router.Command, org.apache.pekko.pattern.StatusReply<Mount.DiffOutcome>>ask(router,
                         replyTo -> new Router.DiffRuntime(Router.Target.ofProcess(in.getPid()), replyTo), ASK_TIMEOUT, system.scheduler())
-                .thenApply(reply -> toProto(unwrapAny(reply)))
+                .thenApply(reply -> toProto(value(reply)))
                 .exceptionally(e -> {
                     throw translate(e);
                 });
@@ -278,7 +278,8 @@ final class ControlService implements StrataControl {
         });
     }
 
-    private static <T> T unwrapAny(org.apache.pekko.pattern.StatusReply<T> reply) {
+    /** An actor's answer, or its refusal thrown (translate() makes that the gRPC status). */
+    static <T> T value(org.apache.pekko.pattern.StatusReply<T> reply) {
         if (reply.isError()) {
             Throwable t = reply.getError();
             throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
@@ -291,7 +292,7 @@ final class ControlService implements StrataControl {
         return AskPattern.<Router.Command, org.apache.pekko.pattern.StatusReply<dev.strata.actors.RuntimeInfo>>ask(
                         router, replyTo -> new Router.RemoveRuntime(in.getName(), replyTo), ASK_TIMEOUT, system.scheduler())
                 .thenApply(reply -> {
-                    unwrap(reply);
+                    value(reply);
                     return UnmountReply.getDefaultInstance();
                 })
                 .exceptionally(e -> {
@@ -318,14 +319,6 @@ final class ControlService implements StrataControl {
     private CompletionStage<List<RuntimeInfo>> runtimes() {
         return AskPattern.<Router.Command, List<dev.strata.actors.RuntimeInfo>>ask(router, Router.ListRuntimes::new, ASK_TIMEOUT, system.scheduler())
                 .thenApply(list -> list.stream().map(ControlService::toProto).toList());
-    }
-
-    private static dev.strata.actors.RuntimeInfo unwrap(org.apache.pekko.pattern.StatusReply<dev.strata.actors.RuntimeInfo> reply) {
-        if (reply.isError()) {
-            Throwable t = reply.getError();
-            throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
-        }
-        return reply.getValue();
     }
 
     static RuntimeInfo toProto(dev.strata.actors.RuntimeInfo r) {

@@ -27,7 +27,6 @@ import dev.strata.protocol.SnapshotInfo;
 import dev.strata.protocol.UnbindBranchReply;
 import dev.strata.protocol.UnbindBranchRequest;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,9 +85,9 @@ final class SnapshotControl {
                             LONG, system.scheduler())
                     .thenCompose(reply -> {
                         long micros = (System.nanoTime() - start) / 1000;
-                        SnapshotRecord record = value(reply);
+                        SnapshotRecord record = ControlService.value(reply);
                         return AskPattern.<Snapshots.Command, StatusReply<Snapshot.Info>>ask(snapshots, r -> new Snapshots.Add(record, r),
-                                ASK, system.scheduler()).thenApply(added -> toProto(value(added)).toBuilder().setCaptureMicros(micros).build());
+                                ASK, system.scheduler()).thenApply(added -> toProto(ControlService.value(added)).toBuilder().setCaptureMicros(micros).build());
                     });
         });
     }
@@ -102,7 +101,7 @@ final class SnapshotControl {
         String name = checkName("snapshot", in.getName());
         return AskPattern.<Snapshots.Command, StatusReply<Snapshot.Info>>ask(snapshots, r -> new Snapshots.Delete(name, r), ASK, system.scheduler())
                 .thenApply(reply -> {
-                    value(reply);
+                    ControlService.value(reply);
                     return DeleteSnapshotReply.getDefaultInstance();
                 });
     }
@@ -112,7 +111,7 @@ final class SnapshotControl {
         String requested = in.getName().isEmpty() ? null : checkName("branch", in.getName());
         return AskPattern.<Snapshots.Command, StatusReply<Snapshot.Info>>ask(snapshots, r -> new Snapshots.Find(snapshot, r), ASK, system.scheduler())
                 .thenApplyAsync(reply -> {
-                    SnapshotRecord s = value(reply).record();
+                    SnapshotRecord s = ControlService.value(reply).record();
                     String name = requested != null ? requested : freeBranchName(snapshot);
                     Path dir = runtimes.resolve(name);
                     if (Files.exists(RuntimeRecord.file(dir))) {
@@ -152,7 +151,7 @@ final class SnapshotControl {
 
     CompletionStage<UnbindBranchReply> unbind(UnbindBranchRequest in) {
         return AskPattern.<Router.Command, StatusReply<String>>ask(router, r -> new Router.Unbind(in.getPid(), r), ASK, system.scheduler())
-                .thenApply(reply -> UnbindBranchReply.newBuilder().setBranch(value(reply)).build());
+                .thenApply(reply -> UnbindBranchReply.newBuilder().setBranch(ControlService.value(reply)).build());
     }
 
     CompletionStage<DiffReply> diffBranch(DiffBranchRequest in) {
@@ -160,7 +159,7 @@ final class SnapshotControl {
         return CompletableFuture.supplyAsync(() -> branchSetup(name), blocking)
                 .thenCompose(setup -> AskPattern.<Router.Command, StatusReply<dev.strata.actors.Mount.DiffOutcome>>ask(router,
                         r -> new Router.DiffRuntime(Router.Target.named(name, setup), r), ASK, system.scheduler()))
-                .thenApply(reply -> ControlService.toProto(value(reply)).toBuilder().setRuntime(name).build());
+                .thenApply(reply -> ControlService.toProto(ControlService.value(reply)).toBuilder().setRuntime(name).build());
     }
 
     CompletionStage<CommitReply> commitBranch(CommitBranchRequest in) {
@@ -171,7 +170,7 @@ final class SnapshotControl {
         return CompletableFuture.supplyAsync(() -> branchSetup(name), blocking)
                 .thenCompose(setup -> AskPattern.<Router.Command, StatusReply<dev.strata.actors.Mount.CommitOutcome>>ask(router,
                         r -> new Router.CommitRuntime(Router.Target.named(name, setup), in.getTag(), in.getMessage(), r), LONG, system.scheduler()))
-                .thenApply(reply -> ControlService.toProto(value(reply)).toBuilder().setRuntime(name).build());
+                .thenApply(reply -> ControlService.toProto(ControlService.value(reply)).toBuilder().setRuntime(name).build());
     }
 
     CompletionStage<DeleteBranchReply> deleteBranch(DeleteBranchRequest in) {
@@ -211,22 +210,11 @@ final class SnapshotControl {
     }
 
     private List<RuntimeRecord> branches() {
-        List<RuntimeRecord> out = new ArrayList<>();
-        if (!Files.isDirectory(runtimes)) {
-            return out;
-        }
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(runtimes)) {
-            for (Path d : dirs) {
-                RuntimeRecord r = readRecord(d);
-                if (r != null && r.isBranch()) {
-                    out.add(r);
-                }
-            }
+        try {
+            return RuntimeRecord.readAll(runtimes).stream().filter(RuntimeRecord::isBranch).toList();
         } catch (IOException e) {
             throw new IllegalStateException("cannot list " + runtimes + ": " + e.getMessage(), e);
         }
-        out.sort(java.util.Comparator.comparing(RuntimeRecord::name));
-        return out;
     }
 
     private static RuntimeRecord readRecord(Path dir) {
@@ -254,13 +242,5 @@ final class SnapshotControl {
                     + ControlService.RuntimeNames.printable(name) + "': " + ControlService.RuntimeNames.RULE);
         }
         return name;
-    }
-
-    private static <T> T value(StatusReply<T> reply) {
-        if (reply.isError()) {
-            Throwable t = reply.getError();
-            throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
-        }
-        return reply.getValue();
     }
 }

@@ -2,6 +2,8 @@ package dev.strata.actors;
 
 import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.NodeTable;
+import dev.strata.persistence.Repository;
+import dev.strata.persistence.RuntimeStore;
 import java.nio.file.Path;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -13,12 +15,16 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * The root of the daemon's actor tree: the AncestryResolver (on the blocking dispatcher) and the
- * Router with its Mounts. The FUSE session is not an actor: its reader threads block in read(2) on
+ * The root of the daemon's actor tree: the AncestryResolver (on the blocking dispatcher), the
+ * Router with its Mounts (the request hot path), the Snapshots, and Runtimes, the one owner of the
+ * runtime lifecycle that every control command goes through. The FUSE session is not an actor: its reader threads block in read(2) on
  * /dev/fuse, which no actor may do; the daemon binds its lifetime to CoordinatedShutdown instead.
  */
 public final class Guardian extends AbstractBehavior<Guardian.Command> {
-    public sealed interface Command permits GetRouter, GetSnapshots {
+    public sealed interface Command permits GetRouter, GetSnapshots, GetRuntimes {
+    }
+
+    public record GetRuntimes(ActorRef<ActorRef<Runtimes.Command>> replyTo) implements Command {
     }
 
     public record GetRouter(ActorRef<ActorRef<Router.Command>> replyTo) implements Command {
@@ -29,15 +35,16 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
 
     private final ActorRef<Router.Command> router;
     private final ActorRef<Snapshots.Command> snapshots;
+    private final ActorRef<Runtimes.Command> runtimes;
 
     /** {@code snapshotsDir} and {@code runtimesDir}: where snapshots and (branch) runtimes are kept. */
     public static Behavior<Command> create(ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes,
-                                           Path snapshotsDir, Path runtimesDir) {
-        return Behaviors.setup(ctx -> new Guardian(ctx, processes, nodes, emptyView, routes, snapshotsDir, runtimesDir));
+                                           Repository repo, Path snapshotsDir, Path runtimesDir) {
+        return Behaviors.setup(ctx -> new Guardian(ctx, processes, nodes, emptyView, routes, repo, snapshotsDir, runtimesDir));
     }
 
     private Guardian(ActorContext<Command> ctx, ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes,
-                     Path snapshotsDir, Path runtimesDir) {
+                     Repository repo, Path snapshotsDir, Path runtimesDir) {
         super(ctx);
         ActorRef<AncestryResolver.Command> resolver = ctx.spawn(AncestryResolver.create(processes), "ancestry-resolver",
                 DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
@@ -47,6 +54,8 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
                 .onFailure(SupervisorStrategy.resume()), "router");
         snapshots = ctx.spawn(Behaviors.supervise(Snapshots.create(snapshotsDir, runtimesDir)).onFailure(SupervisorStrategy.resume()),
                 "snapshots", DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
+        runtimes = ctx.spawn(Behaviors.supervise(Runtimes.create(router, snapshots, repo, new RuntimeStore(runtimesDir, snapshotsDir), processes))
+                .onFailure(SupervisorStrategy.resume()), "runtimes", DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
     }
 
     @Override
@@ -54,6 +63,10 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
         return newReceiveBuilder()
                 .onMessage(GetRouter.class, g -> {
                     g.replyTo().tell(router);
+                    return this;
+                })
+                .onMessage(GetRuntimes.class, g -> {
+                    g.replyTo().tell(runtimes);
                     return this;
                 })
                 .onMessage(GetSnapshots.class, g -> {

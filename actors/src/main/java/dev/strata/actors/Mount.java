@@ -70,7 +70,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     }
 
     /** Commit the scratch of an editable runtime into a layer (a read-only runtime refuses). */
-    public record Commit(String tag, String message, ActorRef<CommitOutcome> replyTo) implements Command {
+    public record Commit(String tag, String message, int by, ActorRef<CommitOutcome> replyTo) implements Command {
     }
 
     /** {@code layer} null when there was nothing to commit; {@code error} set when the commit failed or was refused. */
@@ -249,7 +249,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
             return this;
         }
         ActorRef<Scratch.Committed> done = getContext().messageAdapter(Scratch.Committed.class, m -> new CommitDone(m, c.replyTo()));
-        scratch.tell(new Scratch.Commit(editable.overlay(), record, c.tag(), c.message(), done));
+        scratch.tell(new Scratch.Commit(editable.overlay(), record, c.tag(), c.message(), c.by(), done));
         return Behaviors.receive(Command.class)
                 .onMessage(CommitDone.class, this::onCommitDone)
                 .onSignal(PostStop.class, s -> onPostStop())

@@ -52,11 +52,35 @@ public final class Router extends AbstractBehavior<Router.Command> {
      * record is on disk already); {@code source} serves a read-only one.
      */
     public record AddRuntime(String name, int rootPid, String envSpec, List<String> layers, Mount.ViewSource source,
-                             Scratch.Setup scratch, boolean durable, boolean join,
+                             Scratch.Setup scratch, boolean durable, boolean join, OwnerGuard owner,
                              ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
         public AddRuntime(String name, int rootPid, String envSpec, List<String> layers, Mount.ViewSource source,
                           ActorRef<StatusReply<RuntimeInfo>> replyTo) {
-            this(name, rootPid, envSpec, layers, source, null, false, false, replyTo);
+            this(name, rootPid, envSpec, layers, source, null, false, false, OwnerGuard.root(), replyTo);
+        }
+    }
+
+    /**
+     * The owner a command acts as: {@code uid} owns what it starts, and unless {@code anyOwner} (root),
+     * it may touch only runtimes and process trees of that uid. The lifecycle owner decides it; the
+     * Router applies it in the same message that acts, so no runtime can change hands in between.
+     */
+    public record OwnerGuard(int uid, boolean anyOwner) {
+        public static OwnerGuard root() {
+            return new OwnerGuard(Caller.ROOT, true);
+        }
+
+        public static OwnerGuard of(Caller caller) {
+            return new OwnerGuard(caller.uid(), caller.isRoot());
+        }
+
+        boolean admits(RuntimeInfo runtime) {
+            return anyOwner || runtime.owner() == uid;
+        }
+
+        RuntimeRefused refusal(RuntimeInfo runtime, String action) {
+            return new RuntimeRefused(RuntimeRefused.Reason.DENIED, "cannot " + action + " runtime '" + runtime.name()
+                    + "': it belongs to uid " + runtime.owner() + ", and only its owner or root may");
         }
     }
 
@@ -65,18 +89,27 @@ public final class Router extends AbstractBehavior<Router.Command> {
      * {@code name}; a named runtime that is not running is started from {@code ifStopped} for the
      * operation (a durable runtime or branch with no process in it) and ended after it.
      */
-    public record Target(int pid, String name, Scratch.Setup ifStopped) {
+    public record Target(int pid, String name, Scratch.Setup ifStopped, int stoppedOwner, OwnerGuard guard) {
         public static Target ofProcess(int pid) {
-            return new Target(pid, null, null);
+            return new Target(pid, null, null, Caller.ROOT, OwnerGuard.root());
+        }
+
+        public static Target ofProcess(int pid, OwnerGuard guard) {
+            return new Target(pid, null, null, Caller.ROOT, guard);
         }
 
         public static Target named(String name, Scratch.Setup ifStopped) {
-            return new Target(0, name, ifStopped);
+            return new Target(0, name, ifStopped, Caller.ROOT, OwnerGuard.root());
+        }
+
+        /** A named runtime; {@code owner} is the recorded owner to start it with when it is stopped. */
+        public static Target named(String name, Scratch.Setup ifStopped, int owner, OwnerGuard guard) {
+            return new Target(0, name, ifStopped, owner, guard);
         }
     }
 
     /** Commits a runtime's scratch into a layer. */
-    public record CommitRuntime(Target target, String tag, String message, ActorRef<StatusReply<Mount.CommitOutcome>> replyTo)
+    public record CommitRuntime(Target target, String tag, String message, int by, ActorRef<StatusReply<Mount.CommitOutcome>> replyTo)
             implements Command {
     }
 
@@ -90,7 +123,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
     }
 
     /** Detaches the tree of {@code pid} (bound with a join) from its runtime. */
-    public record Unbind(int pid, ActorRef<StatusReply<String>> replyTo) implements Command {
+    public record Unbind(int pid, OwnerGuard guard, ActorRef<StatusReply<String>> replyTo) implements Command {
     }
 
     /** The runtime process {@code pid} belongs to, if any. */
@@ -105,7 +138,10 @@ public final class Router extends AbstractBehavior<Router.Command> {
                              ActorRef<StatusReply<Mount.CommitOutcome>> replyTo) implements Command {
     }
 
-    public record RemoveRuntime(String name, ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
+    public record RemoveRuntime(String name, OwnerGuard guard, ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
+        public RemoveRuntime(String name, ActorRef<StatusReply<RuntimeInfo>> replyTo) {
+            this(name, OwnerGuard.root(), replyTo);
+        }
     }
 
     public record ListRuntimes(ActorRef<List<RuntimeInfo>> replyTo) implements Command {
@@ -292,7 +328,18 @@ public final class Router extends AbstractBehavior<Router.Command> {
                     "process " + a.rootPid() + " is the root of runtime '" + rootOf.get(root) + "' already")));
             return this;
         }
+        String current = runtimeOf(chain);
+        if (current != null && !a.owner().admits(runtimes.get(current).info())) {
+            a.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.DENIED, "process " + a.rootPid()
+                    + " is in runtime '" + current + "' of uid " + runtimes.get(current).info().owner()
+                    + ": a process in another user's runtime cannot be taken")));
+            return this;
+        }
         Runtime running = runtimes.get(a.name());
+        if (running != null && a.join() && !a.owner().admits(running.info())) {
+            a.replyTo().tell(StatusReply.error(a.owner().refusal(running.info(), "join")));
+            return this;
+        }
         if (running != null && !a.join()) {
             a.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS,
                     "a runtime named '" + a.name() + "' exists already")));
@@ -305,7 +352,8 @@ public final class Router extends AbstractBehavior<Router.Command> {
             a.replyTo().tell(StatusReply.success(running.info()));
             return this;
         }
-        RuntimeInfo info = new RuntimeInfo(a.name(), root, a.envSpec(), a.layers(), Instant.now(), a.scratch() != null, a.durable());
+        RuntimeInfo info = new RuntimeInfo(a.name(), root, a.envSpec(), a.layers(), Instant.now(), a.scratch() != null, a.durable(),
+                a.owner().uid());
         Behavior<Mount.Command> mount = a.scratch() != null ? Mount.editable(a.scratch(), nodes, processes) : Mount.create(a.source(), nodes, processes);
         runtimes.put(a.name(), new Runtime(info, spawnMount(a.name(), mount)));
         rootOf.put(root, a.name());
@@ -319,6 +367,10 @@ public final class Router extends AbstractBehavior<Router.Command> {
         Runtime runtime = runtimes.get(r.name());
         if (runtime == null) {
             r.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime named '" + r.name() + "'")));
+            return this;
+        }
+        if (!r.guard().admits(runtime.info())) {
+            r.replyTo().tell(StatusReply.error(r.guard().refusal(runtime.info(), "end")));
             return this;
         }
         end(r.name());
@@ -387,7 +439,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
 
     private Behavior<Command> onCommitRuntime(CommitRuntime c) {
         withTarget(c.target(), runtime -> getContext().ask(Mount.CommitOutcome.class, runtime.mount(), COMMIT_TIMEOUT,
-                        ref -> new Mount.Commit(c.tag(), c.message(), ref),
+                        ref -> new Mount.Commit(c.tag(), c.message(), c.by(), ref),
                         (outcome, failure) -> new Committed(runtime.info().name(), outcome, failure, c.replyTo())),
                 refusal -> c.replyTo().tell(StatusReply.error(refusal)));
         return this;
@@ -400,8 +452,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
             Runtime runtime = runtimes.get(c.name());
             if (runtime != null && c.outcome().layer() != null) {
                 RuntimeInfo i = runtime.info();
-                runtimes.put(c.name(), new Runtime(new RuntimeInfo(i.name(), i.root(), i.envSpec(), c.outcome().layers(), i.started(),
-                        i.editable(), i.durable()), runtime.mount()));
+                runtimes.put(c.name(), new Runtime(i.withLayers(c.outcome().layers()), runtime.mount()));
             }
             c.replyTo().tell(StatusReply.success(c.outcome()));
         }
@@ -438,7 +489,14 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private Behavior<Command> onUnbind(Unbind u) {
         getContext().pipeToSelf(askAncestry(u.pid()), (ancestry, failure) -> new Replied(() -> {
             ProcessIdentity root = ancestry == null || ancestry.chain().isEmpty() ? null : ancestry.chain().get(0);
-            String name = root == null ? null : rootOf.remove(root);
+            String name = root == null ? null : rootOf.get(root);
+            if (name != null && !u.guard().admits(runtimes.get(name).info())) {
+                u.replyTo().tell(StatusReply.error(u.guard().refusal(runtimes.get(name).info(), "unbind a process tree from")));
+                return;
+            }
+            if (name != null) {
+                rootOf.remove(root);
+            }
             if (name == null) {
                 u.replyTo().tell(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND,
                         "process " + u.pid() + " is not the root of a bound tree")));
@@ -456,20 +514,28 @@ public final class Router extends AbstractBehavior<Router.Command> {
 
     /** Runs {@code op} on the target's runtime, starting a stopped named runtime for it. */
     private void withTarget(Target target, Consumer<Runtime> op, Consumer<RuntimeRefused> refused) {
+        Consumer<Runtime> guarded = runtime -> {
+            if (target.guard().admits(runtime.info())) {
+                op.accept(runtime);
+            } else {
+                refused.accept(target.guard().refusal(runtime.info(), "act on"));
+            }
+        };
         if (target.name() == null) {
-            resolveRuntime(target.pid(), op, () -> refused.accept(notInRuntime(target.pid())));
+            resolveRuntime(target.pid(), guarded, () -> refused.accept(notInRuntime(target.pid())));
             return;
         }
         Runtime running = runtimes.get(target.name());
         if (running == null && target.ifStopped() != null) {
-            RuntimeInfo info = new RuntimeInfo(target.name(), new ProcessIdentity(0, 0), "", List.of(), Instant.now(), true, true);
+            RuntimeInfo info = new RuntimeInfo(target.name(), new ProcessIdentity(0, 0), "", List.of(), Instant.now(), true, true,
+                    target.stoppedOwner());
             running = new Runtime(info, spawnMount(target.name(), Mount.editable(target.ifStopped(), nodes, processes)));
             runtimes.put(target.name(), running);
         }
         if (running == null) {
             refused.accept(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime named '" + target.name() + "'"));
         } else {
-            op.accept(running);
+            guarded.accept(running);
         }
     }
 

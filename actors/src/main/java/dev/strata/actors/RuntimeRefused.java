@@ -2,8 +2,8 @@ package dev.strata.actors;
 
 /** A runtime request that cannot be carried out; {@code reason} tells the control plane which status to answer. */
 public final class RuntimeRefused extends RuntimeException {
-    /** IN_USE: something depends on what was to change (FAILED_PRECONDITION). */
-    public enum Reason { INVALID, NOT_FOUND, ALREADY_EXISTS, IN_USE }
+    /** IN_USE: something depends on what was to change (FAILED_PRECONDITION); DENIED: the caller may not (a rule names why). */
+    public enum Reason { INVALID, NOT_FOUND, ALREADY_EXISTS, IN_USE, DENIED }
 
     private final Reason reason;
 

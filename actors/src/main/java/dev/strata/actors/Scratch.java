@@ -68,8 +68,8 @@ public final class Scratch {
     public record Captured(SnapshotRecord snapshot, Exception failure) {
     }
 
-    /** Store the overlay's changes as a layer and start an empty scratch on the longer stack. */
-    public record Commit(Overlay overlay, RuntimeRecord record, String tag, String message, ActorRef<Committed> replyTo)
+    /** Store the overlay's changes as a layer and start an empty scratch on the longer stack; {@code by} sets the tag. */
+    public record Commit(Overlay overlay, RuntimeRecord record, String tag, String message, int by, ActorRef<Committed> replyTo)
             implements Command {
     }
 
@@ -104,7 +104,7 @@ public final class Scratch {
                 return new Committed(result, c.record(), c.overlay(), null);
             }
             if (c.tag() != null && !c.tag().isEmpty()) {
-                setup.repo().tags().set(c.tag(), result.layer());
+                setup.repo().tags().set(c.tag(), result.layer(), c.by());
             }
             next = c.record().withCommit(result.layer());
             // the one step that moves the runtime: its new record names the new stack and an empty scratch
@@ -135,7 +135,8 @@ public final class Scratch {
             if (!result.empty()) {
                 layers.add(result.layer());
             }
-            SnapshotRecord snapshot = new SnapshotRecord(c.name(), c.record().name(), c.record().envSpec(), layers, Instant.now());
+            SnapshotRecord snapshot = new SnapshotRecord(c.name(), c.record().name(), c.record().envSpec(), layers, Instant.now(),
+                    c.record().owner());
             snapshot.write(c.dir());
             return new Captured(snapshot, null);
         } catch (FsException | IOException | RuntimeException e) {

@@ -65,7 +65,7 @@ class EditableMountTest {
         TestProbe<StatusReply<RuntimeInfo>> probe = testKit.createTestProbe();
         Scratch.Setup setup = new Scratch.Setup(tmp.resolve("runtimes/e"), repo, "e@test");
         setup.claim();
-        router.tell(new Router.AddRuntime("e", pid, "base", List.of(), null, setup, false, join, probe.getRef()));
+        router.tell(new Router.AddRuntime("e", pid, "base", List.of(), null, setup, false, join, Router.OwnerGuard.root(), probe.getRef()));
         StatusReply<RuntimeInfo> reply = probe.receiveMessage(Duration.ofSeconds(10));
         assertTrue(reply.isSuccess(), () -> String.valueOf(reply.getError()));
     }

@@ -34,6 +34,12 @@ final class FakeProcessTable implements ProcessTable {
         return new int[0];
     }
 
+    /** Every fake process runs as root. */
+    @Override
+    public Optional<Uids> uids(int pid) {
+        return info(pid).map(i -> new Uids(0, 0));
+    }
+
     @Override
     public Optional<ProcessInfo> info(int pid) {
         return Optional.ofNullable(processes.get(pid));

@@ -16,27 +16,49 @@ public final class Mounts {
 
     /** True when /proc/self/mountinfo lists a FUSE mount at {@code mountpoint}. */
     public static boolean isFuseMounted(Path mountpoint) {
+        String mounted = mountedAt(mountpoint);
+        return mounted != null && mounted.startsWith("fuse");
+    }
+
+    /** "type source" of what /proc/self/mountinfo lists at {@code mountpoint} (the topmost), or null. */
+    static String mountedAt(Path mountpoint) {
+        String found = null;
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
                 String[] f = line.split(" ");
                 int dash = line.indexOf(" - ");
-                if (f.length > 4 && unescape(f[4]).equals(mountpoint.toString()) && dash > 0
-                        && line.substring(dash + 3).startsWith("fuse")) {
-                    return true;
+                if (f.length > 4 && unescape(f[4]).equals(mountpoint.toString()) && dash > 0) {
+                    String[] tail = line.substring(dash + 3).split(" ");
+                    found = tail[0] + (tail.length > 1 ? " " + unescape(tail[1]) : "");
                 }
             }
         } catch (IOException e) {
             log.warn("cannot read the mount table: {}", e.toString());
         }
-        return false;
+        return found;
     }
 
-    /** Detaches a leftover FUSE mount ("Transport endpoint is not connected") at the mount point. */
-    public static void clearStale(Path mountpoint) {
-        if (isFuseMounted(mountpoint)) {
-            log.warn("clearing a stale FUSE mount at {} left by an earlier daemon", mountpoint);
-            unmount(mountpoint);
+    /**
+     * Detaches a FUSE mount a killed daemon left at the mount point (its every stat answers ENOTCONN).
+     * Any other mount there, a live Strata daemon's or another file system's, is refused: it is never
+     * taken over.
+     */
+    public static void clearStale(Path mountpoint) throws IOException {
+        String mounted = mountedAt(mountpoint);
+        if (mounted == null) {
+            return;
         }
+        try {
+            Files.readAttributes(mountpoint, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.FileSystemException e) {
+            if (String.valueOf(e.getReason()).contains("not connected")) {
+                log.warn("clearing a dead FUSE mount at {} left by an earlier daemon", mountpoint);
+                unmount(mountpoint);
+                return;
+            }
+        }
+        throw new IOException("a live file system (" + mounted + ") is mounted at " + mountpoint
+                + ": it is not taken over; stop whoever serves it, or choose another mount point");
     }
 
     public static void unmount(Path mountpoint) {

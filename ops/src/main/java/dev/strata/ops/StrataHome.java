@@ -34,6 +34,31 @@ public record StrataHome(Path root) {
         return root.resolve("snapshots");
     }
 
+    /** Where the daemon of this home listens: {@code $STRATA_SOCKET}, or {@code daemon/control.sock}. */
+    public Path socketPath(Map<String, String> env) {
+        String configured = env.get("STRATA_SOCKET");
+        return configured != null && !configured.isBlank() ? Path.of(configured).toAbsolutePath() : root.resolve("daemon").resolve("control.sock");
+    }
+
+    /**
+     * Makes the home a daemon's: nothing in it readable by other users except the way to the control
+     * socket. The home may be traversed (0711) but not listed; {@code daemon/} (the socket and the
+     * address file) is 0755; the repository, runtimes and snapshots are 0700, so their content is
+     * reachable only through the mount and its permission checks.
+     */
+    public void secure() throws java.io.IOException {
+        java.nio.file.Files.createDirectories(root);
+        chmod(root, "rwx--x--x");
+        chmod(java.nio.file.Files.createDirectories(root.resolve("daemon")), "rwxr-xr-x");
+        for (Path private_ : new Path[] {repositoryPath(), runtimesPath(), snapshotsPath()}) {
+            chmod(java.nio.file.Files.createDirectories(private_), "rwx------");
+        }
+    }
+
+    private static void chmod(Path dir, String mode) throws java.io.IOException {
+        java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+    }
+
     public Repository repository() {
         return Repository.open(repositoryPath());
     }

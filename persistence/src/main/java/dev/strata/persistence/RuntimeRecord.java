@@ -17,9 +17,10 @@ import java.util.Properties;
  *
  * @param commits  how many commits this runtime made: each starts its node identities afresh
  * @param snapshot for a branch, the snapshot it was made from; "" otherwise
+ * @param owner    the uid of the user who started it: only they (and root) may act on it
  */
 public record RuntimeRecord(String name, String envSpec, List<Digest> layers, boolean editable, boolean durable, int commits,
-                            String snapshot) {
+                            String snapshot, int owner) {
     private static final String HEADER = "# strata-runtime 1";
 
     public RuntimeRecord {
@@ -28,7 +29,7 @@ public record RuntimeRecord(String name, String envSpec, List<Digest> layers, bo
     }
 
     public RuntimeRecord(String name, String envSpec, List<Digest> layers, boolean editable, boolean durable, int commits) {
-        this(name, envSpec, layers, editable, durable, commits, "");
+        this(name, envSpec, layers, editable, durable, commits, "", 0);
     }
 
     public boolean isBranch() {
@@ -38,7 +39,7 @@ public record RuntimeRecord(String name, String envSpec, List<Digest> layers, bo
     public RuntimeRecord withCommit(Digest layer) {
         List<Digest> next = new ArrayList<>(layers);
         next.add(layer);
-        return new RuntimeRecord(name, envSpec, next, editable, durable, commits + 1, snapshot);
+        return new RuntimeRecord(name, envSpec, next, editable, durable, commits + 1, snapshot, owner);
     }
 
     /** The stack as an env spec of full digests, bottom-up. */
@@ -59,6 +60,7 @@ public record RuntimeRecord(String name, String envSpec, List<Digest> layers, bo
         fields.put("durable", Boolean.toString(durable));
         fields.put("commits", Integer.toString(commits));
         fields.put("snapshot", snapshot);
+        fields.put("owner", Integer.toString(owner));
         RecordFile.write(file(runtimeDir), HEADER, fields);
     }
 
@@ -85,7 +87,8 @@ public record RuntimeRecord(String name, String envSpec, List<Digest> layers, bo
             return new RuntimeRecord(p.getProperty("name"), p.getProperty("spec", ""),
                     layers.isEmpty() ? List.of() : Arrays.stream(layers.split(",")).map(Digest::parse).toList(),
                     Boolean.parseBoolean(p.getProperty("editable")), Boolean.parseBoolean(p.getProperty("durable")),
-                    Integer.parseInt(p.getProperty("commits", "0")), p.getProperty("snapshot", ""));
+                    Integer.parseInt(p.getProperty("commits", "0")), p.getProperty("snapshot", ""),
+                    Integer.parseInt(p.getProperty("owner", "0")));
         } catch (RuntimeException e) {
             throw new IOException(file(runtimeDir) + " is malformed: " + e.getMessage(), e);
         }

@@ -13,8 +13,9 @@ import java.util.Properties;
  * A snapshot, on disk in {@code snapshots/<name>/snapshot}: the frozen view of a runtime as the
  * stack of immutable layers it stood on plus one layer holding what its scratch had changed. The
  * layers are content-addressed, so a snapshot costs what the runtime changed, never its base.
+ * {@code owner} is the uid of the runtime's owner: only they (and root) may branch from it or delete it.
  */
-public record SnapshotRecord(String name, String runtime, String envSpec, List<Digest> layers, Instant created) {
+public record SnapshotRecord(String name, String runtime, String envSpec, List<Digest> layers, Instant created, int owner) {
     private static final String HEADER = "# strata-snapshot 1";
 
     public SnapshotRecord {
@@ -37,6 +38,7 @@ public record SnapshotRecord(String name, String runtime, String envSpec, List<D
         fields.put("spec", envSpec);
         fields.put("layers", String.join(",", layers.stream().map(Digest::hex).toList()));
         fields.put("created", Long.toString(created.toEpochMilli()));
+        fields.put("owner", Integer.toString(owner));
         RecordFile.write(file(snapshotDir), HEADER, fields);
     }
 
@@ -62,7 +64,7 @@ public record SnapshotRecord(String name, String runtime, String envSpec, List<D
         try {
             return new SnapshotRecord(p.getProperty("name"), p.getProperty("runtime", ""), p.getProperty("spec", ""),
                     layers.isEmpty() ? List.of() : Arrays.stream(layers.split(",")).map(Digest::parse).toList(),
-                    Instant.ofEpochMilli(Long.parseLong(p.getProperty("created", "0"))));
+                    Instant.ofEpochMilli(Long.parseLong(p.getProperty("created", "0"))), Integer.parseInt(p.getProperty("owner", "0")));
         } catch (RuntimeException e) {
             throw new IOException(file(snapshotDir) + " is malformed: " + e.getMessage(), e);
         }

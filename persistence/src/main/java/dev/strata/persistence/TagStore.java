@@ -15,8 +15,9 @@ import java.util.stream.Stream;
 
 /**
  * Tags with history: {@code tags/<name>.tag} lists every target a tag ever had, oldest first, one
- * {@code <digest> <epoch-millis>} line each. Moving a tag appends a line (by rewriting the file
- * atomically under the tag lock), so {@code name~N} can always be answered.
+ * {@code <digest> <epoch-millis> <uid>} line each. Moving a tag appends a line (by rewriting the file
+ * atomically under the tag lock), so {@code name~N} can always be answered. The uid of the first
+ * line is the tag's creator: only they and root may move or remove it.
  */
 public final class TagStore {
     /** Path-like names: segments of letters, digits, '.', '_' and '-', not starting with '.'. */
@@ -29,8 +30,8 @@ public final class TagStore {
     private final RepositoryLock lock;
     private final RepositoryLock gcLock;
 
-    /** One entry of a tag's history. */
-    public record TagEntry(Digest target, Instant time) {
+    /** One entry of a tag's history; {@code by} is the uid that set it. */
+    public record TagEntry(Digest target, Instant time, int by) {
     }
 
     TagStore(Path root, Path tmp, Path lockFile, RepositoryLock gcLock) {
@@ -56,18 +57,64 @@ public final class TagStore {
         return shown.replace("\0", "\\0");
     }
 
-    /** Points {@code name} at {@code target}; the previous target becomes {@code name~1}. */
+    /** Points {@code name} at {@code target} as this process's user; the previous target becomes {@code name~1}. */
     public void set(String name, Digest target) {
+        set(name, target, processUid());
+    }
+
+    /**
+     * Points {@code name} at {@code target} for user {@code by}; the previous target becomes
+     * {@code name~1}. Refused when another user created the tag (root may move any tag).
+     */
+    public void set(String name, Digest target, int by) {
         checkName(name);
         // The gc lock too: the temp file lives in the repository's tmp dir, which clean empties.
         try (RepositoryLock.Held writing = gcLock.shared(); RepositoryLock.Held held = lock.exclusive()) {
             List<TagEntry> history = new ArrayList<>(historyOldestFirst(name));
-            history.add(new TagEntry(target, Instant.now()));
+            checkMayChange(name, history, by, "move");
+            history.add(new TagEntry(target, Instant.now(), by));
             StringBuilder text = new StringBuilder();
             for (TagEntry e : history) {
-                text.append(e.target().hex()).append(' ').append(e.time().toEpochMilli()).append('\n');
+                text.append(e.target().hex()).append(' ').append(e.time().toEpochMilli()).append(' ').append(e.by()).append('\n');
             }
             AtomicFiles.write(file(name), text.toString().getBytes(StandardCharsets.UTF_8), tmp);
+        }
+    }
+
+    /** Removes tag {@code name} and its history (so clean may reclaim what only it reached), for user {@code by}. */
+    public void remove(String name, int by) {
+        checkName(name);
+        try (RepositoryLock.Held writing = gcLock.shared(); RepositoryLock.Held held = lock.exclusive()) {
+            List<TagEntry> history = historyOldestFirst(name);
+            if (history.isEmpty()) {
+                throw new UnknownRefException("unknown tag '" + name + "'");
+            }
+            checkMayChange(name, history, by, "remove");
+            Files.delete(file(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("removing tag " + name + " failed", e);
+        }
+    }
+
+    /** The uid that created {@code name}, or -1 for an unknown tag. */
+    public int creator(String name) {
+        List<TagEntry> history = historyOldestFirst(name);
+        return history.isEmpty() ? -1 : history.get(0).by();
+    }
+
+    private static void checkMayChange(String name, List<TagEntry> history, int by, String verb) {
+        if (!history.isEmpty() && by != 0 && history.get(0).by() != by) {
+            throw new PermissionDeniedException("cannot " + verb + " tag '" + name + "': it was created by uid " + history.get(0).by()
+                    + ", and only its creator or root may " + verb + " it");
+        }
+    }
+
+    /** The real uid of this process (the CLI acting on its own repository). */
+    public static int processUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return Integer.parseInt(System.getProperty("strata.uid", "0"));
         }
     }
 
@@ -129,10 +176,12 @@ public final class TagStore {
         List<TagEntry> entries = new ArrayList<>();
         for (String line : lines) {
             String[] parts = line.trim().split(" ");
-            if (parts.length != 2 || !Digest.isFullHex(parts[0])) {
+            if (parts.length < 2 || parts.length > 3 || !Digest.isFullHex(parts[0])) {
                 throw new RepositoryException("tag file " + file(name) + " is corrupt at line '" + line + "'");
             }
-            entries.add(new TagEntry(Digest.parse(parts[0]), Instant.ofEpochMilli(Long.parseLong(parts[1]))));
+            // histories written before creators were recorded are root's
+            int by = parts.length == 3 ? Integer.parseInt(parts[2]) : 0;
+            entries.add(new TagEntry(Digest.parse(parts[0]), Instant.ofEpochMilli(Long.parseLong(parts[1])), by));
         }
         return entries;
     }

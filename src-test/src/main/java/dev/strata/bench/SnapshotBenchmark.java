@@ -35,7 +35,6 @@ public final class SnapshotBenchmark {
         int[] bases = args.length > 0 ? Arrays.stream(args).mapToInt(Integer::parseInt).toArray() : new int[] {1_000, 100_000};
         Path work = Files.createTempDirectory("strata-bench-");
         List<Process> runtimes = new ArrayList<>();
-        ActorSystem<Void> system = null;
         try {
             StrataHome home = new StrataHome(work.resolve("home"));
             for (int files : bases) {
@@ -50,12 +49,10 @@ public final class SnapshotBenchmark {
                 Renderer.deleteTree(src);
             }
             Path mnt = work.resolve("mnt");
-            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 2));
+            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 2, home.socketPath(java.util.Map.of())));
             try {
-                system = ActorSystem.create(Behaviors.empty(), "snapshot-bench");
                 DaemonAddress address = DaemonAddress.find(home).orElseThrow();
-                StrataControlClient client = StrataControlClient.create(
-                        GrpcClientSettings.connectToServiceAt(address.host(), address.port(), system).withTls(false), system);
+                dev.strata.ops.control.ControlClient client = dev.strata.ops.control.ControlClient.connect(address.socket());
                 double[][] micros = new double[bases.length][ROUNDS];
                 for (int b = 0; b < bases.length; b++) {
                     String runtime = "bench-" + bases[b];
@@ -79,7 +76,7 @@ public final class SnapshotBenchmark {
                         micros[b][r] = s.getCaptureMicros();
                     }
                 }
-                client.close().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                client.close();
                 System.out.printf("snapshot of a runtime that changed %d files (daemon time, microseconds, best and all of %d):%n", CHANGED, ROUNDS);
                 for (int b = 0; b < bases.length; b++) {
                     System.out.printf("  base of %,9d files: %8.0f us   %s%n", bases[b], min(micros[b]), Arrays.toString(micros[b]));
@@ -95,9 +92,6 @@ public final class SnapshotBenchmark {
                 daemon.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
         } finally {
-            if (system != null) {
-                system.terminate();
-            }
             Renderer.deleteTree(work);
         }
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.protocol.ListRequest;
 import dev.strata.protocol.MountRequest;
-import dev.strata.protocol.StrataControlClient;
 import dev.strata.protocol.UnmountRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -16,8 +15,6 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,24 +22,19 @@ import org.junit.jupiter.api.Test;
 /** The gRPC control plane of a real daemon, called with the generated client: statuses, not just messages. */
 class ControlPlaneTest {
     static DaemonFixture daemon;
-    static ActorSystem<Void> system;
-    static StrataControlClient client;
+    static dev.strata.ops.control.ControlClient client;
 
     @BeforeAll
     static void connect() throws Exception {
         daemon = new DaemonFixture("--no-passthrough");
         daemon.layer("plain", "greeting", "hello from the userspace read path");
-        system = ActorSystem.create(Behaviors.empty(), "control-plane-test");
-        client = daemon.client(system);
+        client = daemon.client();
     }
 
     @AfterAll
     static void disconnect() throws Exception {
         if (client != null) {
-            client.close().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        }
-        if (system != null) {
-            system.terminate();
+            client.close();
         }
         if (daemon != null) {
             daemon.close();

@@ -69,14 +69,9 @@ final class DaemonFixture implements AutoCloseable {
         return Files.readString(Path.of("/proc/mounts"), StandardCharsets.UTF_8).contains(" " + mountpoint + " fuse");
     }
 
-    /** A gRPC client of this daemon's control plane (the generated one, as other programs would use). */
-    dev.strata.protocol.StrataControlClient client(org.apache.pekko.actor.typed.ActorSystem<?> system) throws IOException {
-        java.util.Properties address = new java.util.Properties();
-        try (var in = Files.newBufferedReader(home.resolve("daemon/control.properties"))) {
-            address.load(in);
-        }
-        return dev.strata.protocol.StrataControlClient.create(org.apache.pekko.grpc.GrpcClientSettings.connectToServiceAt(
-                address.getProperty("host"), Integer.parseInt(address.getProperty("port")), system).withTls(false), system);
+    /** A gRPC client of this daemon's control plane, on its Unix socket (as root: the test's own identity). */
+    dev.strata.ops.control.ControlClient client() {
+        return dev.strata.ops.control.ControlClient.connect(home.resolve("daemon/control.sock"));
     }
 
     /** Imports a directory whose files are given as path, content pairs, and tags it. */

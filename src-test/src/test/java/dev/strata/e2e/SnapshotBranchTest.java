@@ -9,7 +9,6 @@ import dev.strata.protocol.CreateSnapshotRequest;
 import dev.strata.protocol.DeleteSnapshotRequest;
 import dev.strata.protocol.ListBranchesRequest;
 import dev.strata.protocol.MountRequest;
-import dev.strata.protocol.StrataControlClient;
 import dev.strata.protocol.UnbindBranchRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -20,8 +19,6 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,25 +27,20 @@ import org.junit.jupiter.api.Test;
 class SnapshotBranchTest {
     static DaemonFixture daemon;
     static Path mnt;
-    static ActorSystem<Void> system;
-    static StrataControlClient client;
+    static dev.strata.ops.control.ControlClient client;
 
     @BeforeAll
     static void start() throws Exception {
         daemon = new DaemonFixture();
         mnt = daemon.mountpoint;
         daemon.layer("base", "etc/config", "base config\n", "data/keep", "kept\n");
-        system = ActorSystem.create(Behaviors.empty(), "snapshot-branch-test");
-        client = daemon.client(system);
+        client = daemon.client();
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (client != null) {
-            client.close().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        }
-        if (system != null) {
-            system.terminate();
+            client.close();
         }
         if (daemon != null) {
             daemon.close();

@@ -48,6 +48,21 @@ public final class LinuxProcessTable implements ProcessTable {
     }
 
     @Override
+    public Optional<Uids> uids(int pid) {
+        try {
+            for (String line : Files.readAllLines(proc.resolve(Integer.toString(pid)).resolve("status"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("Uid:")) {
+                    String[] ids = line.substring(4).trim().split("\\s+");
+                    return Optional.of(new Uids(Integer.parseInt(ids[0]), Integer.parseInt(ids[1])));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // a process that is gone has no uids
+        }
+        return Optional.empty();
+    }
+
+    @Override
     public Optional<ProcessInfo> info(int pid) {
         try {
             return Optional.of(parseStat(pid, Files.readString(proc.resolve(Integer.toString(pid)).resolve("stat"), StandardCharsets.UTF_8)));

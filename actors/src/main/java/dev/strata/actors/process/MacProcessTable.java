@@ -16,6 +16,8 @@ public final class MacProcessTable implements ProcessTable {
     static final int BSDINFO_SIZE = 136;
     private static final int PID_OFFSET = 12;
     private static final int PPID_OFFSET = 16;
+    private static final int UID_OFFSET = 20;
+    private static final int RUID_OFFSET = 28;
     private static final int START_SEC_OFFSET = 120;
     private static final int START_USEC_OFFSET = 128;
 
@@ -49,6 +51,19 @@ public final class MacProcessTable implements ProcessTable {
         byte[] buffer = new byte[BSDINFO_SIZE];
         int n = libproc().proc_pidinfo(pid, PROC_PIDTBSDINFO, 0, buffer, buffer.length);
         return n == BSDINFO_SIZE ? Optional.of(parseBsdInfo(buffer)) : Optional.empty();
+    }
+
+    @Override
+    public Optional<Uids> uids(int pid) {
+        byte[] buffer = new byte[BSDINFO_SIZE];
+        int n = libproc().proc_pidinfo(pid, PROC_PIDTBSDINFO, 0, buffer, buffer.length);
+        return n == BSDINFO_SIZE ? Optional.of(parseUids(buffer)) : Optional.empty();
+    }
+
+    /** pbi_ruid and pbi_uid (effective) of {@code struct proc_bsdinfo}. */
+    static Uids parseUids(byte[] raw) {
+        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        return new Uids(b.getInt(RUID_OFFSET), b.getInt(UID_OFFSET));
     }
 
     /** Decodes the fields of {@code struct proc_bsdinfo} that ancestry needs (little-endian). */

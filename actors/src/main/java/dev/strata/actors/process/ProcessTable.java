@@ -35,6 +35,13 @@ public interface ProcessTable {
     /** The supplementary groups of a thread (empty when unknown). */
     int[] groups(int tid);
 
+    /** The real and effective uid of a process. */
+    record Uids(int real, int effective) {
+    }
+
+    /** Who a process runs as; empty when it does not exist. */
+    Optional<Uids> uids(int pid);
+
     default boolean isAlive(ProcessIdentity identity) {
         return info(identity.pid()).map(i -> i.identity().equals(identity)).orElse(false);
     }

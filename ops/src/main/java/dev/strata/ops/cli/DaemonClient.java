@@ -3,26 +3,22 @@ package dev.strata.ops.cli;
 import dev.strata.ops.StrataHome;
 import dev.strata.ops.daemon.DaemonAddress;
 import dev.strata.persistence.RepositoryException;
-import dev.strata.protocol.StrataControlClient;
+import dev.strata.ops.control.ControlClient;
+import dev.strata.protocol.StrataControl;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.grpc.GrpcServiceException;
 
 /** A CLI command's connection to the daemon of its {@code STRATA_HOME}. */
 final class DaemonClient implements AutoCloseable {
-    private final ActorSystem<Void> system;
-    private final StrataControlClient client;
+    private final ControlClient client;
     private final DaemonAddress address;
 
-    private DaemonClient(ActorSystem<Void> system, StrataControlClient client, DaemonAddress address) {
-        this.system = system;
+    private DaemonClient(ControlClient client, DaemonAddress address) {
         this.client = client;
         this.address = address;
     }
@@ -30,19 +26,17 @@ final class DaemonClient implements AutoCloseable {
     static DaemonClient connect(StrataHome home) {
         DaemonAddress address = DaemonAddress.find(home).orElseThrow(() -> new RepositoryException(
                 "no strata daemon is running for STRATA_HOME=" + home.root() + "; start one with: strata service start"));
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "strata-cli");
-        GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(address.host(), address.port(), system).withTls(false);
-        return new DaemonClient(system, StrataControlClient.create(settings, system), address);
+        return new DaemonClient(ControlClient.connect(address.socket()), address);
     }
 
     /** One call to the daemon of {@code home}, on a connection opened and closed for it. */
-    static <T> T once(StrataHome home, Function<StrataControlClient, CompletionStage<T>> rpc, java.time.Duration patience) {
+    static <T> T once(StrataHome home, Function<StrataControl, CompletionStage<T>> rpc, java.time.Duration patience) {
         try (DaemonClient client = connect(home)) {
             return client.call(rpc, patience);
         }
     }
 
-    static <T> T once(StrataHome home, Function<StrataControlClient, CompletionStage<T>> rpc) {
+    static <T> T once(StrataHome home, Function<StrataControl, CompletionStage<T>> rpc) {
         return once(home, rpc, java.time.Duration.ofMinutes(1));
     }
 
@@ -51,11 +45,11 @@ final class DaemonClient implements AutoCloseable {
     }
 
     /** Calls the daemon and waits; a refusal becomes an error that says what the daemon said. */
-    <T> T call(Function<StrataControlClient, CompletionStage<T>> rpc) {
+    <T> T call(Function<StrataControl, CompletionStage<T>> rpc) {
         return call(rpc, java.time.Duration.ofMinutes(1));
     }
 
-    <T> T call(Function<StrataControlClient, CompletionStage<T>> rpc, java.time.Duration patience) {
+    <T> T call(Function<StrataControl, CompletionStage<T>> rpc, java.time.Duration patience) {
         try {
             return rpc.apply(client).toCompletableFuture().get(patience.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -77,11 +71,6 @@ final class DaemonClient implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            client.close().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // closing is best effort; the JVM is about to end
-        }
-        system.terminate();
+        client.close();
     }
 }

@@ -56,7 +56,8 @@ final class ServiceCommand {
             Path mp = mountpoint != null ? mountpoint : defaultMountpoint(strata);
             Daemon daemon;
             try {
-                daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough, readers));
+                daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough, readers,
+                        strata.home().socketPath(strata.env)));
             } catch (IOException e) {
                 throw new RepositoryException(e.getMessage());
             }

@@ -7,7 +7,8 @@ import dev.strata.actors.fs.FsReply;
 import dev.strata.actors.fs.FsRequest;
 import java.util.function.Consumer;
 import dev.strata.actors.Router;
-import dev.strata.actors.Snapshots;
+import dev.strata.actors.Runtimes;
+import dev.strata.ops.control.ControlSocketServer;
 import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.LayerMerge;
 import dev.strata.engine.NodeTable;
@@ -24,22 +25,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Strata daemon: the actor tree, one FUSE mount showing each process tree its runtime's view,
- * and the gRPC control plane on loopback. Stops through Pekko's CoordinatedShutdown (SIGTERM, or
+ * and the gRPC control plane on a Unix domain socket, where every call carries its caller's
+ * kernel-attested identity. Stops through Pekko's CoordinatedShutdown (SIGTERM, or
  * the Shutdown call), which unmounts first.
  */
 public final class Daemon {
@@ -47,74 +44,91 @@ public final class Daemon {
 
     private final ActorSystem<Guardian.Command> system;
     private final FuseSession session;
-    private final ServerBinding binding;
+    private final ControlSocketServer control;
     private final long startedAt = System.currentTimeMillis();
 
-    /** Options of {@code strata service start}. */
-    public record Options(Path mountpoint, boolean passthrough, int readerThreads) {
+    /** Options of {@code strata service start}; {@code socket} is where the control plane listens. */
+    public record Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket) {
     }
 
-    private Daemon(ActorSystem<Guardian.Command> system, FuseSession session, ServerBinding binding) {
+    private Daemon(ActorSystem<Guardian.Command> system, FuseSession session, ControlSocketServer control) {
         this.system = system;
         this.session = session;
-        this.binding = binding;
+        this.control = control;
     }
 
     public static Daemon start(StrataHome home, Options options) throws IOException {
+        home.secure();
         Repository repo = home.repository();
         RuntimeDirectories.removeEnded(home.runtimesPath());
         NodeTable nodes = new NodeTable();
         View empty = new View(LayerMerge.merge(List.of()), repo.blobs());
         RouteCache routes = new RouteCache();
-        ActorSystem<Guardian.Command> system = ActorSystem.create(
-                Guardian.create(ProcessTable.forThisPlatform(), nodes, () -> empty, routes, home.snapshotsPath(), home.runtimesPath()), "strata");
+        ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(ProcessTable.forThisPlatform(), nodes, () -> empty, routes,
+                repo, home.snapshotsPath(), home.runtimesPath()), "strata");
+        FuseSession session = null;
         try {
             ActorRef<Router.Command> router = AskPattern.<Guardian.Command, ActorRef<Router.Command>>ask(
                     system, Guardian.GetRouter::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
-            FuseSession session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough()),
+            ActorRef<Runtimes.Command> runtimes = AskPattern.<Guardian.Command, ActorRef<Runtimes.Command>>ask(
+                    system, Guardian.GetRuntimes::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
+            session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough()),
                     new RouterGateway(router, routes, nodes));
-            ExecutorService blocking = Executors.newFixedThreadPool(2, r -> {
-                Thread t = new Thread(r, "strata-control-io");
-                t.setDaemon(true);
-                return t;
-            });
             Daemon[] self = new Daemon[1];
-            ActorRef<Snapshots.Command> snapshots = AskPattern.<Guardian.Command, ActorRef<Snapshots.Command>>ask(
-                    system, Guardian.GetSnapshots::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
-            ControlService control = new ControlService(system, router, snapshots, repo, home.runtimesPath(), home.snapshotsPath(), blocking,
-                    () -> self[0].status(), () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()));
-            ServerBinding binding = Http.get(system).newServerAt("127.0.0.1", 0)
-                    .bind(StrataControlHandlerFactory.create(control, system)).toCompletableFuture().get(10, TimeUnit.SECONDS);
-            Daemon daemon = new Daemon(system, session, binding);
+            ControlService.Daemon shared = new ControlService.Daemon(system, runtimes, () -> self[0].status(),
+                    () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()));
+            var errors = ControlErrors.handler();
+            ControlSocketServer control = ControlSocketServer.start(options.socket(), system,
+                    caller -> handler(StrataControlHandlerFactory.create(new ControlService(shared, caller), errors, system)));
+            Daemon daemon = new Daemon(system, session, control);
             self[0] = daemon;
             // Shutdown tasks first, the address file last: a SIGTERM as soon as clients can see us must still unmount.
             CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+            FuseSession mounted = session;
             cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "unmount", () -> {
                 DaemonAddress.remove(home);
-                session.close();
+                mounted.close();
                 return CompletableFuture.completedFuture(Done.getInstance());
             });
-            cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-control", () ->
-                    binding.unbind().thenApply(x -> Done.getInstance()));
-            cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-io", () -> {
-                blocking.shutdownNow();
+            cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-control", () -> {
+                control.close();
                 return CompletableFuture.completedFuture(Done.getInstance());
             });
-            DaemonAddress address = new DaemonAddress("127.0.0.1", binding.localAddress().getPort(), ProcessHandle.current().pid(),
-                    session.mountpoint());
+            DaemonAddress address = new DaemonAddress(control.path(), ProcessHandle.current().pid(), session.mountpoint());
             address.write(home);
-            log.info("strata daemon {} serving {} (control on 127.0.0.1:{}, passthrough {})", address.pid(),
-                    session.mountpoint(), address.port(), session.passthrough());
+            log.info("strata daemon {} serving {} (control on {}, passthrough {})", address.pid(), session.mountpoint(), control.path(),
+                    session.passthrough());
             return daemon;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            system.terminate();
+            abandon(system, session);
             throw new IOException("interrupted while starting");
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | IOException e) {
-            system.terminate();
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
+        } catch (java.util.concurrent.ExecutionException | IOException | RuntimeException e) {
+            abandon(system, session);
+            Throwable cause = e.getCause() != null && !(e instanceof IOException) ? e.getCause() : e;
             throw cause instanceof IOException io ? io : new IOException("the daemon could not start: " + cause.getMessage(), cause);
         }
+    }
+
+    /** Pekko gRPC's handler as a plain function (it declares no checked exception in practice). */
+    private static java.util.function.Function<org.apache.pekko.http.javadsl.model.HttpRequest,
+            CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse>> handler(org.apache.pekko.japi.function.Function<
+            org.apache.pekko.http.javadsl.model.HttpRequest, CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse>> grpc) {
+        return request -> {
+            try {
+                return grpc.apply(request);
+            } catch (Exception e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        };
+    }
+
+    /** A start that failed half-way: unmount what it mounted and stop its actors. */
+    private static void abandon(ActorSystem<?> system, FuseSession session) {
+        if (session != null) {
+            session.close();
+        }
+        system.terminate();
     }
 
     StatusReply.Builder status() {
@@ -130,8 +144,8 @@ public final class Daemon {
         return system;
     }
 
-    public int controlPort() {
-        return binding.localAddress().getPort();
+    public Path controlSocket() {
+        return control.path();
     }
 
     public CompletionStage<Done> stop() {

@@ -13,15 +13,14 @@ import java.util.Optional;
 import java.util.Properties;
 
 /** Where a running daemon listens, recorded in {@code $STRATA_HOME/daemon/control.properties} for clients. */
-public record DaemonAddress(String host, int port, long pid, Path mountpoint) {
+public record DaemonAddress(Path socket, long pid, Path mountpoint) {
     static Path file(StrataHome home) {
         return home.root().resolve("daemon").resolve("control.properties");
     }
 
     void write(StrataHome home) {
         Properties p = new Properties();
-        p.setProperty("host", host);
-        p.setProperty("port", Integer.toString(port));
+        p.setProperty("socket", socket.toString());
         p.setProperty("pid", Long.toString(pid));
         p.setProperty("mountpoint", mountpoint.toString());
         StringWriter text = new StringWriter();
@@ -32,6 +31,12 @@ public record DaemonAddress(String host, int port, long pid, Path mountpoint) {
         }
         Path f = file(home);
         AtomicFiles.write(f, text.toString().getBytes(StandardCharsets.UTF_8), f.getParent());
+        try {
+            // every local user's client reads it to find the socket
+            Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static void remove(StrataHome home) {
@@ -47,8 +52,8 @@ public record DaemonAddress(String host, int port, long pid, Path mountpoint) {
         try {
             Properties p = new Properties();
             p.load(new StringReader(Files.readString(f, StandardCharsets.UTF_8)));
-            DaemonAddress a = new DaemonAddress(p.getProperty("host"), Integer.parseInt(p.getProperty("port")),
-                    Long.parseLong(p.getProperty("pid")), Path.of(p.getProperty("mountpoint")));
+            DaemonAddress a = new DaemonAddress(Path.of(p.getProperty("socket")), Long.parseLong(p.getProperty("pid")),
+                    Path.of(p.getProperty("mountpoint")));
             return ProcessHandle.of(a.pid()).filter(ProcessHandle::isAlive).map(h -> a);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

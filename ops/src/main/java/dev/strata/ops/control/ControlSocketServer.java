@@ -1,0 +1,144 @@
+package dev.strata.ops.control;
+
+import dev.strata.actors.Caller;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.event.NoLogging$;
+import org.apache.pekko.http.impl.engine.http2.Http2Blueprint$;
+import org.apache.pekko.http.impl.engine.http2.TelemetrySpi;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.scaladsl.settings.ServerSettings;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.BidiFlow;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.StreamConverters;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.concurrent.ExecutionContext;
+import scala.jdk.javaapi.FutureConverters;
+
+/**
+ * The daemon's control plane on a Unix domain socket: gRPC (HTTP/2 with prior knowledge, as Pekko
+ * gRPC serves it) over each accepted connection, with a request handler made for that connection's
+ * kernel-attested caller. So identity is bound to the connection before a byte of a request is
+ * read, and no request field or header can claim another one.
+ *
+ * <p>Pekko HTTP binds HTTP/2 only to TCP; its HTTP/2 server stack is joined here to the socket's
+ * byte streams instead (the same stack {@code Http2Ext.bindAndHandleAsync} joins to a TCP
+ * connection). Each connection holds one thread blocked in read(2).
+ */
+public final class ControlSocketServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ControlSocketServer.class);
+
+    private final Path path;
+    private final UnixSocket listener;
+    private final Thread acceptor;
+    private final Set<UnixSocket> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closing;
+
+    private ControlSocketServer(Path path, UnixSocket listener, ActorSystem<?> system,
+                                Function<Caller, Function<HttpRequest, CompletionStage<HttpResponse>>> handlers) {
+        this.path = path;
+        this.listener = listener;
+        this.acceptor = new Thread(() -> acceptLoop(system, handlers), "strata-control-accept");
+        acceptor.setDaemon(true);
+    }
+
+    /**
+     * Listens at {@code path}. A socket file left by a dead daemon is replaced; one that a live
+     * process answers on is refused, so a second daemon never steals the first one's clients.
+     */
+    public static ControlSocketServer start(Path path, ActorSystem<?> system,
+                                            Function<Caller, Function<HttpRequest, CompletionStage<HttpResponse>>> handlers)
+            throws IOException {
+        Files.createDirectories(path.getParent());
+        if (Files.exists(path)) {
+            try (UnixSocket probe = UnixSocket.connect(path)) {
+                throw new IOException("another daemon is listening on " + path);
+            } catch (IOException refused) {
+                if (refused.getMessage().startsWith("another daemon")) {
+                    throw refused;
+                }
+                Files.deleteIfExists(path); // nobody answers: a dead daemon's socket
+            }
+        }
+        ControlSocketServer server = new ControlSocketServer(path, UnixSocket.listen(path, 128), system, handlers);
+        server.acceptor.start();
+        return server;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    private void acceptLoop(ActorSystem<?> system, Function<Caller, Function<HttpRequest, CompletionStage<HttpResponse>>> handlers) {
+        org.apache.pekko.actor.ActorSystem classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system);
+        ServerSettings settings = (ServerSettings) org.apache.pekko.http.javadsl.settings.ServerSettings.create(classic);
+        TelemetrySpi telemetry = TelemetrySpi.create(classic);
+        var dates = org.apache.pekko.http.scaladsl.Http$.MODULE$.apply(classic).dateHeaderRendering();
+        Materializer materializer = Materializer.matFromSystem(system);
+        ExecutionContext ec = system.executionContext();
+        while (!closing) {
+            UnixSocket connection;
+            try {
+                connection = listener.accept();
+            } catch (IOException e) {
+                if (!closing) {
+                    log.error("the control socket {} stopped accepting: {}", path, e.getMessage());
+                }
+                return;
+            }
+            try {
+                Caller caller = connection.peer().caller();
+                Function<HttpRequest, CompletionStage<HttpResponse>> handler = handlers.apply(caller);
+                serve(connection, handler, settings, telemetry, dates, materializer, ec);
+            } catch (IOException | RuntimeException e) {
+                log.warn("dropped a control connection: {}", e.toString());
+                connection.close();
+            }
+        }
+    }
+
+    private void serve(UnixSocket connection, Function<HttpRequest, CompletionStage<HttpResponse>> handler, ServerSettings settings,
+                       TelemetrySpi telemetry, org.apache.pekko.http.impl.engine.rendering.DateHeaderRendering dates,
+                       Materializer materializer, ExecutionContext ec) {
+        open.add(connection);
+        connection.whenClosed(() -> open.remove(connection));
+        scala.Function1<org.apache.pekko.http.scaladsl.model.HttpRequest,
+                scala.concurrent.Future<org.apache.pekko.http.scaladsl.model.HttpResponse>> app =
+                request -> FutureConverters.asScala(handler.apply(request)
+                        .thenApply(response -> (org.apache.pekko.http.scaladsl.model.HttpResponse) response));
+        Flow<org.apache.pekko.http.scaladsl.model.HttpRequest, org.apache.pekko.http.scaladsl.model.HttpResponse, ?> requests =
+                Flow.fromGraph(Http2Blueprint$.MODULE$.handleWithStreamIdHeader(settings.http2Settings().maxConcurrentStreams(), app, ec));
+        // library chatter about malformed frames would echo client bytes into the log: the stack is silent,
+        // and a broken connection is simply closed
+        BidiFlow<org.apache.pekko.http.scaladsl.model.HttpResponse, ByteString, ByteString,
+                org.apache.pekko.http.scaladsl.model.HttpRequest, ?> http2 = BidiFlow.fromGraph(Http2Blueprint$.MODULE$.serverStack(
+                settings, NoLogging$.MODULE$, Http2Blueprint$.MODULE$.serverStack$default$3(), false, telemetry, dates));
+        Flow<ByteString, ByteString, ?> bytes = Flow.fromSinkAndSourceCoupled(
+                StreamConverters.fromOutputStream(connection::output, true),
+                StreamConverters.fromInputStream(connection::input, 64 * 1024));
+        // the coupled flow closes both halves when either side ends, which closes the socket
+        requests.join(http2).join(bytes).run(materializer);
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        listener.close();
+        open.forEach(UnixSocket::close);
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            log.warn("cannot remove the control socket {}: {}", path, e.getMessage());
+        }
+    }
+}

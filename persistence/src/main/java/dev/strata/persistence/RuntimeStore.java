@@ -1,0 +1,99 @@
+package dev.strata.persistence;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The daemon's records of runtimes and snapshots on disk ({@code runtimes/<name>/runtime},
+ * {@code snapshots/<name>/snapshot}): the one place the lifecycle owner reads, creates and removes
+ * them. Blocking I/O: callers run it off the default dispatcher.
+ */
+public final class RuntimeStore {
+    private final Path runtimes;
+    private final Path snapshots;
+
+    public RuntimeStore(Path runtimes, Path snapshots) {
+        this.runtimes = runtimes;
+        this.snapshots = snapshots;
+    }
+
+    public Path runtimeDir(String name) {
+        return runtimes.resolve(name);
+    }
+
+    public Path snapshotDir(String name) {
+        return snapshots.resolve(name);
+    }
+
+    /** The record of runtime or branch {@code name}, or null. */
+    public RuntimeRecord runtime(String name) {
+        try {
+            return RuntimeRecord.read(runtimeDir(name));
+        } catch (IOException e) {
+            throw new RepositoryException("the record of runtime " + name + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    public boolean runtimeExists(String name) {
+        return Files.exists(RuntimeRecord.file(runtimeDir(name)));
+    }
+
+    public boolean snapshotExists(String name) {
+        return Files.exists(snapshotDir(name));
+    }
+
+    /** Writes the record of a new runtime over whatever an ended namesake left in its directory. */
+    public void create(RuntimeRecord record) {
+        Path dir = runtimeDir(record.name());
+        try {
+            Renderer.deleteTree(dir);
+            record.write(dir);
+        } catch (IOException | UncheckedIOException e) {
+            throw new RepositoryException("cannot create runtime '" + record.name() + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the record of a new branch; refused when the name is taken. */
+    public void createBranch(RuntimeRecord record) {
+        if (runtimeExists(record.name())) {
+            throw new NameTakenException("a runtime or branch named '" + record.name() + "' exists already");
+        }
+        try {
+            record.write(runtimeDir(record.name()));
+        } catch (IOException e) {
+            throw new RepositoryException("cannot create branch '" + record.name() + "': " + e.getMessage(), e);
+        }
+    }
+
+    public void deleteRuntime(String name) {
+        Renderer.deleteTree(runtimeDir(name));
+    }
+
+    /** A branch name of the form {@code SNAPSHOT-branch-N} that no runtime has. */
+    public String freeBranchName(String snapshot) {
+        for (int i = 1; ; i++) {
+            String name = snapshot + "-branch-" + i;
+            if (!Files.exists(runtimeDir(name))) {
+                return name;
+            }
+        }
+    }
+
+    public List<RuntimeRecord> runtimes() {
+        try {
+            return RuntimeRecord.readAll(runtimes);
+        } catch (IOException e) {
+            throw new RepositoryException("cannot list " + runtimes + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A name that a new runtime, branch or snapshot asked for is taken. */
+    public static final class NameTakenException extends RepositoryException {
+        public NameTakenException(String message) {
+            super(message);
+        }
+    }
+}

@@ -25,6 +25,27 @@ class DaemonLifecycleTest {
     }
 
     @Test
+    void aSecondDaemonOnALiveMountIsRefusedAndTheFirstKeepsServing() throws Exception {
+        try (DaemonFixture daemon = new DaemonFixture()) {
+            daemon.layer("base", "hello", "world");
+            java.nio.file.Path otherHome = daemon.work.resolve("other-home");
+            ProcessBuilder second = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), "dev.strata.ops.Main", "service", "start", "--mountpoint", daemon.mountpoint.toString())
+                    .redirectErrorStream(true).redirectOutput(daemon.work.resolve("second.log").toFile());
+            second.environment().put("STRATA_HOME", otherHome.toString());
+            Process p = second.start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the second daemon did not give up");
+            assertEquals(1, p.exitValue());
+            String log = java.nio.file.Files.readString(daemon.work.resolve("second.log"));
+            assertTrue(log.contains("a live file system (fuse.strata") && log.contains("is not taken over"), log);
+            assertTrue(daemon.mounted());
+            Path out = daemon.work.resolve("still-serving.out");
+            assertEquals(0, DaemonFixture.await(daemon.run("base", "cat " + daemon.mountpoint + "/hello", out)));
+            assertEquals(List.of("world"), java.nio.file.Files.readAllLines(out));
+        }
+    }
+
+    @Test
     void sigtermUnmountsAndStops() throws Exception {
         try (DaemonFixture daemon = new DaemonFixture()) {
             daemon.daemonProcess().destroy(); // SIGTERM

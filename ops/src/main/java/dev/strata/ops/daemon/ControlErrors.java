@@ -36,6 +36,10 @@ final class ControlErrors {
         if (cause instanceof GrpcServiceException g) {
             return new Trailers(g.getStatus(), g.getMetadata());
         }
+        if (cause instanceof UnsupportedOperationException) {
+            badRequest("no such method");
+            return new Trailers(Status.UNIMPLEMENTED.withDescription("no such method"));
+        }
         String kind = kindOf(cause);
         if (kind != null) {
             badRequest(kind);

@@ -122,6 +122,11 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         return Behaviors.setup(ctx -> new Mount(ctx, source.load(), null, null, nodes, processes));
     }
 
+    /** A read-only runtime's Mount whose record lives in {@code dir.runtimeDir()}, removed when it ends. */
+    public static Behavior<Command> readOnly(ViewSource source, Scratch.Setup dir, NodeTable nodes, ProcessTable processes) {
+        return Behaviors.setup(ctx -> new Mount(ctx, source.load(), dir, null, nodes, processes));
+    }
+
     /** An editable runtime's Mount: its record and scratch are read from {@code setup.runtimeDir()} (again on a restart). */
     public static Behavior<Command> editable(Scratch.Setup setup, NodeTable nodes, ProcessTable processes) {
         return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> new Mount(ctx, null, setup, stash, nodes, processes)));
@@ -137,7 +142,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         this.processes = processes;
         this.scratchSetup = setup;
         this.stash = stash;
-        if (setup != null) {
+        if (view == null) {
             record = RuntimeRecord.read(setup.runtimeDir());
             if (record == null) {
                 throw new IOException("no runtime record in " + setup.runtimeDir());
@@ -315,6 +320,8 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
             } catch (IOException | java.io.UncheckedIOException e) {
                 getContext().getLog().warn("cleaning up runtime {} failed: {}", record.name(), e.toString());
             }
+        } else if (scratchSetup != null && scratchSetup.owns()) {
+            Renderer.deleteTree(scratchSetup.runtimeDir()); // a read-only runtime's record and process trees
         }
         return this;
     }

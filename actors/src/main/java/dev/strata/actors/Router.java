@@ -2,6 +2,7 @@ package dev.strata.actors;
 
 import dev.strata.actors.fs.FsReply;
 import dev.strata.actors.fs.FsRequest;
+import dev.strata.actors.process.ExitWatch;
 import dev.strata.actors.process.ProcessIdentity;
 import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.NodeTable;
@@ -34,8 +35,10 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class Router extends AbstractBehavior<Router.Command> {
     public static final String DEFAULT_VIEW = "default";
+    /** Without exit events (a process table that has none), roots are polled this often. */
     static final Duration EXIT_CHECK_INTERVAL = Duration.ofMillis(200);
-    private static final int STICKY_PURGE_EVERY_TICKS = 50;
+    /** Processes that stuck to a runtime after their root exited are forgotten when they exit, checked this often. */
+    static final Duration STICKY_PURGE_INTERVAL = Duration.ofSeconds(10);
 
     public sealed interface Command permits Forward, AddRuntime, RemoveRuntime, ListRuntimes, MountOf,
             Resolved, RootResolved, Tick, Checked, MountStopped, CommitRuntime, DiffRuntime, RuntimeOf, Committed, Replied,
@@ -48,8 +51,9 @@ public final class Router extends AbstractBehavior<Router.Command> {
 
     /**
      * Starts runtime {@code name} for the tree of {@code rootPid}, or, when {@code join} and the
-     * runtime is running, adds the tree to it. {@code scratch} is set for an editable runtime (its
-     * record is on disk already); {@code source} serves a read-only one.
+     * runtime is running, adds the tree to it. {@code source} serves a read-only runtime; without it the
+     * runtime is editable, its record and scratch in {@code scratch}. A read-only runtime may have a
+     * directory too ({@code scratch}, for its record), which goes with it.
      */
     public record AddRuntime(String name, int rootPid, String envSpec, List<String> layers, Mount.ViewSource source,
                              Scratch.Setup scratch, boolean durable, boolean join, OwnerGuard owner,
@@ -179,7 +183,8 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private final Map<Integer, List<Forward>> pending = new HashMap<>();
     private final ActorRef<AncestryResolver.Ancestry> ancestryAdapter;
     private final ActorRef<AncestryResolver.Liveness> livenessAdapter;
-    private int ticks;
+    private final ExitWatch exits;
+    private long ticks;
     private long incarnations;
 
     public static Behavior<Command> create(ActorRef<AncestryResolver.Command> resolver, ProcessTable processes, NodeTable nodes,
@@ -197,7 +202,17 @@ public final class Router extends AbstractBehavior<Router.Command> {
         this.defaultMount = spawnMount(DEFAULT_VIEW, emptyView);
         this.ancestryAdapter = ctx.messageAdapter(AncestryResolver.Ancestry.class, Resolved::new);
         this.livenessAdapter = ctx.messageAdapter(AncestryResolver.Liveness.class, Checked::new);
-        timers.startTimerWithFixedDelay(Tick.INSTANCE, EXIT_CHECK_INTERVAL);
+        this.exits = processes.exitWatch();
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, exits == null ? EXIT_CHECK_INTERVAL : STICKY_PURGE_INTERVAL);
+    }
+
+    /** Binds a root to its runtime; the runtime hears of the root's exit from the kernel (or, lacking that, by polling). */
+    private void bindRoot(ProcessIdentity root, String runtime) {
+        rootOf.put(root, runtime);
+        if (exits != null) {
+            ActorRef<Command> self = getContext().getSelf();
+            exits.watch(root, () -> self.tell(new Checked(new AncestryResolver.Liveness(Set.of(root)))));
+        }
     }
 
     private ActorRef<Mount.Command> spawnMount(String name, Mount.ViewSource source) {
@@ -346,17 +361,18 @@ public final class Router extends AbstractBehavior<Router.Command> {
             return this;
         }
         if (running != null) {
-            rootOf.put(root, a.name());
+            bindRoot(root, a.name());
             routes.clear();
             getContext().getLog().info("process {} joined runtime {}", root.pid(), a.name());
             a.replyTo().tell(StatusReply.success(running.info()));
             return this;
         }
-        RuntimeInfo info = new RuntimeInfo(a.name(), root, a.envSpec(), a.layers(), Instant.now(), a.scratch() != null, a.durable(),
+        RuntimeInfo info = new RuntimeInfo(a.name(), root, a.envSpec(), a.layers(), Instant.now(), a.source() == null, a.durable(),
                 a.owner().uid());
-        Behavior<Mount.Command> mount = a.scratch() != null ? Mount.editable(a.scratch(), nodes, processes) : Mount.create(a.source(), nodes, processes);
+        Behavior<Mount.Command> mount = a.source() == null ? Mount.editable(a.scratch(), nodes, processes)
+                : a.scratch() == null ? Mount.create(a.source(), nodes, processes) : Mount.readOnly(a.source(), a.scratch(), nodes, processes);
         runtimes.put(a.name(), new Runtime(info, spawnMount(a.name(), mount)));
-        rootOf.put(root, a.name());
+        bindRoot(root, a.name());
         routes.clear(); // threads resolved to another view before this mount must ask again
         getContext().getLog().info("runtime {} mounted for process {} with {}", a.name(), root.pid(), a.envSpec());
         a.replyTo().tell(StatusReply.success(info));
@@ -403,8 +419,11 @@ public final class Router extends AbstractBehavior<Router.Command> {
 
     private Behavior<Command> onTick() {
         ticks++;
-        Set<ProcessIdentity> watched = new HashSet<>(rootOf.keySet());
-        if (ticks % STICKY_PURGE_EVERY_TICKS == 0) {
+        Set<ProcessIdentity> watched = new HashSet<>();
+        if (exits == null) {
+            watched.addAll(rootOf.keySet());
+        }
+        if (exits != null || ticks % (STICKY_PURGE_INTERVAL.toMillis() / EXIT_CHECK_INTERVAL.toMillis()) == 0) {
             watched.addAll(sticky.keySet());
         }
         if (!watched.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.strata.actors;
 
+import dev.strata.actors.process.ProcessIdentity;
 import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.View;
 import dev.strata.persistence.Digest;
@@ -126,6 +127,68 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         this.repo = repo;
         this.store = store;
         this.processes = processes;
+        readoptAll();
+    }
+
+    /**
+     * After a daemon restart: runtimes whose process trees still run are given back to them (their
+     * scratch, replayed from its journal, and their view on every new lookup); a runtime whose every
+     * tree is gone is cleaned up, unless it is durable.
+     */
+    private void readoptAll() {
+        for (RuntimeRecord record : store.runtimes()) {
+            List<RuntimeStore.Root> alive = store.roots(record.name()).stream()
+                    .filter(r -> processes.isAlive(new ProcessIdentity(r.pid(), r.startTime()))).toList();
+            if (!alive.isEmpty()) {
+                claimed.add(record.name());
+                readopt(record, alive, 0, false);
+            } else if (!record.durable()) {
+                getContext().getLog().info("removing runtime {}: its processes ended while no daemon ran", record.name());
+                store.deleteRuntime(record.name());
+            }
+        }
+    }
+
+    private void readopt(RuntimeRecord record, List<RuntimeStore.Root> roots, int next, boolean started) {
+        if (next == roots.size()) {
+            claimed.remove(record.name());
+            return;
+        }
+        int pid = roots.get(next).pid();
+        Router.OwnerGuard guard = new Router.OwnerGuard(record.owner(), true);
+        List<String> layers = record.layers().stream().map(Digest::hex).toList();
+        Router.AddRuntime add;
+        if (started) {
+            add = new Router.AddRuntime(record.name(), pid, "", List.of(), null, null, false, true, guard, null);
+        } else {
+            Scratch.Setup setup = setup(record.name());
+            try {
+                setup.claim();
+                Mount.ViewSource source = record.editable() ? null : viewOf(repo.resolveLayers(record.stack()));
+                add = new Router.AddRuntime(record.name(), pid, record.envSpec(), layers, source, setup, record.durable(), false, guard, null);
+            } catch (java.io.IOException | RuntimeException e) {
+                getContext().getLog().warn("cannot re-adopt runtime {}: {}", record.name(), e.toString());
+                claimed.remove(record.name());
+                return;
+            }
+        }
+        ask(router, (ActorRef<StatusReply<RuntimeInfo>> ref) -> withReplyTo(add, ref), ASK, (reply, failure) -> {
+            boolean ok = failure == null && reply.isSuccess();
+            if (ok) {
+                getContext().getLog().info("re-adopted process {} into runtime {}", pid, record.name());
+            } else {
+                getContext().getLog().warn("could not re-adopt process {} into runtime {}: {}", pid, record.name(),
+                        failure != null ? failure.toString() : reply.getError().getMessage());
+            }
+            readopt(record, roots, next + 1, started || ok);
+        });
+    }
+
+    private Mount.ViewSource viewOf(List<Repository.ResolvedLayer> resolved) {
+        List<Digest> manifests = resolved.stream().map(Repository.ResolvedLayer::manifest).toList();
+        Mount.ViewSource source = () -> View.of(manifests.stream().map(repo::manifest).toList(), repo.blobs());
+        source.load(); // proves every manifest is readable before the runtime exists
+        return source;
     }
 
     @Override
@@ -173,7 +236,9 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         }
         String name = s.name().isEmpty() ? "run-" + s.rootPid() : ControlRules.checkName("runtime", s.name());
         ControlRules.checkSpec(s.envSpec());
-        ControlRules.checkMayGiveView(s.caller(), s.rootPid(), processes.info(s.rootPid()), processes.uids(s.rootPid()), daemonPid);
+        java.util.Optional<ProcessTable.ProcessInfo> process = processes.info(s.rootPid());
+        ControlRules.checkMayGiveView(s.caller(), s.rootPid(), process, processes.uids(s.rootPid()), daemonPid);
+        RuntimeStore.Root root = new RuntimeStore.Root(s.rootPid(), process.get().identity().startTime());
         if (!claimed.add(name)) {
             throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a runtime named '" + name + "' is being started already");
         }
@@ -186,6 +251,9 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
                 Router.AddRuntime add = prepare(s, name, isRunning);
                 ask(router, (ActorRef<StatusReply<RuntimeInfo>> ref) -> withReplyTo(add, ref), ASK, (reply, err) -> {
                     claimed.remove(name);
+                    if (err == null && reply.isSuccess()) {
+                        rememberRoot(name, root);
+                    }
                     s.replyTo().tell(err != null ? StatusReply.error(err) : reply);
                 });
             } catch (RuntimeException e) {
@@ -193,6 +261,15 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
                 s.replyTo().tell(StatusReply.error(e));
             }
         });
+    }
+
+    /** Records a bound tree for re-adoption; a runtime that failed to record it still runs. */
+    private void rememberRoot(String name, RuntimeStore.Root root) {
+        try {
+            store.addRoot(name, root);
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("runtime {} will not be re-adopted after a restart: {}", name, e.getMessage());
+        }
     }
 
     private static Router.AddRuntime withReplyTo(Router.AddRuntime a, ActorRef<StatusReply<RuntimeInfo>> replyTo) {
@@ -226,22 +303,19 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
                     + "' exists already: join it with --join " + name);
         }
         List<Repository.ResolvedLayer> resolved = repo.resolveLayers(EnvSpec.parse(s.envSpec()));
-        List<Digest> manifests = resolved.stream().map(Repository.ResolvedLayer::manifest).toList();
         List<String> layers = resolved.stream().map(l -> l.digest().hex()).toList();
-        Mount.ViewSource source = () -> View.of(manifests.stream().map(repo::manifest).toList(), repo.blobs());
-        source.load(); // proves every manifest is readable before the runtime exists
-        if (!s.editable() && !s.durable()) {
-            return new Router.AddRuntime(name, s.rootPid(), s.envSpec(), layers, source, null, false, false, guard, null);
-        }
+        Mount.ViewSource source = viewOf(resolved);
+        boolean editable = s.editable() || s.durable();
+        // every runtime has a record (a read-only one too), so a restarted daemon can give its trees their view again
         Scratch.Setup setup = setup(name);
-        store.create(new RuntimeRecord(name, s.envSpec(), resolved.stream().map(Repository.ResolvedLayer::digest).toList(), true,
+        store.create(new RuntimeRecord(name, s.envSpec(), resolved.stream().map(Repository.ResolvedLayer::digest).toList(), editable,
                 s.durable(), 0, "", s.caller().uid()));
         try {
             setup.claim();
         } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot create the scratch of runtime '" + name + "': " + e.getMessage(), e);
+            throw new IllegalStateException("cannot create the directory of runtime '" + name + "': " + e.getMessage(), e);
         }
-        return new Router.AddRuntime(name, s.rootPid(), s.envSpec(), layers, null, setup, s.durable(), false, guard, null);
+        return new Router.AddRuntime(name, s.rootPid(), s.envSpec(), layers, editable ? null : source, setup, s.durable(), false, guard, null);
     }
 
     private Scratch.Setup setup(String name) {
@@ -276,7 +350,14 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     }
 
     private Behavior<Command> onUnbind(Unbind u) {
-        router.tell(new Router.Unbind(u.pid(), Router.OwnerGuard.of(u.caller()), u.replyTo()));
+        java.util.Optional<ProcessTable.ProcessInfo> process = processes.info(u.pid());
+        ask(router, (ActorRef<StatusReply<String>> ref) -> new Router.Unbind(u.pid(), Router.OwnerGuard.of(u.caller()), ref), ASK,
+                (reply, failure) -> {
+                    if (failure == null && reply.isSuccess() && process.isPresent()) {
+                        store.removeRoot(reply.getValue(), new RuntimeStore.Root(u.pid(), process.get().identity().startTime()));
+                    }
+                    u.replyTo().tell(failure != null ? StatusReply.error(failure) : reply);
+                });
         return this;
     }
 

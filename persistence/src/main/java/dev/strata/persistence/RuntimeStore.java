@@ -90,6 +90,56 @@ public final class RuntimeStore {
         }
     }
 
+    /** A process tree bound to a runtime: its root's pid and start time (so a reused pid is told apart). */
+    public record Root(int pid, long startTime) {
+    }
+
+    /**
+     * Records that the tree of {@code root} is bound to runtime {@code name}, so a restarted daemon can
+     * give it its view again. A file of its own ({@code roots}, one line each): the runtime's record is
+     * the Mount's to rewrite on commit.
+     */
+    public void addRoot(String name, Root root) {
+        Path file = runtimeDir(name).resolve("roots");
+        try {
+            Files.createDirectories(file.getParent());
+            List<Root> roots = new java.util.ArrayList<>(roots(name));
+            if (!roots.contains(root)) {
+                roots.add(root);
+                writeRoots(file, roots);
+            }
+        } catch (IOException e) {
+            throw new RepositoryException("cannot record a process tree of runtime '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    public void removeRoot(String name, Root root) {
+        Path file = runtimeDir(name).resolve("roots");
+        List<Root> roots = new java.util.ArrayList<>(roots(name));
+        if (roots.remove(root) && Files.isDirectory(file.getParent())) {
+            writeRoots(file, roots);
+        }
+    }
+
+    private static void writeRoots(Path file, List<Root> roots) {
+        StringBuilder text = new StringBuilder();
+        roots.forEach(r -> text.append(r.pid()).append(' ').append(r.startTime()).append('\n'));
+        AtomicFiles.write(file, text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), file.getParent());
+    }
+
+    /** The process trees recorded for runtime {@code name} (some may have exited since). */
+    public List<Root> roots(String name) {
+        Path file = runtimeDir(name).resolve("roots");
+        try {
+            return Files.readAllLines(file).stream().filter(l -> !l.isBlank()).map(l -> l.trim().split(" "))
+                    .map(f -> new Root(Integer.parseInt(f[0]), Long.parseLong(f[1]))).toList();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of();
+        } catch (IOException | RuntimeException e) {
+            throw new RepositoryException("the process trees of runtime '" + name + "' are unreadable: " + e.getMessage(), e);
+        }
+    }
+
     /** A name that a new runtime, branch or snapshot asked for is taken. */
     public static final class NameTakenException extends RepositoryException {
         public NameTakenException(String message) {

@@ -9,6 +9,7 @@ import java.util.Optional;
 /** Processes from /proc: {@code status} maps a thread to its process, {@code stat} gives parent and start time. */
 public final class LinuxProcessTable implements ProcessTable {
     private final Path proc;
+    private ExitWatch exits;
 
     public LinuxProcessTable() {
         this(Path.of("/proc"));
@@ -16,6 +17,14 @@ public final class LinuxProcessTable implements ProcessTable {
 
     LinuxProcessTable(Path proc) {
         this.proc = proc;
+    }
+
+    @Override
+    public synchronized ExitWatch exitWatch() {
+        if (exits == null) {
+            exits = new PidfdExitWatch(this);
+        }
+        return exits;
     }
 
     @Override

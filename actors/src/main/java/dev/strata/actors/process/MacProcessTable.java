@@ -27,12 +27,21 @@ public final class MacProcessTable implements ProcessTable {
     }
 
     private LibProc libproc;
+    private ExitWatch exits;
 
     private synchronized LibProc libproc() {
         if (libproc == null) {
             libproc = LibraryLoader.create(LibProc.class).load("proc");
         }
         return libproc;
+    }
+
+    @Override
+    public synchronized ExitWatch exitWatch() {
+        if (exits == null) {
+            exits = new KqueueExitWatch(this);
+        }
+        return exits;
     }
 
     @Override

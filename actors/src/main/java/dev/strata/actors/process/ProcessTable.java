@@ -46,6 +46,11 @@ public interface ProcessTable {
         return info(identity.pid()).map(i -> i.identity().equals(identity)).orElse(false);
     }
 
+    /** Exit events for processes of this table; null where there are none (then exits are polled). */
+    default ExitWatch exitWatch() {
+        return null;
+    }
+
     /** The table of the platform this JVM runs on. */
     static ProcessTable forThisPlatform() {
         String os = System.getProperty("os.name").toLowerCase();

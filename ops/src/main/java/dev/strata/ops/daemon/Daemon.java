@@ -60,7 +60,6 @@ public final class Daemon {
     public static Daemon start(StrataHome home, Options options) throws IOException {
         home.secure();
         Repository repo = home.repository();
-        RuntimeDirectories.removeEnded(home.runtimesPath());
         NodeTable nodes = new NodeTable();
         View empty = new View(LayerMerge.merge(List.of()), repo.blobs());
         RouteCache routes = new RouteCache();

@@ -37,7 +37,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     private static final Duration ASK = Duration.ofSeconds(10);
     private static final Duration LONG = Duration.ofMinutes(30);
 
-    public sealed interface Command permits Start, End, ListRunning, Commit, Diff, Unbind, CreateSnapshot, ListSnapshots,
+    public sealed interface Command permits Start, End, ListRunning, Remove, RemoveTag, Commit, Diff, Unbind, CreateSnapshot, ListSnapshots,
             DeleteSnapshot, CreateBranch, ListBranches, DiffBranch, CommitBranch, DeleteBranch, Continue {
     }
 
@@ -52,8 +52,19 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     public record End(Caller caller, String name, ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
     }
 
-    /** The running runtimes the caller may see: its own, or all for root. */
-    public record ListRunning(Caller caller, ActorRef<List<RuntimeInfo>> replyTo) implements Command {
+    /**
+     * The runtimes the caller may see (its own, or all for root): the running ones, and with
+     * {@code includeStopped} the durable ones at rest too (their root pid is 0).
+     */
+    public record ListRunning(Caller caller, boolean includeStopped, ActorRef<List<RuntimeInfo>> replyTo) implements Command {
+    }
+
+    /** Ends runtime {@code name} if it runs, and removes it and its scratch (a durable one too). */
+    public record Remove(Caller caller, String name, ActorRef<StatusReply<Done>> replyTo) implements Command {
+    }
+
+    /** Removes tag {@code name}, for its creator or root. */
+    public record RemoveTag(Caller caller, String name, ActorRef<StatusReply<Done>> replyTo) implements Command {
     }
 
     /** Commits the runtime process {@code pid} belongs to. */
@@ -197,6 +208,8 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
                 .onMessage(Start.class, c -> guarded(c.replyTo(), () -> onStart(c)))
                 .onMessage(End.class, this::onEnd)
                 .onMessage(ListRunning.class, this::onListRunning)
+                .onMessage(Remove.class, c -> guarded(c.replyTo(), () -> onRemove(c)))
+                .onMessage(RemoveTag.class, c -> guarded(c.replyTo(), () -> onRemoveTag(c)))
                 .onMessage(Commit.class, c -> guarded(c.replyTo(), () -> onCommit(c)))
                 .onMessage(Diff.class, this::onDiff)
                 .onMessage(Unbind.class, this::onUnbind)
@@ -328,9 +341,57 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     }
 
     private Behavior<Command> onListRunning(ListRunning l) {
-        ask(router, Router.ListRuntimes::new, ASK, (running, failure) ->
-                l.replyTo().tell(running == null ? List.of() : running.stream().filter(r -> visible(l.caller(), r.owner())).toList()));
+        ask(router, Router.ListRuntimes::new, ASK, (running, failure) -> {
+            List<RuntimeInfo> out = new java.util.ArrayList<>(running == null ? List.of() : running);
+            if (l.includeStopped()) {
+                Set<String> live = new HashSet<>(out.stream().map(RuntimeInfo::name).toList());
+                for (RuntimeRecord r : store.runtimes()) {
+                    if (r.durable() && !live.contains(r.name())) {
+                        out.add(new RuntimeInfo(r.name(), new ProcessIdentity(0, 0), r.envSpec(), r.layers().stream().map(Digest::hex).toList(),
+                                java.time.Instant.EPOCH, r.editable(), true, r.owner()));
+                    }
+                }
+            }
+            l.replyTo().tell(out.stream().filter(r -> visible(l.caller(), r.owner()))
+                    .sorted(java.util.Comparator.comparing(RuntimeInfo::name)).toList());
+        });
         return this;
+    }
+
+    private void onRemove(Remove r) {
+        String name = ControlRules.checkName("runtime", r.name());
+        RuntimeRecord record = store.runtime(name);
+        if (record != null && record.isBranch()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.IN_USE, "'" + name + "' is a branch: remove it with strata branch delete " + name);
+        }
+        if (record != null && !ControlRules.mayActOn(r.caller(), record.owner())) {
+            throw ControlRules.notOwner("runtime", name, record.owner());
+        }
+        if (!claimed.add(name)) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.IN_USE, "runtime '" + name + "' is being started");
+        }
+        ask(router, (ActorRef<StatusReply<RuntimeInfo>> ref) -> new Router.RemoveRuntime(name, Router.OwnerGuard.of(r.caller()), ref), ASK,
+                (ended, failure) -> {
+                    claimed.remove(name);
+                    RuntimeRefused refusal = failure == null && ended.isError() && ended.getError() instanceof RuntimeRefused x ? x : null;
+                    if (failure != null || (refusal != null && refusal.reason() != RuntimeRefused.Reason.NOT_FOUND)) {
+                        r.replyTo().tell(StatusReply.error(failure != null ? failure : refusal));
+                    } else if (refusal != null && record == null) {
+                        r.replyTo().tell(StatusReply.error(refusal)); // neither running nor recorded
+                    } else {
+                        store.deleteRuntime(name);
+                        getContext().getLog().info("runtime {} removed", name);
+                        r.replyTo().tell(StatusReply.success(Done.getInstance()));
+                    }
+                });
+    }
+
+    private void onRemoveTag(RemoveTag t) {
+        if (t.name().isEmpty() || !dev.strata.persistence.TagStore.isValidName(t.name())) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.INVALID, "invalid tag name '" + ControlRules.quote(t.name()) + "'");
+        }
+        repo.tags().remove(t.name(), t.caller().uid());
+        t.replyTo().tell(StatusReply.success(Done.getInstance()));
     }
 
     private static boolean visible(Caller caller, int owner) {

@@ -119,7 +119,7 @@ class ControlTrustTest {
             }
         }
         for (String attack : List.of("shutdown", "unmount", "commitBranch", "deleteBranch", "diffBranch", "deleteSnapshot", "branchOfSnapshot",
-                "snapshotOfVictim", "mountInit", "mountRootProcess", "joinDurable", "joinLive", "commitVictim", "diffVictim", "unbindVictim")) {
+                "snapshotOfVictim", "mountInit", "mountRootProcess", "joinDurable", "joinLive", "commitVictim", "diffVictim", "unbindVictim", "removeRuntime", "removeTag")) {
             assertTrue(String.valueOf(results.get(attack)).startsWith("PERMISSION_DENIED"), attack + " was not refused: " + results);
         }
         assertTrue(results.get("hugeName").startsWith("INVALID_ARGUMENT") || results.get("hugeName").startsWith("RESOURCE_EXHAUSTED"),
@@ -156,6 +156,10 @@ class ControlTrustTest {
         assertTrue(stop.out().contains("only root may stop the daemon"), stop.out());
         assertEquals(0, asNobody(cli("branch", "delete", "nobodys-branch")).exit());
         assertEquals(0, asNobody(cli("snapshot", "delete", "nobodys-snap")).exit());
+        String runtimes = asNobody(cli("runtime", "list")).out();
+        assertTrue(runtimes.contains("nobodys") && runtimes.contains("at rest") && !runtimes.contains("victim"), runtimes);
+        assertEquals(0, asNobody(cli("runtime", "remove", "nobodys")).exit());
+        assertTrue(!Files.exists(daemon.home.resolve("runtimes/nobodys")));
         // root sees and may end what nobody owns
         assertTrue(daemon.strata.ok("branch", "list").out().isEmpty());
 

@@ -49,6 +49,8 @@ public final class Intruder {
             report("commitVictim", c.commit(CommitRequest.newBuilder().setPid(victimPid).setTag("base").build()));
             report("diffVictim", c.diff(DiffRequest.newBuilder().setPid(victimPid).build()));
             report("unbindVictim", c.unbindBranch(UnbindBranchRequest.newBuilder().setPid(Integer.parseInt(args[3])).build()));
+            report("removeRuntime", c.removeRuntime(RemoveRuntimeRequest.newBuilder().setName("victim").build()));
+            report("removeTag", c.removeTag(RemoveTagRequest.newBuilder().setName("base").build()));
             report("hugeName", c.unmount(UnmountRequest.newBuilder().setName("x".repeat(1 << 20)).build()));
             System.out.println("listed=" + c.list(ListRequest.getDefaultInstance()).toCompletableFuture().get(30, TimeUnit.SECONDS).getRuntimesCount()
                     + "," + c.listSnapshots(ListSnapshotsRequest.getDefaultInstance()).toCompletableFuture().get(30, TimeUnit.SECONDS).getSnapshotsCount()

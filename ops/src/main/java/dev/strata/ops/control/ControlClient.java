@@ -88,6 +88,16 @@ public final class ControlClient implements StrataControl, AutoCloseable {
     }
 
     @Override
+    public CompletionStage<RemoveRuntimeReply> removeRuntime(RemoveRuntimeRequest in) {
+        return call("RemoveRuntime", in, RemoveRuntimeReply.getDefaultInstance());
+    }
+
+    @Override
+    public CompletionStage<RemoveTagReply> removeTag(RemoveTagRequest in) {
+        return call("RemoveTag", in, RemoveTagReply.getDefaultInstance());
+    }
+
+    @Override
     public CompletionStage<ListReply> list(ListRequest in) {
         return call("List", in, ListReply.getDefaultInstance());
     }

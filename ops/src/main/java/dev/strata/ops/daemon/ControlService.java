@@ -35,6 +35,10 @@ import dev.strata.protocol.ListRequest;
 import dev.strata.protocol.ListSnapshotsReply;
 import dev.strata.protocol.ListSnapshotsRequest;
 import dev.strata.protocol.MountRequest;
+import dev.strata.protocol.RemoveRuntimeReply;
+import dev.strata.protocol.RemoveRuntimeRequest;
+import dev.strata.protocol.RemoveTagReply;
+import dev.strata.protocol.RemoveTagRequest;
 import dev.strata.protocol.RuntimeInfo;
 import dev.strata.protocol.ShutdownReply;
 import dev.strata.protocol.ShutdownRequest;
@@ -95,13 +99,25 @@ final class ControlService implements StrataControl {
     }
 
     @Override
+    public CompletionStage<RemoveRuntimeReply> removeRuntime(RemoveRuntimeRequest in) {
+        return this.<org.apache.pekko.Done>askValue(r -> new Runtimes.Remove(caller, in.getName(), r), ASK)
+                .thenApply(done -> RemoveRuntimeReply.getDefaultInstance());
+    }
+
+    @Override
+    public CompletionStage<RemoveTagReply> removeTag(RemoveTagRequest in) {
+        return this.<org.apache.pekko.Done>askValue(r -> new Runtimes.RemoveTag(caller, in.getName(), r), ASK)
+                .thenApply(done -> RemoveTagReply.getDefaultInstance());
+    }
+
+    @Override
     public CompletionStage<ListReply> list(ListRequest in) {
-        return running().thenApply(list -> ListReply.newBuilder().addAllRuntimes(list).build());
+        return runtimes(in.getIncludeStopped()).thenApply(list -> ListReply.newBuilder().addAllRuntimes(list).build());
     }
 
     @Override
     public CompletionStage<StatusReply> status(StatusRequest in) {
-        return running().thenApply(list -> daemon.status().get().addAllRuntimes(list).build());
+        return runtimes(false).thenApply(list -> daemon.status().get().addAllRuntimes(list).build());
     }
 
     @Override
@@ -179,9 +195,9 @@ final class ControlService implements StrataControl {
                 .thenApply(done -> DeleteBranchReply.getDefaultInstance());
     }
 
-    private CompletionStage<List<RuntimeInfo>> running() {
+    private CompletionStage<List<RuntimeInfo>> runtimes(boolean includeStopped) {
         return guarded(() -> AskPattern.<Runtimes.Command, List<dev.strata.actors.RuntimeInfo>>ask(daemon.runtimes(),
-                        r -> new Runtimes.ListRunning(caller, r), ASK, daemon.system().scheduler())
+                        r -> new Runtimes.ListRunning(caller, includeStopped, r), ASK, daemon.system().scheduler())
                 .thenApply(list -> list.stream().map(ControlService::toProto).toList()));
     }
 
@@ -217,7 +233,7 @@ final class ControlService implements StrataControl {
     static RuntimeInfo toProto(dev.strata.actors.RuntimeInfo r) {
         return RuntimeInfo.newBuilder().setName(r.name()).setRootPid(r.root().pid()).setRootStartTime(r.root().startTime())
                 .setEnvSpec(r.envSpec()).addAllLayers(r.layers()).setStartedAtEpochMs(r.started().toEpochMilli())
-                .setEditable(r.editable()).setDurable(r.durable()).setOwnerUid(r.owner()).build();
+                .setEditable(r.editable()).setDurable(r.durable()).setOwnerUid(r.owner()).setRunning(r.root().pid() != 0).build();
     }
 
     private static CommitReply toProto(Mount.CommitOutcome o) {

@@ -1,0 +1,82 @@
+package dev.strata.ops.cli;
+
+import dev.strata.protocol.ListRequest;
+import dev.strata.protocol.RemoveRuntimeRequest;
+import dev.strata.protocol.RuntimeInfo;
+import java.time.Instant;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "runtime", description = "List, describe and remove runtimes, running or (durable) at rest.",
+        subcommands = {RuntimeCommand.ListAll.class, RuntimeCommand.Info.class, RuntimeCommand.Remove.class})
+final class RuntimeCommand implements Runnable {
+    @ParentCommand
+    StrataCommand strata;
+
+    @Override
+    public void run() {
+        strata.spec.subcommands().get("runtime").usage(strata.err);
+    }
+
+    private static List<RuntimeInfo> all(StrataCommand strata) {
+        return DaemonClient.once(strata.home(), c -> c.list(ListRequest.newBuilder().setIncludeStopped(true).build())).getRuntimesList();
+    }
+
+    private static String kind(RuntimeInfo r) {
+        return (r.getEditable() ? "editable" : "read-only") + (r.getDurable() ? ",durable" : "");
+    }
+
+    @Command(name = "list", description = "Every runtime you own (root: all), with its state, kind and owner.")
+    static final class ListAll implements Runnable {
+        @ParentCommand
+        RuntimeCommand parent;
+
+        @Override
+        public void run() {
+            for (RuntimeInfo r : all(parent.strata)) {
+                parent.strata.out.printf("%-24s %-8s %-18s uid %-6d %s%n", r.getName(), r.getRunning() ? "running" : "at rest", kind(r),
+                        r.getOwnerUid(), r.getEnvSpec());
+            }
+        }
+    }
+
+    @Command(name = "info", description = "What runtime NAME is: state, kind, owner, spec and layers.")
+    static final class Info implements Runnable {
+        @ParentCommand
+        RuntimeCommand parent;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Override
+        public void run() {
+            RuntimeInfo r = all(parent.strata).stream().filter(x -> x.getName().equals(name)).findFirst()
+                    .orElseThrow(() -> new dev.strata.persistence.RepositoryException("no runtime named '" + name + "' (of yours)"));
+            var out = parent.strata.out;
+            out.println("name:     " + r.getName());
+            out.println("state:    " + (r.getRunning() ? "running, root pid " + r.getRootPid() + ", since "
+                    + Instant.ofEpochMilli(r.getStartedAtEpochMs()) : "at rest"));
+            out.println("kind:     " + kind(r));
+            out.println("owner:    uid " + r.getOwnerUid());
+            out.println("spec:     " + r.getEnvSpec());
+            out.println("layers:   " + String.join(" ", r.getLayersList()));
+        }
+    }
+
+    @Command(name = "remove", description = "End runtime NAME if it runs and remove it with its scratch (a durable one too).")
+    static final class Remove implements Runnable {
+        @ParentCommand
+        RuntimeCommand parent;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Override
+        public void run() {
+            DaemonClient.once(parent.strata.home(), c -> c.removeRuntime(RemoveRuntimeRequest.newBuilder().setName(name).build()));
+            parent.strata.err.println("strata: runtime " + name + " removed");
+        }
+    }
+}

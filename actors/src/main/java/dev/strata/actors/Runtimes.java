@@ -1,7 +1,9 @@
 package dev.strata.actors;
 
+import dev.strata.actors.process.ExitWatch;
 import dev.strata.actors.process.ProcessIdentity;
 import dev.strata.actors.process.ProcessTable;
+import dev.strata.engine.NodeTable;
 import dev.strata.engine.View;
 import dev.strata.persistence.Digest;
 import dev.strata.persistence.EnvSpec;
@@ -9,36 +11,51 @@ import dev.strata.persistence.Repository;
 import dev.strata.persistence.RuntimeRecord;
 import dev.strata.persistence.RuntimeStore;
 import dev.strata.persistence.SnapshotRecord;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * The one owner of the runtime lifecycle: it decides names, claims them, starts, joins and ends
- * runtimes, commits and captures them, creates and deletes branches and snapshots, and holds the
- * owner check ({@link ControlRules}) for each. Commands are plain data carrying the caller's
- * kernel-attested identity. A name is claimed here before any disk work and released only when the
- * Router has answered, so two starts of one name can never both touch its directory. It runs on the
- * blocking dispatcher: its disk work (records, through {@link RuntimeStore}) is short and serialized.
- * The Router executes what is decided here, applying the owner guard in the same message.
+ * The one owner of the runtime lifecycle, shaped like the Pekko tutorial's DeviceGroup: it alone
+ * names, claims, starts, joins, ends, commits and captures runtimes, creates and deletes branches and
+ * snapshots, holds the owner check ({@link ControlRules}) for each, and spawns the Mount of every
+ * runtime as its child. Commands are plain data carrying the caller's kernel-attested identity. A
+ * name is claimed here before any disk work, so two starts of one name never both touch its
+ * directory. After each change it hands the {@link Router} (the request hot path) a copy of the route
+ * table. It runs on the blocking dispatcher: its disk work (records, through {@link RuntimeStore}) is
+ * short and serialized; commits and captures run in the Mounts' Scratch actors.
  */
 public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     private static final Duration ASK = Duration.ofSeconds(10);
     private static final Duration LONG = Duration.ofMinutes(30);
+    /** Without exit events (a process table that has none), roots are polled this often. */
+    static final Duration EXIT_CHECK_INTERVAL = Duration.ofMillis(200);
 
-    public sealed interface Command permits Start, End, ListRunning, Remove, RemoveTag, Commit, Diff, Unbind, CreateSnapshot, ListSnapshots,
-            DeleteSnapshot, CreateBranch, ListBranches, DiffBranch, CommitBranch, DeleteBranch, Continue {
+    public sealed interface Command permits Start, End, ListRunning, Remove, RemoveTag, Commit, Diff, Unbind, CreateSnapshot,
+            ListSnapshots, DeleteSnapshot, CreateBranch, ListBranches, DiffBranch, CommitBranch, DeleteBranch, MountOf, Add,
+            RootsExited, MountStopped, Poll, Continue {
     }
 
     /**
@@ -75,6 +92,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     public record Diff(Caller caller, int pid, ActorRef<StatusReply<Mount.DiffOutcome>> replyTo) implements Command {
     }
 
+    /** Detaches the tree rooted at {@code pid} (bound with a join) from its runtime. */
     public record Unbind(Caller caller, int pid, ActorRef<StatusReply<String>> replyTo) implements Command {
     }
 
@@ -112,8 +130,56 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     public record DeleteBranch(Caller caller, String branch, ActorRef<StatusReply<Done>> replyTo) implements Command {
     }
 
+    /** For tests and fault injection: the Mount actor of a runtime, if it runs. */
+    public record MountOf(String name, ActorRef<Optional<ActorRef<Mount.Command>>> replyTo) implements Command {
+    }
+
+    /**
+     * What a decided start becomes: the tree of {@code rootPid} gets runtime {@code name} (or joins it).
+     * {@code source} serves a read-only runtime; without it the runtime is editable, its record and
+     * scratch in {@code dir}. A read-only runtime may have a directory too, for its record, which goes
+     * with it. Not plain data (a view source): it never leaves this actor but in tests.
+     */
+    record Add(String name, int rootPid, String envSpec, List<String> layers, Mount.ViewSource source, Scratch.Setup dir, boolean durable,
+               boolean join, OwnerGuard owner, Consumer<StatusReply<RuntimeInfo>> done) implements Command {
+    }
+
+    /**
+     * The owner a command acts as: {@code uid} owns what it starts, and unless {@code anyOwner} (root),
+     * it may touch only runtimes and process trees of that uid.
+     */
+    public record OwnerGuard(int uid, boolean anyOwner) {
+        public static OwnerGuard root() {
+            return new OwnerGuard(Caller.ROOT, true);
+        }
+
+        public static OwnerGuard of(Caller caller) {
+            return new OwnerGuard(caller.uid(), caller.isRoot());
+        }
+
+        boolean admits(RuntimeInfo runtime) {
+            return anyOwner || runtime.owner() == uid;
+        }
+
+        RuntimeRefused refusal(RuntimeInfo runtime, String action) {
+            return new RuntimeRefused(RuntimeRefused.Reason.DENIED, "cannot " + action + " runtime '" + runtime.name()
+                    + "': it belongs to uid " + runtime.owner() + ", and only its owner or root may");
+        }
+    }
+
+    private record RootsExited(Set<ProcessIdentity> dead) implements Command {
+    }
+
+    private record MountStopped(String name, ActorRef<Mount.Command> mount) implements Command {
+    }
+
+    private enum Poll implements Command { INSTANCE }
+
     /** Goes on with a command after an answer from another actor, inside this actor. */
     private record Continue(Runnable step) implements Command {
+    }
+
+    private record Runtime(RuntimeInfo info, ActorRef<Mount.Command> mount) {
     }
 
     private final ActorRef<Router.Command> router;
@@ -121,25 +187,268 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     private final Repository repo;
     private final RuntimeStore store;
     private final ProcessTable processes;
+    private final NodeTable nodes;
+    private final ExitWatch exits;
     private final long daemonPid = ProcessHandle.current().pid();
-    /** Names being started: claimed before any disk work, released when the Router has answered. */
+    private final Map<String, Runtime> runtimes = new HashMap<>();
+    private final Map<ProcessIdentity, String> rootOf = new HashMap<>();
+    /** Names being started: claimed before any disk work, released when the start is done or refused. */
     private final Set<String> claimed = new HashSet<>();
+    private long incarnations;
 
     public static Behavior<Command> create(ActorRef<Router.Command> router, ActorRef<Snapshots.Command> snapshots, Repository repo,
-                                           RuntimeStore store, ProcessTable processes) {
-        return Behaviors.setup(ctx -> new Runtimes(ctx, router, snapshots, repo, store, processes));
+                                           RuntimeStore store, ProcessTable processes, NodeTable nodes) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Runtimes(ctx, timers, router, snapshots, repo, store, processes, nodes)));
     }
 
-    private Runtimes(ActorContext<Command> ctx, ActorRef<Router.Command> router, ActorRef<Snapshots.Command> snapshots, Repository repo,
-                     RuntimeStore store, ProcessTable processes) {
+    private Runtimes(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<Router.Command> router,
+                     ActorRef<Snapshots.Command> snapshots, Repository repo, RuntimeStore store, ProcessTable processes, NodeTable nodes) {
         super(ctx);
         this.router = router;
         this.snapshots = snapshots;
         this.repo = repo;
         this.store = store;
         this.processes = processes;
+        this.nodes = nodes;
+        this.exits = processes.exitWatch();
+        if (exits == null) {
+            timers.startTimerWithFixedDelay(Poll.INSTANCE, EXIT_CHECK_INTERVAL);
+        }
         readoptAll();
     }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Start.class, c -> guarded(c.replyTo(), () -> onStart(c)))
+                .onMessage(End.class, c -> guarded(c.replyTo(), () -> onEnd(c)))
+                .onMessage(ListRunning.class, this::onListRunning)
+                .onMessage(Remove.class, c -> guarded(c.replyTo(), () -> onRemove(c)))
+                .onMessage(RemoveTag.class, c -> guarded(c.replyTo(), () -> onRemoveTag(c)))
+                .onMessage(Commit.class, c -> guarded(c.replyTo(), () -> onCommit(c)))
+                .onMessage(Diff.class, c -> guarded(c.replyTo(), () -> onDiff(c)))
+                .onMessage(Unbind.class, c -> guarded(c.replyTo(), () -> onUnbind(c)))
+                .onMessage(CreateSnapshot.class, c -> guarded(c.replyTo(), () -> onCreateSnapshot(c)))
+                .onMessage(ListSnapshots.class, this::onListSnapshots)
+                .onMessage(DeleteSnapshot.class, c -> guarded(c.replyTo(), () -> onDeleteSnapshot(c)))
+                .onMessage(CreateBranch.class, c -> guarded(c.replyTo(), () -> onCreateBranch(c)))
+                .onMessage(ListBranches.class, this::onListBranches)
+                .onMessage(DiffBranch.class, c -> guarded(c.replyTo(), () -> onDiffBranch(c)))
+                .onMessage(CommitBranch.class, c -> guarded(c.replyTo(), () -> onCommitBranch(c)))
+                .onMessage(DeleteBranch.class, c -> guarded(c.replyTo(), () -> onDeleteBranch(c)))
+                .onMessage(MountOf.class, this::onMountOf)
+                .onMessage(Add.class, a -> {
+                    add(a);
+                    return this;
+                })
+                .onMessage(RootsExited.class, this::onRootsExited)
+                .onMessage(MountStopped.class, this::onMountStopped)
+                .onMessage(Poll.class, p -> onPoll())
+                .onMessage(Continue.class, c -> {
+                    c.step().run();
+                    return this;
+                })
+                .build();
+    }
+
+    /** Runs a handler so that a refusal it throws becomes the command's error answer. */
+    private <T> Behavior<Command> guarded(ActorRef<StatusReply<T>> replyTo, Runnable handler) {
+        try {
+            handler.run();
+        } catch (RuntimeException e) {
+            replyTo.tell(StatusReply.error(e));
+        }
+        return this;
+    }
+
+    // ---- starting and joining ----
+
+    private void onStart(Start s) {
+        if (s.durable() && s.name().isEmpty()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.INVALID, "a durable runtime needs a name (--name), so it can be joined later");
+        }
+        if (s.join() && s.name().isEmpty()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.INVALID, "join needs the name of the runtime to join");
+        }
+        String name = s.name().isEmpty() ? "run-" + s.rootPid() : ControlRules.checkName("runtime", s.name());
+        ControlRules.checkSpec(s.envSpec());
+        Optional<ProcessTable.ProcessInfo> process = processes.info(s.rootPid());
+        ControlRules.checkMayGiveView(s.caller(), s.rootPid(), process, processes.uids(s.rootPid()), daemonPid);
+        RuntimeStore.Root root = new RuntimeStore.Root(s.rootPid(), process.get().identity().startTime());
+        if (!claimed.add(name)) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a runtime named '" + name + "' is being started already");
+        }
+        Add add;
+        try {
+            add = prepare(s, name, runtimes.containsKey(name));
+        } catch (RuntimeException e) {
+            claimed.remove(name);
+            throw e;
+        }
+        add(add, reply -> {
+            claimed.remove(name);
+            if (reply.isSuccess()) {
+                rememberRoot(name, root);
+            }
+            s.replyTo().tell(reply);
+        });
+    }
+
+    /** Decides what a start means, from what runs and what is recorded; writes a new runtime's record. */
+    private Add prepare(Start s, String name, boolean running) {
+        OwnerGuard guard = OwnerGuard.of(s.caller());
+        RuntimeRecord existing = store.runtime(name);
+        if (s.join()) {
+            if (running) {
+                return new Add(name, s.rootPid(), "", List.of(), null, null, false, true, guard, null);
+            }
+            if (existing == null || !existing.durable()) {
+                throw new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime named '" + name
+                        + "' to join: a runtime can be joined while it runs, or later when it was started --durable");
+            }
+            if (!ControlRules.mayActOn(s.caller(), existing.owner())) {
+                throw ControlRules.notOwner("runtime", name, existing.owner());
+            }
+            return new Add(name, s.rootPid(), existing.envSpec(), existing.layers().stream().map(Digest::hex).toList(), null,
+                    claimedSetup(name), true, false, new OwnerGuard(existing.owner(), s.caller().isRoot()), null);
+        }
+        if (running) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a runtime named '" + name + "' exists already");
+        }
+        if (existing != null && existing.durable()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a durable runtime named '" + name
+                    + "' exists already: join it with --join " + name);
+        }
+        List<Repository.ResolvedLayer> resolved = repo.resolveLayers(EnvSpec.parse(s.envSpec()));
+        List<String> layers = resolved.stream().map(l -> l.digest().hex()).toList();
+        Mount.ViewSource source = viewOf(resolved);
+        boolean editable = s.editable() || s.durable();
+        // every runtime has a record (a read-only one too), so a restarted daemon can give its trees their view again
+        store.create(new RuntimeRecord(name, s.envSpec(), resolved.stream().map(Repository.ResolvedLayer::digest).toList(), editable,
+                s.durable(), 0, "", s.caller().uid()));
+        return new Add(name, s.rootPid(), s.envSpec(), layers, editable ? null : source, claimedSetup(name), s.durable(), false, guard, null);
+    }
+
+    /** The directory of runtime {@code name}, marked as this incarnation's (an ended namesake's cleanup leaves it alone). */
+    private Scratch.Setup claimedSetup(String name) {
+        Scratch.Setup setup = setup(name);
+        try {
+            setup.claim();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot create the directory of runtime '" + name + "': " + e.getMessage(), e);
+        }
+        return setup;
+    }
+
+    private Scratch.Setup setup(String name) {
+        return new Scratch.Setup(store.runtimeDir(name), repo, name + "@" + System.nanoTime());
+    }
+
+    private Mount.ViewSource viewOf(List<Repository.ResolvedLayer> resolved) {
+        List<Digest> manifests = resolved.stream().map(Repository.ResolvedLayer::manifest).toList();
+        Mount.ViewSource source = () -> View.of(manifests.stream().map(repo::manifest).toList(), repo.blobs());
+        source.load(); // proves every manifest is readable before the runtime exists
+        return source;
+    }
+
+    /** Records a bound tree for re-adoption; a runtime that failed to record it still runs. */
+    private void rememberRoot(String name, RuntimeStore.Root root) {
+        try {
+            store.addRoot(name, root);
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("runtime {} will not be re-adopted after a restart: {}", name, e.getMessage());
+        }
+    }
+
+    private void add(Add a) {
+        add(a, a.done());
+    }
+
+    /** Binds the tree of {@code a.rootPid()} to its runtime, starting the runtime's Mount unless it joins one that runs. */
+    private void add(Add a, Consumer<StatusReply<RuntimeInfo>> done) {
+        if (Router.DEFAULT_VIEW.equals(a.name()) || (runtimes.containsKey(a.name()) && !a.join())) {
+            done.accept(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS,
+                    "a runtime named '" + a.name() + "' exists already")));
+            return;
+        }
+        Optional<ProcessTable.ProcessInfo> process = processes.processOf(a.rootPid()).filter(p -> p == a.rootPid())
+                .flatMap(processes::info);
+        if (process.isEmpty()) {
+            done.accept(StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.INVALID,
+                    "no process with pid " + a.rootPid() + " (a root pid names a running process, not a thread)")));
+            return;
+        }
+        ProcessIdentity root = process.get().identity();
+        // the runtime whose view the process sees now (a sticky one too) is the Router's to tell
+        ask(router, (ActorRef<Optional<String>> ref) -> new Router.Locate(a.rootPid(), ref), ASK, (located, failure) -> {
+            String current = located == null ? null : located.orElse(null);
+            done.accept(bind(a, root, current == null ? null : runtimes.get(current)));
+        });
+    }
+
+    private StatusReply<RuntimeInfo> bind(Add a, ProcessIdentity root, Runtime current) {
+        if (rootOf.containsKey(root)) {
+            return StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS,
+                    "process " + a.rootPid() + " is the root of runtime '" + rootOf.get(root) + "' already"));
+        }
+        if (current != null && !a.owner().admits(current.info())) {
+            return StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.DENIED, "process " + a.rootPid() + " is in runtime '"
+                    + current.info().name() + "' of uid " + current.info().owner() + ": a process in another user's runtime cannot be taken"));
+        }
+        Runtime running = runtimes.get(a.name());
+        if (running != null && !a.join()) {
+            return StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a runtime named '" + a.name() + "' exists already"));
+        }
+        if (running != null) {
+            if (!a.owner().admits(running.info())) {
+                return StatusReply.error(a.owner().refusal(running.info(), "join"));
+            }
+            bindRoot(root, a.name());
+            publishRoutes(Set.of());
+            getContext().getLog().info("process {} joined runtime {}", root.pid(), a.name());
+            return StatusReply.success(running.info());
+        }
+        if (a.join()) {
+            return StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "runtime '" + a.name() + "' no longer runs"));
+        }
+        RuntimeInfo info = new RuntimeInfo(a.name(), root, a.envSpec(), a.layers(), Instant.now(), a.source() == null, a.durable(),
+                a.owner().uid());
+        Behavior<Mount.Command> mount = a.source() == null ? Mount.editable(a.dir(), nodes, processes)
+                : a.dir() == null ? Mount.create(a.source(), nodes, processes) : Mount.readOnly(a.source(), a.dir(), nodes, processes);
+        runtimes.put(a.name(), new Runtime(info, spawnMount(a.name(), mount)));
+        bindRoot(root, a.name());
+        publishRoutes(Set.of());
+        getContext().getLog().info("runtime {} mounted for process {} with {}", a.name(), root.pid(), a.envSpec());
+        return StatusReply.success(info);
+    }
+
+    private ActorRef<Mount.Command> spawnMount(String name, Behavior<Mount.Command> behavior) {
+        Behavior<Mount.Command> supervised = Behaviors.supervise(behavior)
+                .onFailure(SupervisorStrategy.restart().withLimit(20, Duration.ofMinutes(1)));
+        // a stopped Mount keeps its name until it has terminated: a runtime started again at once needs another
+        ActorRef<Mount.Command> mount = getContext().spawn(supervised, "mount-" + name + "-" + (++incarnations),
+                DispatcherSelector.fromConfig("strata.mount-dispatcher"));
+        getContext().watchWith(mount, new MountStopped(name, mount));
+        return mount;
+    }
+
+    /** Binds a root to its runtime; the runtime hears of the root's exit from the kernel (or, lacking that, by polling). */
+    private void bindRoot(ProcessIdentity root, String runtime) {
+        rootOf.put(root, runtime);
+        if (exits != null) {
+            ActorRef<Command> self = getContext().getSelf();
+            exits.watch(root, () -> self.tell(new RootsExited(Set.of(root))));
+        }
+    }
+
+    /** Hands the Router a copy of the route table; {@code resolveAgain}: runtimes whose sticky processes must resolve again. */
+    private void publishRoutes(Set<String> resolveAgain) {
+        Map<String, ActorRef<Mount.Command>> mounts = new HashMap<>();
+        runtimes.forEach((name, r) -> mounts.put(name, r.mount()));
+        router.tell(new Router.Routes(rootOf, mounts, resolveAgain));
+    }
+
+    // ---- re-adoption after a restart ----
 
     /**
      * After a daemon restart: runtimes whose process trees still run are given back to them (their
@@ -166,195 +475,117 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
             return;
         }
         int pid = roots.get(next).pid();
-        Router.OwnerGuard guard = new Router.OwnerGuard(record.owner(), true);
-        List<String> layers = record.layers().stream().map(Digest::hex).toList();
-        Router.AddRuntime add;
+        OwnerGuard guard = new OwnerGuard(record.owner(), true);
+        Add add;
         if (started) {
-            add = new Router.AddRuntime(record.name(), pid, "", List.of(), null, null, false, true, guard, null);
+            add = new Add(record.name(), pid, "", List.of(), null, null, false, true, guard, null);
         } else {
-            Scratch.Setup setup = setup(record.name());
             try {
-                setup.claim();
                 Mount.ViewSource source = record.editable() ? null : viewOf(repo.resolveLayers(record.stack()));
-                add = new Router.AddRuntime(record.name(), pid, record.envSpec(), layers, source, setup, record.durable(), false, guard, null);
-            } catch (java.io.IOException | RuntimeException e) {
+                add = new Add(record.name(), pid, record.envSpec(), record.layers().stream().map(Digest::hex).toList(), source,
+                        claimedSetup(record.name()), record.durable(), false, guard, null);
+            } catch (RuntimeException e) {
                 getContext().getLog().warn("cannot re-adopt runtime {}: {}", record.name(), e.toString());
                 claimed.remove(record.name());
                 return;
             }
         }
-        ask(router, (ActorRef<StatusReply<RuntimeInfo>> ref) -> withReplyTo(add, ref), ASK, (reply, failure) -> {
-            boolean ok = failure == null && reply.isSuccess();
-            if (ok) {
+        add(add, reply -> {
+            if (reply.isSuccess()) {
                 getContext().getLog().info("re-adopted process {} into runtime {}", pid, record.name());
             } else {
-                getContext().getLog().warn("could not re-adopt process {} into runtime {}: {}", pid, record.name(),
-                        failure != null ? failure.toString() : reply.getError().getMessage());
+                getContext().getLog().warn("could not re-adopt process {} into runtime {}: {}", pid, record.name(), reply.getError().getMessage());
             }
-            readopt(record, roots, next + 1, started || ok);
+            readopt(record, roots, next + 1, started || reply.isSuccess());
         });
     }
 
-    private Mount.ViewSource viewOf(List<Repository.ResolvedLayer> resolved) {
-        List<Digest> manifests = resolved.stream().map(Repository.ResolvedLayer::manifest).toList();
-        Mount.ViewSource source = () -> View.of(manifests.stream().map(repo::manifest).toList(), repo.blobs());
-        source.load(); // proves every manifest is readable before the runtime exists
-        return source;
+    // ---- ending ----
+
+    private void onEnd(End e) {
+        e.replyTo().tell(remove(ControlRules.checkName("runtime", e.name()), OwnerGuard.of(e.caller())));
     }
 
-    @Override
-    public Receive<Command> createReceive() {
-        return newReceiveBuilder()
-                .onMessage(Start.class, c -> guarded(c.replyTo(), () -> onStart(c)))
-                .onMessage(End.class, this::onEnd)
-                .onMessage(ListRunning.class, this::onListRunning)
-                .onMessage(Remove.class, c -> guarded(c.replyTo(), () -> onRemove(c)))
-                .onMessage(RemoveTag.class, c -> guarded(c.replyTo(), () -> onRemoveTag(c)))
-                .onMessage(Commit.class, c -> guarded(c.replyTo(), () -> onCommit(c)))
-                .onMessage(Diff.class, this::onDiff)
-                .onMessage(Unbind.class, this::onUnbind)
-                .onMessage(CreateSnapshot.class, c -> guarded(c.replyTo(), () -> onCreateSnapshot(c)))
-                .onMessage(ListSnapshots.class, this::onListSnapshots)
-                .onMessage(DeleteSnapshot.class, c -> guarded(c.replyTo(), () -> onDeleteSnapshot(c)))
-                .onMessage(CreateBranch.class, c -> guarded(c.replyTo(), () -> onCreateBranch(c)))
-                .onMessage(ListBranches.class, this::onListBranches)
-                .onMessage(DiffBranch.class, c -> guarded(c.replyTo(), () -> onDiffBranch(c)))
-                .onMessage(CommitBranch.class, c -> guarded(c.replyTo(), () -> onCommitBranch(c)))
-                .onMessage(DeleteBranch.class, c -> guarded(c.replyTo(), () -> onDeleteBranch(c)))
-                .onMessage(Continue.class, c -> {
-                    c.step().run();
-                    return this;
-                })
-                .build();
+    private StatusReply<RuntimeInfo> remove(String name, OwnerGuard guard) {
+        Runtime runtime = runtimes.get(name);
+        if (runtime == null) {
+            return StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime named '" + name + "'"));
+        }
+        if (!guard.admits(runtime.info())) {
+            return StatusReply.error(guard.refusal(runtime.info(), "end"));
+        }
+        end(name);
+        return StatusReply.success(runtime.info());
     }
 
-    /** Runs a handler so that a refusal it throws becomes the command's error answer. */
-    private <T> Behavior<Command> guarded(ActorRef<StatusReply<T>> replyTo, Runnable handler) {
-        try {
-            handler.run();
-        } catch (RuntimeException e) {
-            replyTo.tell(StatusReply.error(e));
+    private void end(String name) {
+        Runtime runtime = runtimes.remove(name);
+        if (runtime == null) {
+            return;
+        }
+        rootOf.values().removeIf(name::equals);
+        publishRoutes(Set.of());
+        getContext().stop(runtime.mount());
+        getContext().getLog().info("runtime {} ended", name);
+    }
+
+    /** A runtime no process tree is bound to any more ends (one started just for an operation, or one unbound). */
+    private void endIfIdle(String name) {
+        if (runtimes.containsKey(name) && !rootOf.containsValue(name)) {
+            end(name);
+        }
+    }
+
+    private Behavior<Command> onRootsExited(RootsExited r) {
+        for (ProcessIdentity dead : r.dead()) {
+            String runtime = rootOf.remove(dead);
+            if (runtime != null && !rootOf.containsValue(runtime)) {
+                end(runtime); // its last root tree is gone
+            } else if (runtime != null) {
+                publishRoutes(Set.of());
+            }
         }
         return this;
     }
 
-    // ---- runtimes ----
-
-    private void onStart(Start s) {
-        if (s.durable() && s.name().isEmpty()) {
-            throw new RuntimeRefused(RuntimeRefused.Reason.INVALID, "a durable runtime needs a name (--name), so it can be joined later");
-        }
-        if (s.join() && s.name().isEmpty()) {
-            throw new RuntimeRefused(RuntimeRefused.Reason.INVALID, "join needs the name of the runtime to join");
-        }
-        String name = s.name().isEmpty() ? "run-" + s.rootPid() : ControlRules.checkName("runtime", s.name());
-        ControlRules.checkSpec(s.envSpec());
-        java.util.Optional<ProcessTable.ProcessInfo> process = processes.info(s.rootPid());
-        ControlRules.checkMayGiveView(s.caller(), s.rootPid(), process, processes.uids(s.rootPid()), daemonPid);
-        RuntimeStore.Root root = new RuntimeStore.Root(s.rootPid(), process.get().identity().startTime());
-        if (!claimed.add(name)) {
-            throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a runtime named '" + name + "' is being started already");
-        }
-        ask(router, Router.ListRuntimes::new, ASK, (running, failure) -> {
-            try {
-                if (failure != null) {
-                    throw new IllegalStateException("the router did not answer: " + failure.getMessage());
-                }
-                boolean isRunning = running.stream().anyMatch(r -> r.name().equals(name));
-                Router.AddRuntime add = prepare(s, name, isRunning);
-                ask(router, (ActorRef<StatusReply<RuntimeInfo>> ref) -> withReplyTo(add, ref), ASK, (reply, err) -> {
-                    claimed.remove(name);
-                    if (err == null && reply.isSuccess()) {
-                        rememberRoot(name, root);
-                    }
-                    s.replyTo().tell(err != null ? StatusReply.error(err) : reply);
-                });
-            } catch (RuntimeException e) {
-                claimed.remove(name);
-                s.replyTo().tell(StatusReply.error(e));
+    private Behavior<Command> onPoll() {
+        Set<ProcessIdentity> dead = new HashSet<>();
+        for (ProcessIdentity root : rootOf.keySet()) {
+            if (!processes.isAlive(root)) {
+                dead.add(root);
             }
-        });
+        }
+        return dead.isEmpty() ? this : onRootsExited(new RootsExited(dead));
     }
 
-    /** Records a bound tree for re-adoption; a runtime that failed to record it still runs. */
-    private void rememberRoot(String name, RuntimeStore.Root root) {
-        try {
-            store.addRoot(name, root);
-        } catch (RuntimeException e) {
-            getContext().getLog().warn("runtime {} will not be re-adopted after a restart: {}", name, e.getMessage());
+    private Behavior<Command> onMountStopped(MountStopped s) {
+        // a Mount that stopped on its own (restart limit exceeded) takes its runtime with it; a runtime of
+        // the same name started since then is another one
+        Runtime runtime = runtimes.get(s.name());
+        if (runtime != null && runtime.mount().equals(s.mount())) {
+            end(s.name());
         }
+        return this;
     }
 
-    private static Router.AddRuntime withReplyTo(Router.AddRuntime a, ActorRef<StatusReply<RuntimeInfo>> replyTo) {
-        return new Router.AddRuntime(a.name(), a.rootPid(), a.envSpec(), a.layers(), a.source(), a.scratch(), a.durable(), a.join(),
-                a.owner(), replyTo);
-    }
-
-    /** Decides what a start means, from what runs and what is recorded; writes a new editable runtime's record. */
-    private Router.AddRuntime prepare(Start s, String name, boolean running) {
-        Router.OwnerGuard guard = Router.OwnerGuard.of(s.caller());
-        RuntimeRecord existing = store.runtime(name);
-        if (s.join()) {
-            if (running) {
-                return new Router.AddRuntime(name, s.rootPid(), "", List.of(), null, null, false, true, guard, null);
-            }
-            if (existing == null || !existing.durable()) {
-                throw new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime named '" + name
-                        + "' to join: a runtime can be joined while it runs, or later when it was started --durable");
-            }
-            if (!ControlRules.mayActOn(s.caller(), existing.owner())) {
-                throw ControlRules.notOwner("runtime", name, existing.owner());
-            }
-            return new Router.AddRuntime(name, s.rootPid(), existing.envSpec(), existing.layers().stream().map(Digest::hex).toList(), null,
-                    setup(name), true, false, new Router.OwnerGuard(existing.owner(), s.caller().isRoot()), null);
-        }
-        if (running) {
-            throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a runtime named '" + name + "' exists already");
-        }
-        if (existing != null && existing.durable()) {
-            throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a durable runtime named '" + name
-                    + "' exists already: join it with --join " + name);
-        }
-        List<Repository.ResolvedLayer> resolved = repo.resolveLayers(EnvSpec.parse(s.envSpec()));
-        List<String> layers = resolved.stream().map(l -> l.digest().hex()).toList();
-        Mount.ViewSource source = viewOf(resolved);
-        boolean editable = s.editable() || s.durable();
-        // every runtime has a record (a read-only one too), so a restarted daemon can give its trees their view again
-        Scratch.Setup setup = setup(name);
-        store.create(new RuntimeRecord(name, s.envSpec(), resolved.stream().map(Repository.ResolvedLayer::digest).toList(), editable,
-                s.durable(), 0, "", s.caller().uid()));
-        try {
-            setup.claim();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot create the directory of runtime '" + name + "': " + e.getMessage(), e);
-        }
-        return new Router.AddRuntime(name, s.rootPid(), s.envSpec(), layers, editable ? null : source, setup, s.durable(), false, guard, null);
-    }
-
-    private Scratch.Setup setup(String name) {
-        return new Scratch.Setup(store.runtimeDir(name), repo, name + "@" + System.nanoTime());
-    }
-
-    private Behavior<Command> onEnd(End e) {
-        router.tell(new Router.RemoveRuntime(e.name(), Router.OwnerGuard.of(e.caller()), e.replyTo()));
+    private Behavior<Command> onMountOf(MountOf m) {
+        Runtime r = runtimes.get(m.name());
+        m.replyTo().tell(Optional.ofNullable(r == null ? null : r.mount()));
         return this;
     }
 
     private Behavior<Command> onListRunning(ListRunning l) {
-        ask(router, Router.ListRuntimes::new, ASK, (running, failure) -> {
-            List<RuntimeInfo> out = new java.util.ArrayList<>(running == null ? List.of() : running);
-            if (l.includeStopped()) {
-                Set<String> live = new HashSet<>(out.stream().map(RuntimeInfo::name).toList());
-                for (RuntimeRecord r : store.runtimes()) {
-                    if (r.durable() && !live.contains(r.name())) {
-                        out.add(new RuntimeInfo(r.name(), new ProcessIdentity(0, 0), r.envSpec(), r.layers().stream().map(Digest::hex).toList(),
-                                java.time.Instant.EPOCH, r.editable(), true, r.owner()));
-                    }
+        List<RuntimeInfo> out = new ArrayList<>(runtimes.values().stream().map(Runtime::info).toList());
+        if (l.includeStopped()) {
+            for (RuntimeRecord r : store.runtimes()) {
+                if (r.durable() && !runtimes.containsKey(r.name())) {
+                    out.add(new RuntimeInfo(r.name(), new ProcessIdentity(0, 0), r.envSpec(), r.layers().stream().map(Digest::hex).toList(),
+                            Instant.EPOCH, r.editable(), true, r.owner()));
                 }
             }
-            l.replyTo().tell(out.stream().filter(r -> visible(l.caller(), r.owner()))
-                    .sorted(java.util.Comparator.comparing(RuntimeInfo::name)).toList());
-        });
+        }
+        l.replyTo().tell(out.stream().filter(r -> ControlRules.mayActOn(l.caller(), r.owner()))
+                .sorted(Comparator.comparing(RuntimeInfo::name)).toList());
         return this;
     }
 
@@ -367,23 +598,17 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         if (record != null && !ControlRules.mayActOn(r.caller(), record.owner())) {
             throw ControlRules.notOwner("runtime", name, record.owner());
         }
-        if (!claimed.add(name)) {
+        if (claimed.contains(name)) {
             throw new RuntimeRefused(RuntimeRefused.Reason.IN_USE, "runtime '" + name + "' is being started");
         }
-        ask(router, (ActorRef<StatusReply<RuntimeInfo>> ref) -> new Router.RemoveRuntime(name, Router.OwnerGuard.of(r.caller()), ref), ASK,
-                (ended, failure) -> {
-                    claimed.remove(name);
-                    RuntimeRefused refusal = failure == null && ended.isError() && ended.getError() instanceof RuntimeRefused x ? x : null;
-                    if (failure != null || (refusal != null && refusal.reason() != RuntimeRefused.Reason.NOT_FOUND)) {
-                        r.replyTo().tell(StatusReply.error(failure != null ? failure : refusal));
-                    } else if (refusal != null && record == null) {
-                        r.replyTo().tell(StatusReply.error(refusal)); // neither running nor recorded
-                    } else {
-                        store.deleteRuntime(name);
-                        getContext().getLog().info("runtime {} removed", name);
-                        r.replyTo().tell(StatusReply.success(Done.getInstance()));
-                    }
-                });
+        StatusReply<RuntimeInfo> ended = remove(name, OwnerGuard.of(r.caller()));
+        if (ended.isError() && (record == null || !(ended.getError() instanceof RuntimeRefused x && x.reason() == RuntimeRefused.Reason.NOT_FOUND))) {
+            r.replyTo().tell(StatusReply.error(ended.getError()));
+            return;
+        }
+        store.deleteRuntime(name);
+        getContext().getLog().info("runtime {} removed", name);
+        r.replyTo().tell(StatusReply.success(Done.getInstance()));
     }
 
     private void onRemoveTag(RemoveTag t) {
@@ -394,32 +619,108 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         t.replyTo().tell(StatusReply.success(Done.getInstance()));
     }
 
-    private static boolean visible(Caller caller, int owner) {
-        return ControlRules.mayActOn(caller, owner);
+    // ---- operations on a runtime: commit, diff, capture, unbind ----
+
+    /**
+     * The runtime an operation is for: the one process {@code pid} belongs to, or the one named
+     * {@code name}; a named runtime that is not running is started from {@code ifStopped} (with its
+     * recorded owner) for the operation and ended after it.
+     */
+    private record Target(int pid, String name, Scratch.Setup ifStopped, int stoppedOwner, OwnerGuard guard) {
+        static Target ofProcess(int pid, OwnerGuard guard) {
+            return new Target(pid, null, null, Caller.ROOT, guard);
+        }
+
+        static Target named(String name, Scratch.Setup ifStopped, int owner, OwnerGuard guard) {
+            return new Target(0, name, ifStopped, owner, guard);
+        }
+    }
+
+    /** Runs {@code op} on the target's runtime (inside this actor), or answers the refusal. */
+    private void withTarget(Target target, Consumer<Runtime> op, Consumer<RuntimeRefused> refused) {
+        Consumer<Runtime> guarded = runtime -> {
+            if (target.guard().admits(runtime.info())) {
+                op.accept(runtime);
+            } else {
+                refused.accept(target.guard().refusal(runtime.info(), "act on"));
+            }
+        };
+        if (target.name() == null) {
+            ask(router, (ActorRef<Optional<String>> ref) -> new Router.Locate(target.pid(), ref), ASK, (located, failure) -> {
+                Runtime runtime = located == null ? null : located.map(runtimes::get).orElse(null);
+                if (runtime != null) {
+                    guarded.accept(runtime);
+                } else {
+                    refused.accept(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "process " + target.pid() + " is in no runtime"));
+                }
+            });
+            return;
+        }
+        Runtime running = runtimes.get(target.name());
+        if (running == null && target.ifStopped() != null) {
+            RuntimeInfo info = new RuntimeInfo(target.name(), new ProcessIdentity(0, 0), "", List.of(), Instant.now(), true, true,
+                    target.stoppedOwner());
+            running = new Runtime(info, spawnMount(target.name(), Mount.editable(target.ifStopped(), nodes, processes)));
+            runtimes.put(target.name(), running);
+            publishRoutes(Set.of());
+        }
+        if (running == null) {
+            refused.accept(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime named '" + target.name() + "'"));
+        } else {
+            guarded.accept(running);
+        }
+    }
+
+    private void commit(Target target, String tag, String message, int by, ActorRef<StatusReply<Mount.CommitOutcome>> replyTo) {
+        ControlRules.checkTag(tag);
+        ControlRules.checkMessage(message);
+        withTarget(target, runtime -> ask(runtime.mount(), (ActorRef<Mount.CommitOutcome> ref) -> new Mount.Commit(tag, message, by, ref), LONG,
+                (outcome, failure) -> {
+                    if (failure != null) {
+                        replyTo.tell(StatusReply.error(failure));
+                    } else {
+                        Runtime now = runtimes.get(runtime.info().name());
+                        if (now != null && outcome.layer() != null) {
+                            runtimes.put(now.info().name(), new Runtime(now.info().withLayers(outcome.layers()), now.mount()));
+                        }
+                        replyTo.tell(StatusReply.success(outcome));
+                    }
+                    endIfIdle(runtime.info().name());
+                }), refusal -> replyTo.tell(StatusReply.error(refusal)));
+    }
+
+    private void diff(Target target, ActorRef<StatusReply<Mount.DiffOutcome>> replyTo) {
+        withTarget(target, runtime -> ask(runtime.mount(), Mount.Diff::new, Duration.ofSeconds(30), (outcome, failure) -> {
+            replyTo.tell(failure != null ? StatusReply.error(failure) : StatusReply.success(outcome));
+            endIfIdle(runtime.info().name());
+        }), refusal -> replyTo.tell(StatusReply.error(refusal)));
     }
 
     private void onCommit(Commit c) {
-        ControlRules.checkTag(c.tag());
-        ControlRules.checkMessage(c.message());
-        router.tell(new Router.CommitRuntime(Router.Target.ofProcess(c.pid(), Router.OwnerGuard.of(c.caller())), c.tag(), c.message(),
-                c.caller().uid(), c.replyTo()));
+        commit(Target.ofProcess(c.pid(), OwnerGuard.of(c.caller())), c.tag(), c.message(), c.caller().uid(), c.replyTo());
     }
 
-    private Behavior<Command> onDiff(Diff d) {
-        router.tell(new Router.DiffRuntime(Router.Target.ofProcess(d.pid(), Router.OwnerGuard.of(d.caller())), d.replyTo()));
-        return this;
+    private void onDiff(Diff d) {
+        diff(Target.ofProcess(d.pid(), OwnerGuard.of(d.caller())), d.replyTo());
     }
 
-    private Behavior<Command> onUnbind(Unbind u) {
-        java.util.Optional<ProcessTable.ProcessInfo> process = processes.info(u.pid());
-        ask(router, (ActorRef<StatusReply<String>> ref) -> new Router.Unbind(u.pid(), Router.OwnerGuard.of(u.caller()), ref), ASK,
-                (reply, failure) -> {
-                    if (failure == null && reply.isSuccess() && process.isPresent()) {
-                        store.removeRoot(reply.getValue(), new RuntimeStore.Root(u.pid(), process.get().identity().startTime()));
-                    }
-                    u.replyTo().tell(failure != null ? StatusReply.error(failure) : reply);
-                });
-        return this;
+    private void onUnbind(Unbind u) {
+        ProcessIdentity root = processes.info(u.pid()).map(ProcessTable.ProcessInfo::identity).orElse(null);
+        String name = root == null ? null : rootOf.get(root);
+        if (name == null) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "process " + u.pid() + " is not the root of a bound tree");
+        }
+        OwnerGuard guard = OwnerGuard.of(u.caller());
+        if (!guard.admits(runtimes.get(name).info())) {
+            throw guard.refusal(runtimes.get(name).info(), "unbind a process tree from");
+        }
+        rootOf.remove(root);
+        store.removeRoot(name, new RuntimeStore.Root(root.pid(), root.startTime()));
+        // its descendants resolved to the runtime through it: they ask again, as does every other thread
+        publishRoutes(Set.of(name));
+        getContext().getLog().info("process {} unbound from runtime {}", u.pid(), name);
+        endIfIdle(name);
+        u.replyTo().tell(StatusReply.success(name));
     }
 
     // ---- snapshots ----
@@ -431,19 +732,23 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
             throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a snapshot named '" + name + "' exists already");
         }
         RuntimeRecord record = store.runtime(runtime);
-        Router.Target target = record != null && record.durable()
-                ? Router.Target.named(runtime, setup(runtime), record.owner(), Router.OwnerGuard.of(c.caller()))
-                : Router.Target.named(runtime, null, Caller.ROOT, Router.OwnerGuard.of(c.caller()));
+        OwnerGuard guard = OwnerGuard.of(c.caller());
+        Target target = record != null && record.durable() ? Target.named(runtime, setup(runtime), record.owner(), guard)
+                : Target.named(runtime, null, Caller.ROOT, guard);
         long start = System.nanoTime();
-        ask(router, (ActorRef<StatusReply<SnapshotRecord>> ref) -> new Router.CaptureRuntime(target, name, store.snapshotDir(name), ref), LONG,
-                (captured, failure) -> {
+        Consumer<Throwable> failed = e -> {
+            claimed.remove("snapshot/" + name);
+            c.replyTo().tell(StatusReply.error(e));
+        };
+        withTarget(target, running -> ask(running.mount(), (ActorRef<Mount.CaptureOutcome> ref) -> new Mount.Capture(name,
+                store.snapshotDir(name), ref), LONG, (captured, failure) -> {
                     long micros = (System.nanoTime() - start) / 1000;
-                    if (failure != null || captured.isError()) {
-                        claimed.remove("snapshot/" + name);
-                        c.replyTo().tell(StatusReply.error(failure != null ? failure : captured.getError()));
+                    endIfIdle(running.info().name());
+                    if (failure != null || captured.error() != null) {
+                        failed.accept(failure != null ? failure : new RuntimeRefused(RuntimeRefused.Reason.IN_USE, captured.error()));
                         return;
                     }
-                    ask(snapshots, (ActorRef<StatusReply<Snapshot.Info>> ref) -> new Snapshots.Add(captured.getValue(), ref), ASK,
+                    ask(snapshots, (ActorRef<StatusReply<Snapshot.Info>> ref) -> new Snapshots.Add(captured.snapshot(), ref), ASK,
                             (added, err) -> {
                                 claimed.remove("snapshot/" + name);
                                 if (err != null || added.isError()) {
@@ -452,23 +757,22 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
                                     c.replyTo().tell(StatusReply.success(new SnapshotMade(added.getValue(), micros)));
                                 }
                             });
-                });
+                }), failed::accept);
     }
 
     private Behavior<Command> onListSnapshots(ListSnapshots l) {
         ask(snapshots, Snapshots.ListAll::new, ASK, (all, failure) -> l.replyTo().tell(all == null ? List.of()
-                : all.stream().filter(s -> visible(l.caller(), s.record().owner())).toList()));
+                : all.stream().filter(s -> ControlRules.mayActOn(l.caller(), s.record().owner())).toList()));
         return this;
     }
 
     private void onDeleteSnapshot(DeleteSnapshot d) {
         String name = ControlRules.checkName("snapshot", d.name());
-        withSnapshot(d.caller(), name, d.replyTo(), info ->
-                snapshots.tell(new Snapshots.Delete(name, d.replyTo())));
+        withSnapshot(d.caller(), name, d.replyTo(), info -> snapshots.tell(new Snapshots.Delete(name, d.replyTo())));
     }
 
     /** Finds snapshot {@code name} and goes on when the caller may act on it; answers the refusal otherwise. */
-    private <T> void withSnapshot(Caller caller, String name, ActorRef<StatusReply<T>> replyTo, java.util.function.Consumer<Snapshot.Info> then) {
+    private <T> void withSnapshot(Caller caller, String name, ActorRef<StatusReply<T>> replyTo, Consumer<Snapshot.Info> then) {
         ask(snapshots, (ActorRef<StatusReply<Snapshot.Info>> ref) -> new Snapshots.Find(name, ref), ASK, (found, failure) -> {
             if (failure != null || found.isError()) {
                 replyTo.tell(StatusReply.error(failure != null ? failure : found.getError()));
@@ -491,8 +795,8 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         String requested = c.name().isEmpty() ? null : ControlRules.checkName("branch", c.name());
         withSnapshot(c.caller(), snapshot, c.replyTo(), info -> {
             String name = requested != null ? requested : store.freeBranchName(snapshot);
-            if (claimed.contains(name)) {
-                throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a runtime named '" + name + "' is being started already");
+            if (claimed.contains(name) || runtimes.containsKey(name)) {
+                throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a runtime named '" + name + "' exists already");
             }
             RuntimeRecord record = new RuntimeRecord(name, "snapshot " + snapshot, info.record().layers(), true, true, 0, snapshot,
                     c.caller().uid());
@@ -503,43 +807,30 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     }
 
     private Behavior<Command> onListBranches(ListBranches l) {
-        ask(router, Router.ListRuntimes::new, ASK, (running, failure) -> {
-            Set<String> live = new HashSet<>();
-            if (running != null) {
-                running.forEach(r -> live.add(r.name()));
-            }
-            l.replyTo().tell(store.runtimes().stream().filter(RuntimeRecord::isBranch).filter(r -> visible(l.caller(), r.owner()))
-                    .map(r -> new Branch(r, live.contains(r.name()))).toList());
-        });
+        l.replyTo().tell(store.runtimes().stream().filter(RuntimeRecord::isBranch).filter(r -> ControlRules.mayActOn(l.caller(), r.owner()))
+                .map(r -> new Branch(r, runtimes.containsKey(r.name()))).toList());
         return this;
     }
 
     private void onDiffBranch(DiffBranch d) {
-        Router.Target target = branchTarget(d.caller(), d.branch());
-        router.tell(new Router.DiffRuntime(target, d.replyTo()));
+        diff(branchTarget(d.caller(), d.branch()), d.replyTo());
     }
 
     private void onCommitBranch(CommitBranch c) {
-        ControlRules.checkTag(c.tag());
-        ControlRules.checkMessage(c.message());
-        Router.Target target = branchTarget(c.caller(), c.branch());
-        router.tell(new Router.CommitRuntime(target, c.tag(), c.message(), c.caller().uid(), c.replyTo()));
+        commit(branchTarget(c.caller(), c.branch()), c.tag(), c.message(), c.caller().uid(), c.replyTo());
     }
 
     private void onDeleteBranch(DeleteBranch d) {
-        Router.Target target = branchTarget(d.caller(), d.branch());
+        Target target = branchTarget(d.caller(), d.branch());
         RuntimeRecord record = store.runtime(target.name());
-        ask(router, (ActorRef<StatusReply<RuntimeInfo>> ref) -> new Router.RemoveRuntime(target.name(), target.guard(), ref), ASK,
-                (ended, failure) -> {
-                    // ended, or not running: either way its record and scratch go now
-                    store.deleteRuntime(record.name());
-                    snapshots.tell(new Snapshots.BranchRemoved(record.snapshot(), record.name()));
-                    d.replyTo().tell(StatusReply.success(Done.getInstance()));
-                });
+        remove(target.name(), target.guard()); // ended, or not running: either way its record and scratch go now
+        store.deleteRuntime(record.name());
+        snapshots.tell(new Snapshots.BranchRemoved(record.snapshot(), record.name()));
+        d.replyTo().tell(StatusReply.success(Done.getInstance()));
     }
 
     /** The branch named {@code name}, for an operation by {@code caller}: NOT_FOUND for anything but a branch. */
-    private Router.Target branchTarget(Caller caller, String name) {
+    private Target branchTarget(Caller caller, String name) {
         ControlRules.checkName("branch", name);
         RuntimeRecord record = store.runtime(name);
         if (record == null || !record.isBranch()) {
@@ -548,7 +839,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         if (!ControlRules.mayActOn(caller, record.owner())) {
             throw ControlRules.notOwner("branch", name, record.owner());
         }
-        return Router.Target.named(name, setup(name), record.owner(), Router.OwnerGuard.of(caller));
+        return Target.named(name, setup(name), record.owner(), OwnerGuard.of(caller));
     }
 
     /** Asks another actor and continues with its answer (or the failure) inside this actor. */

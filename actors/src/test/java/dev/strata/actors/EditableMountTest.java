@@ -39,6 +39,8 @@ class EditableMountTest {
     Path tmp;
     FakeProcessTable processes;
     ActorRef<Router.Command> router;
+    ActorRef<Runtimes.Command> runtimes;
+    static final dev.strata.actors.Caller ROOT = new dev.strata.actors.Caller(0, 0, new int[0], 1);
     Repository repo;
     RuntimeRecord record;
 
@@ -57,15 +59,18 @@ class EditableMountTest {
         record.write(tmp.resolve("runtimes/e"));
         processes = new FakeProcessTable();
         View empty = new View(LayerMerge.merge(List.of()), null);
-        router = testKit.spawn(Router.create(testKit.spawn(AncestryResolver.create(processes)), processes, new NodeTable(),
+        NodeTable nodes = new NodeTable();
+        router = testKit.spawn(Router.create(testKit.spawn(AncestryResolver.create(processes)), processes, nodes,
                 () -> empty, new RouteCache()));
+        runtimes = testKit.spawn(Runtimes.create(router, testKit.<Snapshots.Command>createTestProbe().getRef(), repo,
+                new dev.strata.persistence.RuntimeStore(tmp.resolve("other-runtimes"), tmp.resolve("snapshots")), processes, nodes));
     }
 
     private void add(int pid, boolean join) throws Exception {
         TestProbe<StatusReply<RuntimeInfo>> probe = testKit.createTestProbe();
         Scratch.Setup setup = new Scratch.Setup(tmp.resolve("runtimes/e"), repo, "e@test");
         setup.claim();
-        router.tell(new Router.AddRuntime("e", pid, "base", List.of(), null, setup, false, join, Router.OwnerGuard.root(), probe.getRef()));
+        runtimes.tell(new Runtimes.Add("e", pid, "base", List.of(), null, setup, false, join, Runtimes.OwnerGuard.root(), probe.getRef()::tell));
         StatusReply<RuntimeInfo> reply = probe.receiveMessage(Duration.ofSeconds(10));
         assertTrue(reply.isSuccess(), () -> String.valueOf(reply.getError()));
     }
@@ -88,7 +93,7 @@ class EditableMountTest {
         assertInstanceOf(FsReply.Entry.class, ask(new FsRequest.MakeDirectory(root, FsRequest.ROOT, b("made"), 0755)));
         assertInstanceOf(FsReply.Ok.class, ask(new FsRequest.Unlink(root, lookupEtc(root), b("hosts"))));
         TestProbe<Optional<ActorRef<Mount.Command>>> mount = testKit.createTestProbe();
-        router.tell(new Router.MountOf("e", mount.getRef()));
+        runtimes.tell(new Runtimes.MountOf("e", mount.getRef()));
         mount.receiveMessage().orElseThrow().tell(new Mount.InjectFailure("test"));
         assertInstanceOf(FsReply.Entry.class, ask(new FsRequest.Lookup(root, FsRequest.ROOT, b("made"))));
         FsReply gone = ask(new FsRequest.Lookup(root, lookupEtc(root), b("hosts")));
@@ -115,7 +120,7 @@ class EditableMountTest {
         });
         processes.end(200);
         list.awaitAssert(Duration.ofSeconds(3), () -> {
-            router.tell(new Router.ListRuntimes(list.getRef()));
+            runtimes.tell(new Runtimes.ListRunning(ROOT, false, list.getRef()));
             assertEquals(List.of(), list.receiveMessage());
             assertFalse(Files.exists(tmp.resolve("runtimes/e")), "a runtime that is not durable leaves nothing behind");
             return null;
@@ -126,7 +131,8 @@ class EditableMountTest {
     void aReadOnlyRuntimeRefusesChangesWithErofs() {
         processes.start(300, 1, 1);
         TestProbe<StatusReply<RuntimeInfo>> probe = testKit.createTestProbe();
-        router.tell(new Router.AddRuntime("ro", 300, "base", List.of(), () -> new View(LayerMerge.merge(List.of()), null), probe.getRef()));
+        runtimes.tell(new Runtimes.Add("ro", 300, "base", List.of(), () -> new View(LayerMerge.merge(List.of()), null), null, false, false,
+                Runtimes.OwnerGuard.root(), probe.getRef()::tell));
         assertTrue(probe.receiveMessage(Duration.ofSeconds(5)).isSuccess());
         FsReply refused = ask(new FsRequest.MakeDirectory(new Caller(300, 0, 0), FsRequest.ROOT, b("x"), 0755));
         assertEquals(Errno.EROFS, assertInstanceOf(FsReply.Error.class, refused).errno());

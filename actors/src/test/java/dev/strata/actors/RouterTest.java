@@ -32,6 +32,8 @@ class RouterTest {
 
     FakeProcessTable processes;
     ActorRef<Router.Command> router;
+    ActorRef<Runtimes.Command> runtimes;
+    static final dev.strata.actors.Caller ROOT = new dev.strata.actors.Caller(0, 0, new int[0], 1);
     AtomicInteger loadsOfA;
 
     @AfterAll
@@ -51,6 +53,14 @@ class RouterTest {
         View empty = new View(LayerMerge.merge(List.of()), null);
         var resolver = testKit.spawn(AncestryResolver.create(processes));
         router = testKit.spawn(Router.create(resolver, processes, nodes, () -> empty, new RouteCache()));
+        java.nio.file.Path dir;
+        try {
+            dir = java.nio.file.Files.createTempDirectory("router-test");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        runtimes = testKit.spawn(Runtimes.create(router, testKit.<Snapshots.Command>createTestProbe().getRef(), null,
+                new dev.strata.persistence.RuntimeStore(dir.resolve("runtimes"), dir.resolve("snapshots")), processes, nodes));
         loadsOfA = new AtomicInteger();
     }
 
@@ -62,9 +72,14 @@ class RouterTest {
             }
             return viewWith(file);
         };
-        router.tell(new Router.AddRuntime(name, rootPid, "spec-" + name, List.of(), source, probe.getRef()));
+        runtimes.tell(add(name, rootPid, source, probe));
         StatusReply<RuntimeInfo> reply = probe.receiveMessage(Duration.ofSeconds(5));
         assertTrue(reply.isSuccess(), () -> String.valueOf(reply.getError()));
+    }
+
+    private static Runtimes.Add add(String name, int rootPid, Mount.ViewSource source, TestProbe<StatusReply<RuntimeInfo>> probe) {
+        return new Runtimes.Add(name, rootPid, "spec-" + name, List.of(), source, null, false, false, Runtimes.OwnerGuard.root(),
+                probe.getRef()::tell);
     }
 
     /** What thread {@code tid} gets when it looks up {@code name} in the root of its view. */
@@ -117,7 +132,7 @@ class RouterTest {
         processes.end(100);
         TestProbe<List<RuntimeInfo>> probe = testKit.createTestProbe();
         probe.awaitAssert(Duration.ofSeconds(1), () -> {
-            router.tell(new Router.ListRuntimes(probe.getRef()));
+            runtimes.tell(new Runtimes.ListRunning(ROOT, false, probe.getRef()));
             assertEquals(List.of(), probe.receiveMessage());
             return null;
         });
@@ -129,7 +144,7 @@ class RouterTest {
         addRuntime("a", 100, "in-a");
         addRuntime("b", 101, "in-b");
         TestProbe<Optional<ActorRef<Mount.Command>>> probe = testKit.createTestProbe();
-        router.tell(new Router.MountOf("a", probe.getRef()));
+        runtimes.tell(new Runtimes.MountOf("a", probe.getRef()));
         ActorRef<Mount.Command> mountA = probe.receiveMessage().orElseThrow();
         for (int i = 0; i < 3; i++) {
             mountA.tell(new Mount.InjectFailure("test " + i));
@@ -145,7 +160,7 @@ class RouterTest {
         for (int i = 0; i < 5; i++) {
             addRuntime("again", i % 2 == 0 ? 100 : 101, "round-" + i);
             TestProbe<StatusReply<RuntimeInfo>> removed = testKit.createTestProbe();
-            router.tell(new Router.RemoveRuntime("again", removed.getRef()));
+            runtimes.tell(new Runtimes.End(ROOT, "again", removed.getRef()));
             assertTrue(removed.receiveMessage(Duration.ofSeconds(5)).isSuccess());
         }
         addRuntime("again", 100, "last");
@@ -158,10 +173,10 @@ class RouterTest {
         processes.start(100, 1, 1);
         addRuntime("a", 100, "in-a");
         TestProbe<StatusReply<RuntimeInfo>> probe = testKit.createTestProbe();
-        router.tell(new Router.AddRuntime("other", 100, "x", List.of(), () -> viewWith("x"), probe.getRef()));
+        runtimes.tell(add("other", 100, () -> viewWith("x"), probe));
         RuntimeRefused refused = assertInstanceOf(RuntimeRefused.class, probe.receiveMessage().getError());
         assertEquals(RuntimeRefused.Reason.ALREADY_EXISTS, refused.reason());
-        router.tell(new Router.AddRuntime("ghost", 4242, "x", List.of(), () -> viewWith("x"), probe.getRef()));
+        runtimes.tell(add("ghost", 4242, () -> viewWith("x"), probe));
         refused = assertInstanceOf(RuntimeRefused.class, probe.receiveMessage().getError());
         assertEquals(RuntimeRefused.Reason.INVALID, refused.reason());
         assertTrue(refused.getMessage().contains("no process with pid 4242"), refused.getMessage());

@@ -207,14 +207,18 @@ public final class UnixSocket implements AutoCloseable {
     /** Wakes every thread blocked on this socket (accept, read) and closes it once both halves let go. */
     @Override
     public void close() {
-        LIBC.shutdown(fd, SHUT_RDWR);
         release();
         release();
     }
 
+    /** One half lets go: the first wakes the other's blocked call, the last closes the descriptor (once, never a reused one). */
     private void release() {
+        int left = openHalves.decrementAndGet();
+        if (left < 0) {
+            return;
+        }
         LIBC.shutdown(fd, SHUT_RDWR);
-        if (openHalves.decrementAndGet() == 0) {
+        if (left == 0) {
             LIBC.close(fd);
             whenClosed.run();
         }

@@ -44,11 +44,15 @@ public final class ControlSocketServer implements AutoCloseable {
     private final Set<UnixSocket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
-    private ControlSocketServer(Path path, UnixSocket listener, ActorSystem<?> system,
-                                Function<Caller, Function<HttpRequest, CompletionStage<HttpResponse>>> handlers) {
+    /** What serves one accepted connection of a known caller; it must not block the accepting thread. */
+    public interface Connections {
+        void serve(UnixSocket connection, Caller caller);
+    }
+
+    private ControlSocketServer(Path path, UnixSocket listener, Connections connections) {
         this.path = path;
         this.listener = listener;
-        this.acceptor = new Thread(() -> acceptLoop(system, handlers), "strata-control-accept");
+        this.acceptor = new Thread(() -> acceptLoop(connections), "strata-accept-" + path.getFileName());
         acceptor.setDaemon(true);
     }
 
@@ -59,6 +63,11 @@ public final class ControlSocketServer implements AutoCloseable {
     public static ControlSocketServer start(Path path, ActorSystem<?> system,
                                             Function<Caller, Function<HttpRequest, CompletionStage<HttpResponse>>> handlers)
             throws IOException {
+        return start(path, new Grpc(system, handlers));
+    }
+
+    /** Listens at {@code path}, handing each connection and its caller to {@code connections}. */
+    public static ControlSocketServer start(Path path, Connections connections) throws IOException {
         Files.createDirectories(path.getParent());
         if (Files.exists(path)) {
             try (UnixSocket probe = UnixSocket.connect(path)) {
@@ -70,7 +79,7 @@ public final class ControlSocketServer implements AutoCloseable {
                 Files.deleteIfExists(path); // nobody answers: a dead daemon's socket
             }
         }
-        ControlSocketServer server = new ControlSocketServer(path, UnixSocket.listen(path, 128), system, handlers);
+        ControlSocketServer server = new ControlSocketServer(path, UnixSocket.listen(path, 128), connections);
         server.acceptor.start();
         return server;
     }
@@ -79,13 +88,7 @@ public final class ControlSocketServer implements AutoCloseable {
         return path;
     }
 
-    private void acceptLoop(ActorSystem<?> system, Function<Caller, Function<HttpRequest, CompletionStage<HttpResponse>>> handlers) {
-        org.apache.pekko.actor.ActorSystem classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system);
-        ServerSettings settings = (ServerSettings) org.apache.pekko.http.javadsl.settings.ServerSettings.create(classic);
-        TelemetrySpi telemetry = TelemetrySpi.create(classic);
-        var dates = org.apache.pekko.http.scaladsl.Http$.MODULE$.apply(classic).dateHeaderRendering();
-        Materializer materializer = Materializer.matFromSystem(system);
-        ExecutionContext ec = system.executionContext();
+    private void acceptLoop(Connections connections) {
         while (!closing) {
             UnixSocket connection;
             try {
@@ -98,8 +101,9 @@ public final class ControlSocketServer implements AutoCloseable {
             }
             try {
                 Caller caller = connection.peer().caller();
-                Function<HttpRequest, CompletionStage<HttpResponse>> handler = handlers.apply(caller);
-                serve(connection, handler, settings, telemetry, dates, materializer, ec);
+                open.add(connection);
+                connection.whenClosed(() -> open.remove(connection));
+                connections.serve(connection, caller);
             } catch (IOException | RuntimeException e) {
                 log.warn("dropped a control connection: {}", e.toString());
                 connection.close();
@@ -107,27 +111,45 @@ public final class ControlSocketServer implements AutoCloseable {
         }
     }
 
-    private void serve(UnixSocket connection, Function<HttpRequest, CompletionStage<HttpResponse>> handler, ServerSettings settings,
-                       TelemetrySpi telemetry, org.apache.pekko.http.impl.engine.rendering.DateHeaderRendering dates,
-                       Materializer materializer, ExecutionContext ec) {
-        open.add(connection);
-        connection.whenClosed(() -> open.remove(connection));
-        scala.Function1<org.apache.pekko.http.scaladsl.model.HttpRequest,
-                scala.concurrent.Future<org.apache.pekko.http.scaladsl.model.HttpResponse>> app =
-                request -> FutureConverters.asScala(handler.apply(request)
-                        .thenApply(response -> (org.apache.pekko.http.scaladsl.model.HttpResponse) response));
-        Flow<org.apache.pekko.http.scaladsl.model.HttpRequest, org.apache.pekko.http.scaladsl.model.HttpResponse, ?> requests =
-                Flow.fromGraph(Http2Blueprint$.MODULE$.handleWithStreamIdHeader(settings.http2Settings().maxConcurrentStreams(), app, ec));
-        // library chatter about malformed frames would echo client bytes into the log: the stack is silent,
-        // and a broken connection is simply closed
-        BidiFlow<org.apache.pekko.http.scaladsl.model.HttpResponse, ByteString, ByteString,
-                org.apache.pekko.http.scaladsl.model.HttpRequest, ?> http2 = BidiFlow.fromGraph(Http2Blueprint$.MODULE$.serverStack(
-                settings, NoLogging$.MODULE$, Http2Blueprint$.MODULE$.serverStack$default$3(), false, telemetry, dates));
-        Flow<ByteString, ByteString, ?> bytes = Flow.fromSinkAndSourceCoupled(
-                StreamConverters.fromOutputStream(connection::output, true),
-                StreamConverters.fromInputStream(connection::input, 64 * 1024));
-        // the coupled flow closes both halves when either side ends, which closes the socket
-        requests.join(http2).join(bytes).run(materializer);
+    /** gRPC: Pekko HTTP's HTTP/2 server stack over the connection's bytes, with a handler made for its caller. */
+    private static final class Grpc implements Connections {
+        private final Function<Caller, Function<HttpRequest, CompletionStage<HttpResponse>>> handlers;
+        private final ServerSettings settings;
+        private final TelemetrySpi telemetry;
+        private final org.apache.pekko.http.impl.engine.rendering.DateHeaderRendering dates;
+        private final Materializer materializer;
+        private final ExecutionContext ec;
+
+        Grpc(ActorSystem<?> system, Function<Caller, Function<HttpRequest, CompletionStage<HttpResponse>>> handlers) {
+            org.apache.pekko.actor.ActorSystem classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system);
+            this.handlers = handlers;
+            this.settings = (ServerSettings) org.apache.pekko.http.javadsl.settings.ServerSettings.create(classic);
+            this.telemetry = TelemetrySpi.create(classic);
+            this.dates = org.apache.pekko.http.scaladsl.Http$.MODULE$.apply(classic).dateHeaderRendering();
+            this.materializer = Materializer.matFromSystem(system);
+            this.ec = system.executionContext();
+        }
+
+        @Override
+        public void serve(UnixSocket connection, Caller caller) {
+            Function<HttpRequest, CompletionStage<HttpResponse>> handler = handlers.apply(caller);
+            scala.Function1<org.apache.pekko.http.scaladsl.model.HttpRequest,
+                    scala.concurrent.Future<org.apache.pekko.http.scaladsl.model.HttpResponse>> app =
+                    request -> FutureConverters.asScala(handler.apply(request)
+                            .thenApply(response -> (org.apache.pekko.http.scaladsl.model.HttpResponse) response));
+            Flow<org.apache.pekko.http.scaladsl.model.HttpRequest, org.apache.pekko.http.scaladsl.model.HttpResponse, ?> requests =
+                    Flow.fromGraph(Http2Blueprint$.MODULE$.handleWithStreamIdHeader(settings.http2Settings().maxConcurrentStreams(), app, ec));
+            // library chatter about malformed frames would echo client bytes into the log: the stack is silent,
+            // and a broken connection is simply closed
+            BidiFlow<org.apache.pekko.http.scaladsl.model.HttpResponse, ByteString, ByteString,
+                    org.apache.pekko.http.scaladsl.model.HttpRequest, ?> http2 = BidiFlow.fromGraph(Http2Blueprint$.MODULE$.serverStack(
+                    settings, NoLogging$.MODULE$, Http2Blueprint$.MODULE$.serverStack$default$3(), false, telemetry, dates));
+            Flow<ByteString, ByteString, ?> bytes = Flow.fromSinkAndSourceCoupled(
+                    StreamConverters.fromOutputStream(connection::output, true),
+                    StreamConverters.fromInputStream(connection::input, 64 * 1024));
+            // the coupled flow closes both halves when either side ends, which closes the socket
+            requests.join(http2).join(bytes).run(materializer);
+        }
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import dev.strata.actors.Router;
 import dev.strata.actors.Runtimes;
 import dev.strata.ops.control.ControlSocketServer;
+import dev.strata.ops.control.LaunchProtocol;
 import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.LayerMerge;
 import dev.strata.engine.NodeTable;
@@ -79,6 +80,9 @@ public final class Daemon {
             var errors = ControlErrors.handler();
             ControlSocketServer control = ControlSocketServer.start(options.socket(), system,
                     caller -> handler(StrataControlHandlerFactory.create(new ControlService(shared, caller), errors, system)));
+            // the native launcher's one-round-trip protocol, beside the gRPC socket
+            ControlSocketServer launch = ControlSocketServer.start(launchSocket(options.socket()),
+                    new LaunchProtocol(caller -> new ControlService(shared, caller)));
             Daemon daemon = new Daemon(system, session, control);
             self[0] = daemon;
             // Shutdown tasks first, the address file last: a SIGTERM as soon as clients can see us must still unmount.
@@ -91,6 +95,7 @@ public final class Daemon {
             });
             cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-control", () -> {
                 control.close();
+                launch.close();
                 return CompletableFuture.completedFuture(Done.getInstance());
             });
             DaemonAddress address = new DaemonAddress(control.path(), ProcessHandle.current().pid(), session.mountpoint());
@@ -107,6 +112,11 @@ public final class Daemon {
             Throwable cause = e.getCause() != null && !(e instanceof IOException) ? e.getCause() : e;
             throw cause instanceof IOException io ? io : new IOException("the daemon could not start: " + cause.getMessage(), cause);
         }
+    }
+
+    /** The launcher's socket: {@code launch.sock} beside the control socket. */
+    public static Path launchSocket(Path control) {
+        return control.resolveSibling("launch.sock");
     }
 
     /** Pekko gRPC's handler as a plain function (it declares no checked exception in practice). */

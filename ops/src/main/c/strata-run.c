@@ -1,0 +1,381 @@
+/*
+ * strata-run: the native front end of the commands that start process trees (`strata run`,
+ * `strata shell`, `strata branch exec`). A JVM costs seconds of CPU and ~140 MB to start and then sits
+ * beside the tree for its whole life; this costs a millisecond and a few hundred KiB. It becomes a
+ * child subreaper, asks the daemon for a runtime over the launcher socket (one round trip; the daemon
+ * takes the caller's identity from the socket), runs the command, waits for the command and every
+ * orphan of its tree, ends the runtime it started, and exits with the command's code (128+N for a
+ * signal, 127 for a command not found, 126 for one that cannot run, as shells do).
+ *
+ * Anything it does not handle itself (help, an option it does not know) goes to the full CLI named by
+ * $STRATA_FALLBACK, with the same arguments.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+enum { MOUNT = 1, UNMOUNT = 2, MAX_FRAME = 64 * 1024 };
+
+struct request {
+    const char *spec;
+    const char *name;
+    int editable, durable, join, owned;
+    char **command;
+};
+
+static pid_t child = -1;
+
+static void forward(int sig) {
+    if (child > 0) {
+        kill(child, sig);
+    }
+}
+
+static int fallback(char **argv) {
+    const char *full = getenv("STRATA_FALLBACK");
+    if (full == NULL || *full == '\0') {
+        fprintf(stderr, "strata: usage error; see strata help %s\n", argv[1] ? argv[1] : "");
+        return 2;
+    }
+    argv[0] = (char *) full;
+    setenv("STRATA_NO_NATIVE", "1", 1); /* the full CLI, not this front end again */
+    execv(full, argv);
+    fprintf(stderr, "strata: cannot run %s: %s\n", full, strerror(errno));
+    return 1;
+}
+
+/* ---- protobuf, the few fields we send and read ---- */
+
+static size_t put_varint(uint8_t *out, uint64_t v) {
+    size_t n = 0;
+    do {
+        out[n++] = (uint8_t) ((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+static size_t put_string(uint8_t *out, int field, const char *s) {
+    size_t len = strlen(s), n = 0;
+    if (len == 0) {
+        return 0;
+    }
+    out[n++] = (uint8_t) (field << 3 | 2);
+    n += put_varint(out + n, len);
+    memcpy(out + n, s, len);
+    return n + len;
+}
+
+static size_t put_bool(uint8_t *out, int field, int value) {
+    if (!value) {
+        return 0;
+    }
+    out[0] = (uint8_t) (field << 3);
+    out[1] = 1;
+    return 2;
+}
+
+/* The value of string field 1 (RuntimeInfo.name) of a message, into name. */
+static int get_name(const uint8_t *m, size_t len, char *name, size_t size) {
+    size_t i = 0;
+    while (i < len) {
+        uint64_t key = 0, v = 0;
+        int shift = 0;
+        while (i < len) { key |= (uint64_t) (m[i] & 0x7f) << shift; shift += 7; if (!(m[i++] & 0x80)) break; }
+        int type = key & 7;
+        if (type == 0) {
+            while (i < len && (m[i++] & 0x80)) { }
+        } else if (type == 2) {
+            shift = 0;
+            while (i < len) { v |= (uint64_t) (m[i] & 0x7f) << shift; shift += 7; if (!(m[i++] & 0x80)) break; }
+            if (v > len - i) return -1;
+            if ((key >> 3) == 1 && v < size) {
+                memcpy(name, m + i, v);
+                name[v] = '\0';
+                return 0;
+            }
+            i += v;
+        } else if (type == 1) {
+            i += 8;
+        } else if (type == 5) {
+            i += 4;
+        } else {
+            return -1;
+        }
+    }
+    return -1;
+}
+
+/* ---- the daemon ---- */
+
+/* The launcher socket: beside $STRATA_SOCKET, or beside the socket control.properties names. */
+static int launch_socket(char *path, size_t size) {
+    char control[4096] = "";
+    const char *env = getenv("STRATA_SOCKET");
+    if (env && *env) {
+        snprintf(control, sizeof control, "%s", env);
+    } else {
+        char file[4096];
+        const char *home = getenv("STRATA_HOME");
+        if (home && *home) {
+            snprintf(file, sizeof file, "%s/daemon/control.properties", home);
+        } else {
+            snprintf(file, sizeof file, "%s/.local/share/strata/daemon/control.properties", getenv("HOME") ? getenv("HOME") : "");
+        }
+        FILE *f = fopen(file, "r");
+        if (!f) {
+            return -1;
+        }
+        char line[4096];
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "socket=", 7) == 0) {
+                /* java.util.Properties escapes ':', '=', '#', '!', spaces and backslashes with a backslash */
+                size_t o = 0;
+                for (char *c = line + 7; *c && *c != '\n' && o + 1 < sizeof control; c++) {
+                    if (*c == '\\' && c[1]) c++;
+                    control[o++] = *c;
+                }
+                control[o] = '\0';
+            }
+        }
+        fclose(f);
+    }
+    char *slash = strrchr(control, '/');
+    if (!slash) {
+        return -1;
+    }
+    snprintf(path, size, "%.*s/launch.sock", (int) (slash - control), control);
+    return 0;
+}
+
+static int write_all(int fd, const uint8_t *b, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        b += w;
+        n -= (size_t) w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, uint8_t *b, size_t n) {
+    while (n > 0) {
+        ssize_t r = read(fd, b, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        b += r;
+        n -= (size_t) r;
+    }
+    return 0;
+}
+
+/* One call: returns the status code (0 OK) with the answer's body in reply (NUL-terminated), or -1. */
+static int call(int kind, const uint8_t *body, size_t len, uint8_t *reply, size_t *reply_len) {
+    char path[4200];
+    if (launch_socket(path, sizeof path) != 0) {
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    if (fd < 0 || strlen(path) >= sizeof address.sun_path) {
+        return -1;
+    }
+    strcpy(address.sun_path, path);
+    if (connect(fd, (struct sockaddr *) &address, sizeof address) != 0) {
+        close(fd);
+        return -1;
+    }
+    uint8_t head[5] = { (uint8_t) ((len + 1) >> 24), (uint8_t) ((len + 1) >> 16), (uint8_t) ((len + 1) >> 8), (uint8_t) (len + 1),
+                        (uint8_t) kind };
+    uint8_t size[4];
+    int code = -1;
+    if (write_all(fd, head, 5) == 0 && write_all(fd, body, len) == 0 && read_all(fd, size, 4) == 0) {
+        size_t n = (size_t) size[0] << 24 | (size_t) size[1] << 16 | (size_t) size[2] << 8 | size[3];
+        uint8_t status;
+        if (n >= 1 && n <= MAX_FRAME && read_all(fd, &status, 1) == 0 && read_all(fd, reply, n - 1) == 0) {
+            reply[n - 1] = '\0';
+            *reply_len = n - 1;
+            code = status;
+        }
+    }
+    close(fd);
+    return code;
+}
+
+static int no_daemon(void) {
+    const char *home = getenv("STRATA_HOME");
+    fprintf(stderr, "strata: no strata daemon is running for STRATA_HOME=%s; start one with: strata service start\n",
+            home && *home ? home : "~/.local/share/strata");
+    return 1;
+}
+
+/* ---- the tree ---- */
+
+static int run(struct request *r) {
+#ifdef __linux__
+    prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of the tree come back to us: the runtime lasts until they end */
+#endif
+    static uint8_t body[MAX_FRAME], reply[MAX_FRAME + 1];
+    size_t n = 0, reply_len = 0;
+    if (strlen(r->spec) + strlen(r->name) > MAX_FRAME - 64) {
+        fprintf(stderr, "strata: the env spec or name is too long\n");
+        return 2;
+    }
+    body[n++] = 1 << 3;
+    n += put_varint(body + n, (uint64_t) getpid());
+    n += put_string(body + n, 2, r->spec);
+    n += put_string(body + n, 3, r->name);
+    n += put_bool(body + n, 4, r->editable);
+    n += put_bool(body + n, 5, r->durable);
+    n += put_bool(body + n, 6, r->join);
+    int code = call(MOUNT, body, n, reply, &reply_len);
+    if (code < 0) {
+        return no_daemon();
+    }
+    if (code != 0) {
+        fprintf(stderr, "strata: %s\n", (char *) reply);
+        return code == 3 ? 2 : 1; /* INVALID_ARGUMENT is a usage error */
+    }
+    char name[256];
+    if (get_name(reply, reply_len, name, sizeof name) != 0) {
+        fprintf(stderr, "strata: the daemon's answer names no runtime\n");
+        return 1;
+    }
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) != 0) {
+        perror("strata: pipe");
+        return 1;
+    }
+    child = fork();
+    if (child == 0) {
+        close(ready[0]);
+        setenv("STRATA_RUNTIME", name, 1);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGQUIT, SIG_DFL);
+        execvp(r->command[0], r->command);
+        int e = errno;
+        if (write(ready[1], &e, sizeof e) < 0) { }
+        _exit(e == ENOENT ? 127 : 126);
+    }
+    close(ready[1]);
+    int status = 0, exec_errno = 0;
+    if (child < 0) {
+        perror("strata: fork");
+        status = 1 << 8;
+    } else {
+        /* the terminal sends ^C and ^\ to the whole foreground group: the command decides; we wait */
+        signal(SIGINT, SIG_IGN);
+        signal(SIGQUIT, SIG_IGN);
+        struct sigaction fwd = { .sa_handler = forward };
+        sigaction(SIGTERM, &fwd, NULL);
+        sigaction(SIGHUP, &fwd, NULL);
+        if (read(ready[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno) {
+            exec_errno = 0;
+        }
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR) { }
+        /* reparented orphans (daemons started inside) keep the runtime alive until they end */
+        int orphan;
+        while (waitpid(-1, &orphan, 0) > 0 || errno == EINTR) { }
+    }
+    close(ready[0]);
+    if (exec_errno == ENOENT) {
+        fprintf(stderr, "strata: %s: command not found\n", r->command[0]);
+    } else if (exec_errno != 0) {
+        fprintf(stderr, "strata: %s: %s\n", r->command[0], strerror(exec_errno));
+    }
+    if (r->owned) {
+        n = put_string(body, 1, name);
+        call(UNMOUNT, body, n, reply, &reply_len); /* the daemon also ends it when its root exits */
+    }
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* ---- arguments ---- */
+
+int main(int argc, char **argv) {
+    struct request r = { .spec = "", .name = "", .owned = 1 };
+    static char *shell[2];
+    if (argc < 2) {
+        return fallback(argv);
+    }
+    int i = 2;
+    const char *verb = argv[1];
+    if (strcmp(verb, "branch") == 0) {
+        /* branch exec B -- CMD... */
+        if (argc < 5 || strcmp(argv[2], "exec") != 0 || argv[3][0] == '-') {
+            return fallback(argv);
+        }
+        r.name = argv[3];
+        r.join = 1;
+        r.owned = 0;
+        i = 4;
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+        }
+        if (i >= argc) {
+            return fallback(argv);
+        }
+        r.command = argv + i;
+        return run(&r);
+    }
+    int is_run = strcmp(verb, "run") == 0;
+    if (!is_run && strcmp(verb, "shell") != 0) {
+        return fallback(argv);
+    }
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(a, "--edit") == 0) {
+            r.editable = 1;
+        } else if (is_run && strcmp(a, "--durable") == 0) {
+            r.durable = r.editable = 1;
+        } else if (strcmp(a, "--name") == 0 && i + 1 < argc) {
+            r.name = argv[++i];
+        } else if (strncmp(a, "--name=", 7) == 0) {
+            r.name = a + 7;
+        } else if (is_run && strcmp(a, "--join") == 0 && i + 1 < argc) {
+            r.name = argv[++i];
+            r.join = 1;
+            r.owned = 0;
+        } else if (a[0] == '-') {
+            return fallback(argv); /* --help and anything else: the full CLI */
+        } else if (*r.spec == '\0' && !r.join) {
+            r.spec = a;
+        } else {
+            break; /* the command, without a -- before it */
+        }
+    }
+    if (!r.join && *r.spec == '\0') {
+        return fallback(argv);
+    }
+    if (r.durable && *r.name == '\0') {
+        return fallback(argv);
+    }
+    if (is_run) {
+        if (i >= argc) {
+            return fallback(argv);
+        }
+        r.command = argv + i;
+    } else {
+        const char *s = getenv("SHELL");
+        shell[0] = (char *) (s && *s ? s : "/bin/sh");
+        r.command = shell;
+    }
+    return run(&r);
+}

@@ -1,0 +1,115 @@
+package dev.strata.ops.control;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import dev.strata.actors.Caller;
+import dev.strata.protocol.MountRequest;
+import dev.strata.protocol.StrataControl;
+import dev.strata.protocol.UnmountRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The launcher's protocol, on its own Unix socket beside the gRPC one: the native {@code strata run}
+ * front end starts and ends runtimes with it in one round trip each, where HTTP/2 and HPACK in C would
+ * cost more code than the whole launcher. Frames are a 4-byte big-endian length, a kind byte and a
+ * protobuf body: kind 1 a {@code MountRequest}, answered by a {@code RuntimeInfo}; kind 2 an
+ * {@code UnmountRequest}, answered by nothing. An answer's kind byte is the gRPC status code (0 OK), and
+ * a refusal's body is its message in UTF-8. Calls go to the same per-caller control service, so the
+ * same identity and rules apply as on gRPC.
+ */
+public final class LaunchProtocol implements ControlSocketServer.Connections {
+    private static final Logger log = LoggerFactory.getLogger(LaunchProtocol.class);
+    static final int MOUNT = 1;
+    static final int UNMOUNT = 2;
+    static final int MAX_FRAME = 64 * 1024;
+
+    private final Function<Caller, StrataControl> services;
+
+    public LaunchProtocol(Function<Caller, StrataControl> services) {
+        this.services = services;
+    }
+
+    @Override
+    public void serve(UnixSocket connection, Caller caller) {
+        Thread thread = new Thread(() -> converse(connection, services.apply(caller)), "strata-launch");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static void converse(UnixSocket connection, StrataControl service) {
+        try (DataInputStream in = new DataInputStream(connection.input()); DataOutputStream out = new DataOutputStream(connection.output())) {
+            while (true) {
+                int length;
+                try {
+                    length = in.readInt();
+                } catch (EOFException closed) {
+                    return;
+                }
+                if (length < 1 || length > MAX_FRAME) {
+                    reply(out, Status.Code.INVALID_ARGUMENT.value(), "a launch frame of " + length + " bytes (at most " + MAX_FRAME + ")");
+                    return;
+                }
+                byte[] frame = new byte[length];
+                in.readFully(frame);
+                answer(service, frame, out);
+            }
+        } catch (IOException e) {
+            log.debug("a launch connection ended: {}", e.toString());
+        }
+    }
+
+    private static void answer(StrataControl service, byte[] frame, DataOutputStream out) throws IOException {
+        byte[] body = java.util.Arrays.copyOfRange(frame, 1, frame.length);
+        try {
+            Message reply = switch (frame[0]) {
+                case MOUNT -> await(service.mount(MountRequest.parseFrom(body)));
+                case UNMOUNT -> await(service.unmount(UnmountRequest.parseFrom(body)));
+                default -> throw Status.UNIMPLEMENTED.withDescription("no launch call of kind " + frame[0]).asRuntimeException();
+            };
+            out.writeInt(1 + reply.getSerializedSize());
+            out.writeByte(0);
+            reply.writeTo(out);
+            out.flush();
+        } catch (InvalidProtocolBufferException e) {
+            reply(out, Status.Code.INVALID_ARGUMENT.value(), "malformed request: the body is not a valid protobuf message");
+        } catch (StatusRuntimeException e) {
+            reply(out, e.getStatus().getCode().value(), String.valueOf(e.getStatus().getDescription()));
+        }
+    }
+
+    private static <T> T await(CompletionStage<T> call) {
+        try {
+            return call.toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StatusRuntimeException s) {
+                throw s;
+            }
+            throw Status.INTERNAL.withDescription(String.valueOf(e.getCause())).asRuntimeException();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.asRuntimeException();
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw Status.DEADLINE_EXCEEDED.withDescription("the daemon did not answer in 60 s").asRuntimeException();
+        }
+    }
+
+    private static void reply(DataOutputStream out, int code, String message) throws IOException {
+        byte[] text = message.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(1 + text.length);
+        out.writeByte(code);
+        out.write(text);
+        out.flush();
+    }
+}

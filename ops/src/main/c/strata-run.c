@@ -163,7 +163,7 @@ static int launch_socket(char *path, size_t size) {
 
 static int write_all(int fd, const uint8_t *b, size_t n) {
     while (n > 0) {
-        ssize_t w = write(fd, b, n);
+        ssize_t w = send(fd, b, n, MSG_NOSIGNAL); /* a daemon gone meanwhile is an error, not a SIGPIPE */
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) return -1;
         b += w;
@@ -183,7 +183,10 @@ static int read_all(int fd, uint8_t *b, size_t n) {
     return 0;
 }
 
-/* One call: returns the status code (0 OK) with the answer's body in reply (NUL-terminated), or -1. */
+/*
+ * One call: returns the status code (0 OK) with the answer's body in reply (NUL-terminated), or -1.
+ * Without reply, the call is sent and not waited for (the daemon acts on it all the same).
+ */
 static int call(int kind, const uint8_t *body, size_t len, uint8_t *reply, size_t *reply_len) {
     char path[4200];
     if (launch_socket(path, sizeof path) != 0) {
@@ -203,7 +206,9 @@ static int call(int kind, const uint8_t *body, size_t len, uint8_t *reply, size_
                         (uint8_t) kind };
     uint8_t size[4];
     int code = -1;
-    if (write_all(fd, head, 5) == 0 && write_all(fd, body, len) == 0 && read_all(fd, size, 4) == 0) {
+    if (write_all(fd, head, 5) == 0 && write_all(fd, body, len) == 0 && reply == NULL) {
+        code = 0;
+    } else if (reply != NULL && read_all(fd, size, 4) == 0) {
         size_t n = (size_t) size[0] << 24 | (size_t) size[1] << 16 | (size_t) size[2] << 8 | size[3];
         uint8_t status;
         if (n >= 1 && n <= MAX_FRAME && read_all(fd, &status, 1) == 0 && read_all(fd, reply, n - 1) == 0) {
@@ -299,7 +304,7 @@ static int run(struct request *r) {
     }
     if (r->owned) {
         n = put_string(body, 1, name);
-        call(UNMOUNT, body, n, reply, &reply_len); /* the daemon also ends it when its root exits */
+        call(UNMOUNT, body, n, NULL, NULL); /* not waited for: the daemon also ends it when its root exits */
     }
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }

@@ -344,11 +344,15 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         return new Scratch.Setup(store.runtimeDir(name), repo, name + "@" + System.nanoTime());
     }
 
+    /** The view of a stack, loaded once now (proving every manifest readable) and handed to the Mount; loaded again on a restart. */
     private Mount.ViewSource viewOf(List<Repository.ResolvedLayer> resolved) {
         List<Digest> manifests = resolved.stream().map(Repository.ResolvedLayer::manifest).toList();
         Mount.ViewSource source = () -> View.of(manifests.stream().map(repo::manifest).toList(), repo.blobs());
-        source.load(); // proves every manifest is readable before the runtime exists
-        return source;
+        java.util.concurrent.atomic.AtomicReference<View> first = new java.util.concurrent.atomic.AtomicReference<>(source.load());
+        return () -> {
+            View loaded = first.getAndSet(null);
+            return loaded != null ? loaded : source.load();
+        };
     }
 
     /** Records a bound tree for re-adoption; a runtime that failed to record it still runs. */

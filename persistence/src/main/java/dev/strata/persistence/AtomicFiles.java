@@ -21,17 +21,29 @@ public final class AtomicFiles {
 
     /** Replaces {@code target} with {@code content} atomically and durably. */
     public static void write(Path target, byte[] content, Path tmpDir) {
+        write(target, content, tmpDir, true);
+    }
+
+    /**
+     * Replaces {@code target} with {@code content} atomically; {@code durable} adds the fsyncs that make
+     * it survive a power loss (state that only has to outlive a killed daemon can skip them).
+     */
+    public static void write(Path target, byte[] content, Path tmpDir, boolean durable) {
         Path temp = null;
         try {
             temp = tempFile(tmpDir);
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 out.write(java.nio.ByteBuffer.wrap(content));
-                out.force(true);
+                if (durable) {
+                    out.force(true);
+                }
             }
             Files.createDirectories(target.getParent());
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             temp = null;
-            fsyncDirectory(target.getParent());
+            if (durable) {
+                fsyncDirectory(target.getParent());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + target + " failed: " + e.getMessage(), e);
         } finally {

@@ -18,10 +18,14 @@ final class RecordFile {
     }
 
     static void write(Path file, String header, Map<String, String> fields) throws IOException {
+        write(file, header, fields, true);
+    }
+
+    static void write(Path file, String header, Map<String, String> fields, boolean durable) throws IOException {
         Files.createDirectories(file.getParent());
         StringBuilder out = new StringBuilder(header).append('\n');
         fields.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
-        AtomicFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8), file.getParent());
+        AtomicFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8), file.getParent(), durable);
     }
 
     /** The subdirectories of {@code parent} (none when it does not exist), by name. */

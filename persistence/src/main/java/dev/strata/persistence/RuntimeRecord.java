@@ -61,7 +61,8 @@ public record RuntimeRecord(String name, String envSpec, List<Digest> layers, bo
         fields.put("commits", Integer.toString(commits));
         fields.put("snapshot", snapshot);
         fields.put("owner", Integer.toString(owner));
-        RecordFile.write(file(runtimeDir), HEADER, fields);
+        // a runtime that ends with its processes has nothing to outlive a power loss for
+        RecordFile.write(file(runtimeDir), HEADER, fields, durable);
     }
 
     /** Every runtime recorded under {@code runtimesDir}, by name. */

@@ -124,7 +124,8 @@ public final class RuntimeStore {
     private static void writeRoots(Path file, List<Root> roots) {
         StringBuilder text = new StringBuilder();
         roots.forEach(r -> text.append(r.pid()).append(' ').append(r.startTime()).append('\n'));
-        AtomicFiles.write(file, text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), file.getParent());
+        // no fsync: the trees it names cannot outlive a power loss
+        AtomicFiles.write(file, text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), file.getParent(), false);
     }
 
     /** The process trees recorded for runtime {@code name} (some may have exited since). */

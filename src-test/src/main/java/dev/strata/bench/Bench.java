@@ -15,8 +15,9 @@ public final class Bench {
             case "mount" -> MountBenchmark.main(rest);
             case "write" -> WriteBenchmark.main(rest);
             case "snapshot" -> SnapshotBenchmark.main(rest);
+            case "client" -> ClientBenchmark.main(rest);
             default -> {
-                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB] | write [GIB [FILES]] | snapshot [BASE_FILES...]");
+                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB] | write [GIB [FILES]] | snapshot [BASE_FILES...] | client [ROUNDS]");
                 System.exit(2);
             }
         }

@@ -1,0 +1,154 @@
+package dev.strata.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The native front end ({@code ops/target/strata-run}) that starts process trees: exit codes as shells
+ * give them, shells, branches, and fifty trees at once on this two-core machine.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class NativeClientTest {
+    static final Path NATIVE = Path.of("../ops/target/strata-run").toAbsolutePath().normalize();
+    static DaemonFixture daemon;
+
+    @BeforeAll
+    static void start() throws Exception {
+        daemon = new DaemonFixture();
+        daemon.layer("base", "etc/motd", "base\n");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    private static ProcessBuilder strata(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(NATIVE.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("STRATA_HOME", daemon.home.toString());
+        pb.environment().remove("STRATA_FALLBACK");
+        return pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    }
+
+    private static StrataProcess.Outcome run(String... args) throws Exception {
+        Path out = Files.createTempFile(daemon.work, "native", ".out");
+        Process p = strata(args).redirectOutput(out.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "strata-run did not finish");
+        return new StrataProcess.Outcome(p.exitValue(), Files.readString(out), "");
+    }
+
+    @Test
+    void exitCodesPassThroughAsAShellGivesThem() throws Exception {
+        StrataProcess.Outcome ok = run("run", "base", "--", "cat", daemon.mountpoint + "/etc/motd");
+        assertEquals(0, ok.exit(), ok.out());
+        assertEquals("base\n", ok.out());
+        assertEquals(3, run("run", "base", "--", "sh", "-c", "exit 3").exit());
+        StrataProcess.Outcome missing = run("run", "base", "--", "no-such-command");
+        assertEquals(127, missing.exit());
+        assertTrue(missing.out().contains("strata: no-such-command: command not found"), missing.out());
+        assertEquals(126, run("run", "base", "--", "/etc/passwd").exit());
+        assertEquals(128 + 9, run("run", "base", "--", "sh", "-c", "kill -9 $$").exit());
+        StrataProcess.Outcome unknown = run("run", "no-such-tag", "--", "true");
+        assertEquals(1, unknown.exit());
+        assertTrue(unknown.out().contains("unknown ref 'no-such-tag'"), unknown.out());
+        assertEquals(2, run("run", "a++b", "--", "true").exit(), "a malformed spec is a usage error");
+        assertEquals(2, run("run", "--bogus", "base", "--", "true").exit(), "no fallback CLI: a usage error");
+    }
+
+    @Test
+    void theTreeSeesItsViewItsNameAndItsOrphansKeepItAlive() throws Exception {
+        Path late = daemon.work.resolve("orphan-saw");
+        StrataProcess.Outcome edited = run("run", "--edit", "--name", "native-edit", "base", "--", "sh", "-c",
+                "echo changed > " + daemon.mountpoint + "/etc/motd; echo $STRATA_RUNTIME; "
+                        + "(sleep 0.5; cat " + daemon.mountpoint + "/etc/motd > " + late + ") &");
+        assertEquals(0, edited.exit(), edited.out());
+        assertEquals("native-edit\n", edited.out());
+        // the double-forked orphan still saw the runtime's scratch after its parent exited
+        assertEquals("changed\n", Files.readString(late));
+        assertTrue(!daemon.strata.ok("service", "status").out().contains("native-edit"), "the runtime outlived its tree");
+    }
+
+    @Test
+    void aShellAndABranchExecRunInTheirRuntimes() throws Exception {
+        Path in = daemon.work.resolve("shell.in");
+        Files.writeString(in, "cat " + daemon.mountpoint + "/etc/motd; exit 4\n");
+        Path out = daemon.work.resolve("shell.out");
+        ProcessBuilder shell = strata("shell", "base").redirectInput(in.toFile()).redirectOutput(out.toFile());
+        shell.environment().put("SHELL", "/bin/sh");
+        Process p = shell.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(4, p.exitValue());
+        assertEquals("base\n", Files.readString(out));
+
+        daemon.strata.ok("run", "--durable", "--name", "to-branch", "base", "--", "sh", "-c", "echo from-runtime > " + daemon.mountpoint + "/b");
+        daemon.strata.ok("snapshot", "create", "to-branch", "--name", "native-snap");
+        daemon.strata.ok("branch", "create", "native-snap", "--name", "native-branch");
+        StrataProcess.Outcome exec = run("branch", "exec", "native-branch", "--", "cat", daemon.mountpoint + "/b");
+        assertEquals(0, exec.exit(), exec.out());
+        assertEquals("from-runtime\n", exec.out());
+    }
+
+    @Test
+    void fiftyTreesAtOnceAllRunAndAllEnd() throws Exception {
+        Path go = daemon.work.resolve("go");
+        List<Process> trees = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            trees.add(strata("run", "base", "--", "sh", "-c", "while [ ! -e " + go + " ]; do sleep 0.05; done; cat " + daemon.mountpoint
+                    + "/etc/motd").redirectOutput(daemon.work.resolve("tree-" + i + ".out").toFile()).start());
+        }
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (runningTrees() < 50) {
+                assertTrue(System.nanoTime() < deadline, "only " + runningTrees() + " of 50 runtimes started");
+                Thread.sleep(100);
+            }
+            long clientKb = 0;
+            for (Process p : trees) {
+                clientKb += rssKb(p.pid());
+            }
+            System.out.printf("50 trees: native clients %,d KiB in all (%,d KiB each), daemon %,d KiB%n", clientKb, clientKb / 50,
+                    rssKb(daemon.daemonProcess().pid()));
+            assertTrue(clientKb / 50 < 5 * 1024, "a client costs " + clientKb / 50 + " KiB");
+            Files.createFile(go);
+            for (int i = 0; i < trees.size(); i++) {
+                assertEquals(0, DaemonFixture.await(trees.get(i)));
+                assertEquals("base\n", Files.readString(daemon.work.resolve("tree-" + i + ".out")));
+            }
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (runningTrees() > 0) {
+                assertTrue(System.nanoTime() < deadline, runningTrees() + " runtimes outlived their trees");
+                Thread.sleep(100);
+            }
+        } finally {
+            trees.forEach(Process::destroyForcibly);
+        }
+    }
+
+    private static int runningTrees() throws Exception {
+        return (int) daemon.strata.ok("service", "status").out().lines().filter(l -> l.startsWith("run-")).count();
+    }
+
+    private static long rssKb(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
+    }
+}

@@ -303,8 +303,8 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
                 return new Add(name, s.rootPid(), "", List.of(), null, null, false, true, guard, null);
             }
             if (existing == null || !existing.durable()) {
-                throw new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime named '" + name
-                        + "' to join: a runtime can be joined while it runs, or later when it was started --durable");
+                throw new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime or branch named '" + name
+                        + "' to join (a runtime can be joined while it runs; a durable one or a branch also at rest)");
             }
             if (!ControlRules.mayActOn(s.caller(), existing.owner())) {
                 throw ControlRules.notOwner("runtime", name, existing.owner());

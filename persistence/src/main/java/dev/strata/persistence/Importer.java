@@ -70,6 +70,9 @@ public final class Importer {
         if (tag != null) {
             TagStore.checkName(tag);
         }
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new RepositoryException("cannot import " + dir + ": no such file or directory");
+        }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new RepositoryException("cannot import " + dir + ": not a directory");
         }

@@ -68,6 +68,12 @@ class NativeClientTest {
         assertTrue(unknown.out().contains("unknown ref 'no-such-tag'"), unknown.out());
         assertEquals(2, run("run", "a++b", "--", "true").exit(), "a malformed spec is a usage error");
         assertEquals(2, run("run", "--bogus", "base", "--", "true").exit(), "no fallback CLI: a usage error");
+        // the JVM CLI answers alike
+        StrataProcess.Outcome jvm = daemon.strata.run("run", "base", "--", "no-such-command");
+        assertEquals(127, jvm.exit());
+        assertTrue(jvm.err().contains("strata: no-such-command: command not found"), jvm.err());
+        assertEquals(126, daemon.strata.run("run", "base", "--", "/etc/passwd").exit());
+        assertEquals(2, daemon.strata.run("run", "a++b", "--", "true").exit());
     }
 
     @Test

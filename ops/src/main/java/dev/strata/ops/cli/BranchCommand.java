@@ -21,14 +21,9 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "branch", description = "Writable branches of snapshots, and the process trees bound to them.",
         subcommands = {BranchCommand.Create.class, BranchCommand.ListAll.class, BranchCommand.Exec.class, BranchCommand.Bind.class,
                 BranchCommand.Unbind.class, BranchCommand.Diff.class, BranchCommand.Commit.class, BranchCommand.Delete.class})
-final class BranchCommand implements Runnable {
+final class BranchCommand {
     @ParentCommand
     StrataCommand strata;
-
-    @Override
-    public void run() {
-        strata.spec.subcommands().get("branch").usage(strata.err);
-    }
 
     @Command(name = "create", description = "Make an editable branch whose base is SNAPSHOT; prints its name.")
     static final class Create implements Runnable {

@@ -13,8 +13,8 @@ final class CheckCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() {
         Checker.Report report = new Checker(strata.home().repository()).check();
         report.problems().forEach(p -> strata.out.println("corrupt: " + p));
-        strata.err.printf("checked %d objects and %d blobs: %s%n", report.objects(), report.blobs(),
-                report.ok() ? "all sound" : report.problems().size() + " problems");
+        strata.err.printf("checked %s and %s: %s%n", Format.count(report.objects(), "object"), Format.count(report.blobs(), "blob"),
+                report.ok() ? "all sound" : Format.count(report.problems().size(), "problem"));
         return report.ok() ? 0 : 1;
     }
 }

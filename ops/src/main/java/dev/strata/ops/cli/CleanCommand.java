@@ -29,7 +29,7 @@ final class CleanCommand implements Runnable {
         }
         strata.err.printf("%s %d objects and %d blobs (%s)%s%n", dryRun ? "would remove" : "removed",
                 r.objects().size(), r.blobs().size(), Format.bytes(r.bytes()),
-                r.tempFiles() > 0 ? " and " + r.tempFiles() + " leftover temp files" : "");
+                r.tempFiles() > 0 ? " and " + Format.count(r.tempFiles(), "leftover temp file") : "");
     }
 
     /** The layers of every runtime and snapshot on disk (their commits and captures may have no tag). */

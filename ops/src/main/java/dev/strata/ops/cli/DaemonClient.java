@@ -55,7 +55,8 @@ final class DaemonClient implements AutoCloseable {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof StatusRuntimeException s) {
-                throw new RepositoryException(s.getStatus().getDescription() != null ? s.getStatus().getDescription() : s.getStatus().toString());
+                String message = s.getStatus().getDescription() != null ? s.getStatus().getDescription() : s.getStatus().toString();
+                throw s.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT ? new UsageException(message) : new RepositoryException(message);
             }
             if (cause instanceof GrpcServiceException g) {
                 throw new RepositoryException(g.getStatus().getDescription());

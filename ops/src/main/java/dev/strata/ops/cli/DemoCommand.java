@@ -33,8 +33,8 @@ final class DemoCommand implements Runnable {
             var out = strata.out;
             out.println("== repository: " + repo.root());
             Importer importer = new Importer(repo);
-            var b = importer.importDirectory(base, "demo/base", Map.of("message", "demo base layer"), new Importer.Listener() { });
-            var p = importer.importDirectory(patch, "demo/patch", Map.of("message", "demo patch layer"), new Importer.Listener() { });
+            var b = importer.importDirectory(base, "demo/base", Map.of("strata.message", "demo base layer"), new Importer.Listener() { });
+            var p = importer.importDirectory(patch, "demo/patch", Map.of("strata.message", "demo patch layer"), new Importer.Listener() { });
             out.println("imported demo/base  = " + b.layer().shortHex() + " (" + b.entries() + " entries)");
             out.println("imported demo/patch = " + p.layer().shortHex() + " (" + p.entries() + " entries, one whiteout)");
             section("strata ls demo/base+demo/patch /etc");

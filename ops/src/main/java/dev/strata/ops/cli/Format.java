@@ -61,4 +61,9 @@ final class Format {
     static String lsLine(Attributes a, String name) {
         return String.format("%s %3d %5d %5d %10d %s %s", mode(a.mode()), a.nlink(), a.uid(), a.gid(), a.size(), time(a.mtimeNanos()), name);
     }
+
+    /** "1 file", "2 files". */
+    static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
 }

@@ -28,14 +28,15 @@ final class ImportCommand implements Runnable {
     public void run() {
         Map<String, String> annotations = new TreeMap<>();
         if (message != null) {
-            annotations.put("message", message);
+            annotations.put("strata.message", message); // the key commit uses too
         }
         Importer importer = new Importer(strata.home().repository());
         Importer.Result r;
         try (Progress progress = Progress.start(strata, "import")) {
             r = importer.importDirectory(dir, tag, annotations, progress);
         }
-        strata.err.printf("imported %d entries (%d files, %s) as layer %s%s%n", r.entries(), r.files(),
+        strata.err.printf("imported %s (%s, %s) as layer %s%s%n", Format.count(r.entries(), "entry").replace("entrys", "entries"),
+                Format.count(r.files(), "file"),
                 Format.bytes(r.bytes()), r.layer().shortHex(), tag == null ? "" : ", tagged " + tag);
         strata.out.println(r.layer().hex());
     }

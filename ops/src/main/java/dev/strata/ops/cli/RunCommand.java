@@ -93,7 +93,10 @@ final class RunCommand implements Callable<Integer> {
         try {
             child = pb.start();
         } catch (IOException e) {
-            throw new RepositoryException("cannot run " + command.get(0) + ": " + e.getMessage());
+            // as shells answer: 127 for a command that is not there, 126 for one that cannot run
+            boolean missing = String.valueOf(e.getMessage()).contains("error=2,");
+            System.err.println("strata: " + command.get(0) + ": " + (missing ? "command not found" : "cannot run: " + e.getMessage()));
+            return missing ? 127 : 126;
         }
         Thread forward = new Thread(child::destroy, "strata-run-forward-signal");
         Runtime.getRuntime().addShutdownHook(forward);

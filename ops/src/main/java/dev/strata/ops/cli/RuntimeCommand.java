@@ -11,14 +11,9 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "runtime", description = "List, describe and remove runtimes, running or (durable) at rest.",
         subcommands = {RuntimeCommand.ListAll.class, RuntimeCommand.Info.class, RuntimeCommand.Remove.class})
-final class RuntimeCommand implements Runnable {
+final class RuntimeCommand {
     @ParentCommand
     StrataCommand strata;
-
-    @Override
-    public void run() {
-        strata.spec.subcommands().get("runtime").usage(strata.err);
-    }
 
     private static List<RuntimeInfo> all(StrataCommand strata) {
         return DaemonClient.once(strata.home(), c -> c.list(ListRequest.newBuilder().setIncludeStopped(true).build())).getRuntimesList();

@@ -47,13 +47,21 @@ final class ServiceCommand {
         public Integer call() throws Exception {
             StrataCommand strata = service.strata;
             if (strata.env.get("STRATA_LOG_LEVEL") == null) {
-                ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
+                // Strata's own events at INFO; library chatter (Netty, Pekko internals) stays at WARN
+                ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.strata")).setLevel(Level.INFO);
             }
             Optional<DaemonAddress> running = DaemonAddress.find(strata.home());
             if (running.isPresent()) {
                 throw new RepositoryException("a strata daemon (pid " + running.get().pid() + ") already serves STRATA_HOME=" + strata.home().root());
             }
             Path mp = mountpoint != null ? mountpoint : defaultMountpoint(strata);
+            if (java.nio.file.Files.isDirectory(mp) && !dev.strata.fuse.Mounts.isFuseMounted(mp.toAbsolutePath())) {
+                try (var entries = java.nio.file.Files.list(mp)) {
+                    if (entries.findAny().isPresent()) {
+                        strata.err.println("strata: warning: " + mp + " is not empty; the mount hides what is in it while the daemon runs");
+                    }
+                }
+            }
             Daemon daemon;
             try {
                 daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough, readers,
@@ -104,7 +112,8 @@ final class ServiceCommand {
                     strata.out.println("no runtimes");
                 }
                 for (RuntimeInfo r : s.getRuntimesList()) {
-                    strata.out.printf("%-20s root pid %-8d up %-10s %s%n", r.getName(), r.getRootPid(),
+                    strata.out.printf("%-20s %-18s uid %-6d root pid %-8d up %-10s %s%n", r.getName(),
+                            (r.getEditable() ? "editable" : "read-only") + (r.getDurable() ? ",durable" : ""), r.getOwnerUid(), r.getRootPid(),
                             Format.duration(Duration.ofMillis(System.currentTimeMillis() - r.getStartedAtEpochMs())), r.getEnvSpec());
                 }
             }

@@ -12,14 +12,9 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "snapshot", description = "Freeze runtimes into immutable snapshots, list and delete them.",
         subcommands = {SnapshotCommand.Create.class, SnapshotCommand.ListAll.class, SnapshotCommand.Delete.class})
-final class SnapshotCommand implements Runnable {
+final class SnapshotCommand {
     @ParentCommand
     StrataCommand strata;
-
-    @Override
-    public void run() {
-        strata.spec.subcommands().get("snapshot").usage(strata.err);
-    }
 
     @Command(name = "create", description = "Capture RUNTIME's current view; its cost follows what the runtime changed. Prints the name.")
     static final class Create implements Runnable {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "strata", mixinStandardHelpOptions = true, version = "strata 0.1.0",
         description = "Isolated, layered, copy-on-write views of content-addressed software.",
         subcommands = {
-                CommandLine.HelpCommand.class, ImportCommand.class, TagsCommand.class, TagCommand.class,
+                HelpCommand.class, ImportCommand.class, TagsCommand.class, TagCommand.class,
                 LogCommand.class, InfoCommand.class, LsCommand.class, DiffCommand.class, RenderCommand.class,
                 CheckCommand.class, CleanCommand.class, ServiceCommand.class, RunCommand.class, ShellCommand.class, MountCommand.class,
                 UnmountCommand.class, CommitCommand.class, SnapshotCommand.class, BranchCommand.class, RuntimeCommand.class, DemoCommand.class})
@@ -53,10 +53,12 @@ public final class StrataCommand implements Runnable {
     }
 
     public static int execute(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-        CommandLine cli = new CommandLine(new StrataCommand(env, out, err));
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
+        CommandLine cli = commandLine(env, out, err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof UsageException || e instanceof dev.strata.persistence.MalformedSpecException) {
+                err.println("strata: " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
+            }
             if (e instanceof RepositoryException || e instanceof IllegalArgumentException || e instanceof UncheckedIOException) {
                 err.println("strata: " + e.getMessage());
             } else {
@@ -66,5 +68,37 @@ public final class StrataCommand implements Runnable {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /** The command model: every command and subcommand answers --help (-h) and --version. */
+    static CommandLine commandLine(Map<String, String> env, PrintStream out, PrintStream err) {
+        CommandLine cli = new CommandLine(new StrataCommand(env, out, err));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        withHelp(cli);
+        return cli;
+    }
+
+    private static void withHelp(CommandLine command) {
+        if (!command.getCommandSpec().mixinStandardHelpOptions()) {
+            command.getCommandSpec().mixinStandardHelpOptions(true);
+        }
+        command.getSubcommands().values().forEach(StrataCommand::withHelp);
+    }
+
+    /** The path of every command below the root ("service start", ...), for tests and shell completion. */
+    public static java.util.List<String> commandPaths() {
+        java.util.List<String> paths = new java.util.ArrayList<>();
+        collect(commandLine(Map.of(), System.out, System.err), "", paths);
+        return paths;
+    }
+
+    private static void collect(CommandLine command, String prefix, java.util.List<String> paths) {
+        command.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals("help") && sub.getCommandSpec().name().equals(name)) {
+                paths.add(prefix + name);
+                collect(sub, prefix + name + " ", paths);
+            }
+        });
     }
 }

@@ -94,7 +94,7 @@ class CheckAndCrashTest {
         assertFalse(strata.ok("tags").out().contains("big"));
         assertTrue(hasPartFile(tmp), "the killed import left its temp file, which only clean removes");
         String clean = strata.ok("clean").err();
-        assertTrue(clean.contains("leftover temp files"), clean);
+        assertTrue(clean.contains("leftover temp file"), clean);
         assertFalse(hasPartFile(tmp));
         // and the import, run again, completes
         strata.ok("import", src.toString(), "--tag", "big");

@@ -38,7 +38,7 @@ class RepositoryCliTest {
         assertTrue(strata.ok("tags").out().contains(layer + "  rich"));
         String info = strata.ok("info", "rich").out();
         assertTrue(info.contains("kind:        layer"), info);
-        assertTrue(info.contains("annotation:  message=the rich tree"), info);
+        assertTrue(info.contains("annotation:  strata.message=the rich tree"), info);
         assertTrue(info.contains("entries:     10"), info);
     }
 

@@ -7,8 +7,10 @@
  * orphan of its tree, ends the runtime it started, and exits with the command's code (128+N for a
  * signal, 127 for a command not found, 126 for one that cannot run, as shells do).
  *
- * Anything it does not handle itself (help, an option it does not know) goes to the full CLI named by
- * $STRATA_FALLBACK, with the same arguments.
+ * The commands that only talk to the daemon (status, runtime, snapshot and branch commands, unmount,
+ * commit, diff) it hands to the daemon, which runs them for this caller and sends back what they
+ * printed: a round trip instead of a JVM. Anything else (help, an option it does not know, a
+ * repository command) goes to the full CLI named by $STRATA_FALLBACK, with the same arguments.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,7 +29,7 @@
 #include <sys/prctl.h>
 #endif
 
-enum { MOUNT = 1, UNMOUNT = 2, MAX_FRAME = 64 * 1024 };
+enum { MOUNT = 1, UNMOUNT = 2, CLI = 3, MAX_FRAME = 64 * 1024, MAX_REPLY = 16 * 1024 * 1024 };
 
 struct request {
     const char *spec;
@@ -211,7 +213,7 @@ static int call(int kind, const uint8_t *body, size_t len, uint8_t *reply, size_
     } else if (reply != NULL && read_all(fd, size, 4) == 0) {
         size_t n = (size_t) size[0] << 24 | (size_t) size[1] << 16 | (size_t) size[2] << 8 | size[3];
         uint8_t status;
-        if (n >= 1 && n <= MAX_FRAME && read_all(fd, &status, 1) == 0 && read_all(fd, reply, n - 1) == 0) {
+        if (n >= 1 && n <= MAX_REPLY && read_all(fd, &status, 1) == 0 && read_all(fd, reply, n - 1) == 0) {
             reply[n - 1] = '\0';
             *reply_len = n - 1;
             code = status;
@@ -234,7 +236,7 @@ static int run(struct request *r) {
 #ifdef __linux__
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of the tree come back to us: the runtime lasts until they end */
 #endif
-    static uint8_t body[MAX_FRAME], reply[MAX_FRAME + 1];
+    static uint8_t body[MAX_FRAME], reply[MAX_REPLY + 1];
     size_t n = 0, reply_len = 0;
     if (strlen(r->spec) + strlen(r->name) > MAX_FRAME - 64) {
         fprintf(stderr, "strata: the env spec or name is too long\n");
@@ -309,6 +311,79 @@ static int run(struct request *r) {
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
+/* ---- commands the daemon runs ---- */
+
+/* A varint or length-delimited field of a message: its number, and the value or the bytes. */
+static size_t next_field(const uint8_t *m, size_t len, size_t i, int *field, uint64_t *value, const uint8_t **bytes) {
+    uint64_t key = 0, v = 0;
+    int shift = 0;
+    while (i < len) { key |= (uint64_t) (m[i] & 0x7f) << shift; shift += 7; if (!(m[i++] & 0x80)) break; }
+    shift = 0;
+    while (i < len) { v |= (uint64_t) (m[i] & 0x7f) << shift; shift += 7; if (!(m[i++] & 0x80)) break; }
+    *field = (int) (key >> 3);
+    *value = v;
+    *bytes = NULL;
+    if ((key & 7) == 2) {
+        if (v > len - i) return len + 1;
+        *bytes = m + i;
+        i += v;
+    }
+    return i;
+}
+
+static int in_daemon(int argc, char **argv) {
+    static uint8_t body[MAX_FRAME], reply[MAX_REPLY + 1];
+    size_t n = 0, reply_len = 0;
+    for (int i = 1; i < argc; i++) {
+        size_t len = strlen(argv[i]);
+        if (n + len + 16 > sizeof body) {
+            return fallback(argv);
+        }
+        n += put_string(body + n, 1, argv[i]);
+        if (len == 0) { /* an empty argument still counts */
+            body[n++] = 1 << 3 | 2;
+            body[n++] = 0;
+        }
+    }
+    int code = call(CLI, body, n, reply, &reply_len);
+    if (code < 0) {
+        return fallback(argv); /* no daemon: the full CLI says so, and how to start one */
+    }
+    if (code != 0) {
+        fprintf(stderr, "strata: %s\n", (char *) reply);
+        return 1;
+    }
+    int exit_code = 1, field;
+    uint64_t value;
+    const uint8_t *bytes;
+    for (size_t i = 0; i < reply_len;) {
+        i = next_field(reply, reply_len, i, &field, &value, &bytes);
+        if (i > reply_len) break;
+        if (field == 1) exit_code = (int) value;
+        if (field == 2 && bytes) fwrite(bytes, 1, value, stdout);
+        if (field == 3 && bytes) fwrite(bytes, 1, value, stderr);
+    }
+    return exit_code;
+}
+
+/* Whether the daemon runs this command itself: those that only talk to it, and no help. */
+static int runs_in_daemon(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-V") == 0
+                || strcmp(argv[i], "--version") == 0) {
+            return 0;
+        }
+    }
+    const char *verb = argv[1], *sub = argc > 2 ? argv[2] : "";
+    return (strcmp(verb, "service") == 0 && strcmp(sub, "status") == 0)
+            || (strcmp(verb, "runtime") == 0 && argc > 2)
+            || (strcmp(verb, "snapshot") == 0 && argc > 2)
+            || (strcmp(verb, "branch") == 0 && argc > 2 && strcmp(sub, "exec") != 0)
+            || strcmp(verb, "unmount") == 0
+            || strcmp(verb, "commit") == 0
+            || (strcmp(verb, "diff") == 0 && argc == 2);
+}
+
 /* ---- arguments ---- */
 
 int main(int argc, char **argv) {
@@ -319,6 +394,9 @@ int main(int argc, char **argv) {
     }
     int i = 2;
     const char *verb = argv[1];
+    if (runs_in_daemon(argc, argv)) {
+        return in_daemon(argc, argv);
+    }
     if (strcmp(verb, "branch") == 0) {
         /* branch exec B -- CMD... */
         if (argc < 5 || strcmp(argv[2], "exec") != 0 || argv[3][0] == '-') {

@@ -110,6 +110,25 @@ class NativeClientTest {
     }
 
     @Test
+    void commandsThatOnlyTalkToTheDaemonRunInItForTheCaller() throws Exception {
+        StrataProcess.Outcome status = run("service", "status");
+        assertEquals(0, status.exit(), status.out());
+        assertTrue(status.out().startsWith("daemon pid " + daemon.daemonProcess().pid() + " serving " + daemon.mountpoint), status.out());
+        // commit and diff inside a runtime act for the calling process: the front end, in the tree
+        StrataProcess.Outcome inside = run("run", "--edit", "--name", "native-commit", "base", "--", "sh", "-c",
+                "echo new > " + daemon.mountpoint + "/added; " + NATIVE + " diff && " + NATIVE + " commit --tag native-made -m 'from native'");
+        assertEquals(0, inside.exit(), inside.out());
+        assertTrue(inside.out().contains("+ /added") && inside.out().contains("strata: committed 2 entries"), inside.out());
+        assertTrue(daemon.strata.ok("tags").out().contains("native-made"));
+        StrataProcess.Outcome outside = run("diff");
+        assertEquals(1, outside.exit());
+        assertTrue(outside.out().contains("is in no runtime"), outside.out());
+        StrataProcess.Outcome usage = run("snapshot", "create");
+        assertEquals(2, usage.exit());
+        assertTrue(usage.out().contains("Usage: strata snapshot create"), usage.out());
+    }
+
+    @Test
     void fiftyTreesAtOnceAllRunAndAllEnd() throws Exception {
         Path go = daemon.work.resolve("go");
         List<Process> trees = new ArrayList<>();

@@ -38,7 +38,7 @@ final class BranchCommand {
 
         @Override
         public void run() {
-            BranchInfo b = DaemonClient.once(parent.strata.home(), c -> c.createBranch(CreateBranchRequest.newBuilder().setSnapshot(snapshot)
+            BranchInfo b = DaemonClient.once(parent.strata, c -> c.createBranch(CreateBranchRequest.newBuilder().setSnapshot(snapshot)
                     .setName(name == null ? "" : name).build()));
             parent.strata.out.println(b.getName());
         }
@@ -51,7 +51,7 @@ final class BranchCommand {
 
         @Override
         public void run() {
-            for (BranchInfo b : DaemonClient.once(parent.strata.home(), c -> c.listBranches(ListBranchesRequest.getDefaultInstance())).getBranchesList()) {
+            for (BranchInfo b : DaemonClient.once(parent.strata, c -> c.listBranches(ListBranchesRequest.getDefaultInstance())).getBranchesList()) {
                 parent.strata.out.printf("%-24s %-24s %s%n", b.getName(), b.getSnapshot(), b.getRunning() ? "running" : "idle");
             }
         }
@@ -88,7 +88,7 @@ final class BranchCommand {
         @Override
         public void run() {
             MountCommand.checkCallerOwns(pid);
-            DaemonClient.once(parent.strata.home(), c -> c.mount(MountRequest.newBuilder().setRootPid(pid).setName(branch).setJoin(true).build()));
+            DaemonClient.once(parent.strata, c -> c.mount(MountRequest.newBuilder().setRootPid(pid).setName(branch).setJoin(true).build()));
         }
     }
 
@@ -103,7 +103,7 @@ final class BranchCommand {
         @Override
         public void run() {
             MountCommand.checkCallerOwns(pid);
-            DaemonClient.once(parent.strata.home(), c -> c.unbindBranch(UnbindBranchRequest.newBuilder().setPid(pid).build()));
+            DaemonClient.once(parent.strata, c -> c.unbindBranch(UnbindBranchRequest.newBuilder().setPid(pid).build()));
         }
     }
 
@@ -117,7 +117,7 @@ final class BranchCommand {
 
         @Override
         public void run() {
-            DiffReply reply = DaemonClient.once(parent.strata.home(), c -> c.diffBranch(DiffBranchRequest.newBuilder().setBranch(branch).build()));
+            DiffReply reply = DaemonClient.once(parent.strata, c -> c.diffBranch(DiffBranchRequest.newBuilder().setBranch(branch).build()));
             DiffCommand.print(parent.strata, reply);
         }
     }
@@ -138,7 +138,7 @@ final class BranchCommand {
 
         @Override
         public void run() {
-            CommitReply reply = DaemonClient.once(parent.strata.home(), c -> c.commitBranch(CommitBranchRequest.newBuilder().setBranch(branch)
+            CommitReply reply = DaemonClient.once(parent.strata, c -> c.commitBranch(CommitBranchRequest.newBuilder().setBranch(branch)
                     .setTag(tag == null ? "" : tag).setMessage(message == null ? "" : message).build()), java.time.Duration.ofMinutes(30));
             if (reply.getLayer().isEmpty()) {
                 parent.strata.err.println("strata: nothing to commit: branch " + branch + " holds no changes");
@@ -158,7 +158,7 @@ final class BranchCommand {
 
         @Override
         public void run() {
-            DaemonClient.once(parent.strata.home(), c -> c.deleteBranch(DeleteBranchRequest.newBuilder().setBranch(branch).build()));
+            DaemonClient.once(parent.strata, c -> c.deleteBranch(DeleteBranchRequest.newBuilder().setBranch(branch).build()));
         }
     }
 }

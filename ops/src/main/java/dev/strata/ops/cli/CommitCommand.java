@@ -23,10 +23,10 @@ final class CommitCommand implements Runnable {
 
     @Override
     public void run() {
-        CommitRequest request = CommitRequest.newBuilder().setPid((int) ProcessHandle.current().pid())
+        CommitRequest request = CommitRequest.newBuilder().setPid(strata.callerPid())
                 .setTag(tag == null ? "" : tag).setMessage(message == null ? "" : message).build();
         CommitReply reply;
-        try (DaemonClient client = DaemonClient.connect(strata.home()); ProgressBar bar = activity()) {
+        try (DaemonClient client = DaemonClient.connect(strata); ProgressBar bar = activity()) {
             // the daemon hashes the scratch's files; the bar shows that it is at work
             reply = client.call(c -> c.commit(request), Duration.ofMinutes(30));
         }
@@ -34,7 +34,7 @@ final class CommitCommand implements Runnable {
             strata.err.println("strata: nothing to commit: the scratch holds no changes");
             return;
         }
-        strata.err.printf("strata: committed %d entries (%s of new content)%s%n", reply.getEntries(), Format.bytes(reply.getBytes()),
+        strata.err.printf("strata: committed %s (%s of new content)%s%n", Format.count(reply.getEntries(), "entry"), Format.bytes(reply.getBytes()),
                 tag == null ? "" : " as " + tag);
         strata.out.println(reply.getLayer());
     }

@@ -13,31 +13,39 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.pekko.grpc.GrpcServiceException;
 
-/** A CLI command's connection to the daemon of its {@code STRATA_HOME}. */
+/**
+ * A CLI command's connection to the daemon of its {@code STRATA_HOME}: its gRPC socket, or, for a
+ * command the daemon runs itself for a caller (see {@link StrataCommand#executeFor}), that caller's
+ * control service in the daemon.
+ */
 final class DaemonClient implements AutoCloseable {
-    private final ControlClient client;
+    private final StrataControl client;
     private final DaemonAddress address;
 
-    private DaemonClient(ControlClient client, DaemonAddress address) {
+    private DaemonClient(StrataControl client, DaemonAddress address) {
         this.client = client;
         this.address = address;
     }
 
-    static DaemonClient connect(StrataHome home) {
+    static DaemonClient connect(StrataCommand strata) {
+        if (strata.inDaemon() != null) {
+            return new DaemonClient(strata.inDaemon(), null);
+        }
+        StrataHome home = strata.home();
         DaemonAddress address = DaemonAddress.find(home).orElseThrow(() -> new RepositoryException(
                 "no strata daemon is running for STRATA_HOME=" + home.root() + "; start one with: strata service start"));
         return new DaemonClient(ControlClient.connect(address.socket()), address);
     }
 
-    /** One call to the daemon of {@code home}, on a connection opened and closed for it. */
-    static <T> T once(StrataHome home, Function<StrataControl, CompletionStage<T>> rpc, java.time.Duration patience) {
-        try (DaemonClient client = connect(home)) {
+    /** One call to the daemon, on a connection opened and closed for it. */
+    static <T> T once(StrataCommand strata, Function<StrataControl, CompletionStage<T>> rpc, java.time.Duration patience) {
+        try (DaemonClient client = connect(strata)) {
             return client.call(rpc, patience);
         }
     }
 
-    static <T> T once(StrataHome home, Function<StrataControl, CompletionStage<T>> rpc) {
-        return once(home, rpc, java.time.Duration.ofMinutes(1));
+    static <T> T once(StrataCommand strata, Function<StrataControl, CompletionStage<T>> rpc) {
+        return once(strata, rpc, java.time.Duration.ofMinutes(1));
     }
 
     DaemonAddress address() {
@@ -72,6 +80,8 @@ final class DaemonClient implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
+        if (client instanceof ControlClient socket) {
+            socket.close();
+        }
     }
 }

@@ -37,7 +37,7 @@ final class DiffCommand implements Runnable {
 
     /** The scratch's changes, in the same notation as a diff of two specs. */
     private void scratch() {
-        print(strata, DaemonClient.once(strata.home(), c -> c.diff(DiffRequest.newBuilder().setPid((int) ProcessHandle.current().pid()).build())));
+        print(strata, DaemonClient.once(strata, c -> c.diff(DiffRequest.newBuilder().setPid(strata.callerPid()).build())));
     }
 
     static void print(StrataCommand strata, DiffReply reply) {

@@ -62,8 +62,11 @@ final class Format {
         return String.format("%s %3d %5d %5d %10d %s %s", mode(a.mode()), a.nlink(), a.uid(), a.gid(), a.size(), time(a.mtimeNanos()), name);
     }
 
-    /** "1 file", "2 files". */
+    /** "1 file", "2 files"; "1 entry", "2 entries". */
     static String count(long n, String noun) {
-        return n + " " + noun + (n == 1 ? "" : "s");
+        if (n == 1) {
+            return n + " " + noun;
+        }
+        return n + " " + (noun.endsWith("y") ? noun.substring(0, noun.length() - 1) + "ies" : noun + "s");
     }
 }

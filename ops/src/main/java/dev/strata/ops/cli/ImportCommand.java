@@ -35,7 +35,7 @@ final class ImportCommand implements Runnable {
         try (Progress progress = Progress.start(strata, "import")) {
             r = importer.importDirectory(dir, tag, annotations, progress);
         }
-        strata.err.printf("imported %s (%s, %s) as layer %s%s%n", Format.count(r.entries(), "entry").replace("entrys", "entries"),
+        strata.err.printf("imported %s (%s, %s) as layer %s%s%n", Format.count(r.entries(), "entry"),
                 Format.count(r.files(), "file"),
                 Format.bytes(r.bytes()), r.layer().shortHex(), tag == null ? "" : ", tagged " + tag);
         strata.out.println(r.layer().hex());

@@ -36,7 +36,7 @@ final class MountCommand implements Runnable {
     @Override
     public void run() {
         checkCallerOwns(pid);
-        try (DaemonClient client = DaemonClient.connect(strata.home())) {
+        try (DaemonClient client = DaemonClient.connect(strata)) {
             MountRequest request = RunCommand.request(strata, runtime).setRootPid(pid).build();
             RuntimeInfo r = client.call(c -> c.mount(request));
             strata.out.println(r.getName());

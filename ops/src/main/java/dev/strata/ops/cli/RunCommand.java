@@ -65,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
      * and, when {@code owned}, ends the runtime (a joined runtime lives on with its other trees).
      */
     static int runInRuntime(StrataCommand strata, MountRequest.Builder request, List<String> command, boolean owned) throws Exception {
-        try (DaemonClient client = DaemonClient.connect(strata.home())) {
+        try (DaemonClient client = DaemonClient.connect(strata)) {
             // Orphans of the tree come back to this process, so the tree (and its view) lasts until they exit.
             Subreaper.become();
             long self = ProcessHandle.current().pid();

@@ -16,7 +16,7 @@ final class RuntimeCommand {
     StrataCommand strata;
 
     private static List<RuntimeInfo> all(StrataCommand strata) {
-        return DaemonClient.once(strata.home(), c -> c.list(ListRequest.newBuilder().setIncludeStopped(true).build())).getRuntimesList();
+        return DaemonClient.once(strata, c -> c.list(ListRequest.newBuilder().setIncludeStopped(true).build())).getRuntimesList();
     }
 
     private static String kind(RuntimeInfo r) {
@@ -70,7 +70,7 @@ final class RuntimeCommand {
 
         @Override
         public void run() {
-            DaemonClient.once(parent.strata.home(), c -> c.removeRuntime(RemoveRuntimeRequest.newBuilder().setName(name).build()));
+            DaemonClient.once(parent.strata, c -> c.removeRuntime(RemoveRuntimeRequest.newBuilder().setName(name).build()));
             parent.strata.err.println("strata: runtime " + name + " removed");
         }
     }

@@ -65,7 +65,7 @@ final class ServiceCommand {
             Daemon daemon;
             try {
                 daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough, readers,
-                        strata.home().socketPath(strata.env)));
+                        strata.home().socketPath(strata.env), StrataCommand::serve));
             } catch (IOException e) {
                 throw new RepositoryException(e.getMessage());
             }
@@ -83,7 +83,7 @@ final class ServiceCommand {
         @Override
         public Integer call() throws Exception {
             StrataCommand strata = service.strata;
-            try (DaemonClient client = DaemonClient.connect(strata.home())) {
+            try (DaemonClient client = DaemonClient.connect(strata)) {
                 long pid = client.address().pid();
                 client.call(c -> c.shutdown(ShutdownRequest.getDefaultInstance()));
                 Optional<ProcessHandle> handle = ProcessHandle.of(pid);
@@ -104,7 +104,7 @@ final class ServiceCommand {
         @Override
         public Integer call() {
             StrataCommand strata = service.strata;
-            try (DaemonClient client = DaemonClient.connect(strata.home())) {
+            try (DaemonClient client = DaemonClient.connect(strata)) {
                 StatusReply s = client.call(c -> c.status(StatusRequest.getDefaultInstance()));
                 strata.out.printf("daemon pid %d serving %s, up %s, passthrough %s%n", s.getDaemonPid(), s.getMountpoint(),
                         Format.duration(Duration.ofMillis(s.getUptimeMs())), s.getPassthrough() ? "on" : "off");

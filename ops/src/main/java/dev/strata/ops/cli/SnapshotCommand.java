@@ -30,10 +30,10 @@ final class SnapshotCommand {
         @Override
         public void run() {
             StrataCommand strata = parent.strata;
-            SnapshotInfo s = DaemonClient.once(strata.home(), c -> c.createSnapshot(CreateSnapshotRequest.newBuilder().setRuntime(runtime)
+            SnapshotInfo s = DaemonClient.once(strata, c -> c.createSnapshot(CreateSnapshotRequest.newBuilder().setRuntime(runtime)
                     .setName(name == null ? "" : name).build()), java.time.Duration.ofMinutes(30));
-            strata.err.printf("strata: snapshot %s of %s: %d layers, captured in %.1f ms%n", s.getName(), s.getRuntime(),
-                    s.getLayersCount(), s.getCaptureMicros() / 1000.0);
+            strata.err.printf("strata: snapshot %s of %s: %s, captured in %.1f ms%n", s.getName(), s.getRuntime(),
+                    Format.count(s.getLayersCount(), "layer"), s.getCaptureMicros() / 1000.0);
             strata.out.println(s.getName());
         }
     }
@@ -46,9 +46,9 @@ final class SnapshotCommand {
         @Override
         public void run() {
             StrataCommand strata = parent.strata;
-            for (SnapshotInfo s : DaemonClient.once(strata.home(), c -> c.listSnapshots(ListSnapshotsRequest.getDefaultInstance())).getSnapshotsList()) {
-                strata.out.printf("%-24s %-20s %s  %d layers  branches: %s%n", s.getName(), s.getRuntime(),
-                        Instant.ofEpochMilli(s.getCreatedAtEpochMs()), s.getLayersCount(),
+            for (SnapshotInfo s : DaemonClient.once(strata, c -> c.listSnapshots(ListSnapshotsRequest.getDefaultInstance())).getSnapshotsList()) {
+                strata.out.printf("%-24s %-20s %s  %-9s  branches: %s%n", s.getName(), s.getRuntime(),
+                        Instant.ofEpochMilli(s.getCreatedAtEpochMs()), Format.count(s.getLayersCount(), "layer"),
                         s.getBranchesCount() == 0 ? "-" : String.join(",", s.getBranchesList()));
             }
         }
@@ -64,7 +64,7 @@ final class SnapshotCommand {
 
         @Override
         public void run() {
-            DaemonClient.once(parent.strata.home(), c -> c.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setName(name).build()));
+            DaemonClient.once(parent.strata, c -> c.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setName(name).build()));
         }
     }
 }

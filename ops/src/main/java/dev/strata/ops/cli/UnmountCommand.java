@@ -15,7 +15,7 @@ final class UnmountCommand implements Runnable {
 
     @Override
     public void run() {
-        try (DaemonClient client = DaemonClient.connect(strata.home())) {
+        try (DaemonClient client = DaemonClient.connect(strata)) {
             client.call(c -> c.unmount(UnmountRequest.newBuilder().setName(name).build()));
             strata.err.println("strata: runtime " + name + " ended");
         }

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * front end starts and ends runtimes with it in one round trip each, where HTTP/2 and HPACK in C would
  * cost more code than the whole launcher. Frames are a 4-byte big-endian length, a kind byte and a
  * protobuf body: kind 1 a {@code MountRequest}, answered by a {@code RuntimeInfo}; kind 2 an
- * {@code UnmountRequest}, answered by nothing. An answer's kind byte is the gRPC status code (0 OK), and
+ * {@code UnmountRequest}, answered by nothing; kind 3 a {@code CliRequest}, a command the daemon runs
+ * for the caller, answered by a {@code CliReply}. An answer's kind byte is the gRPC status code (0 OK), and
  * a refusal's body is its message in UTF-8. Calls go to the same per-caller control service, so the
  * same identity and rules apply as on gRPC.
  */
@@ -33,22 +34,31 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
     private static final Logger log = LoggerFactory.getLogger(LaunchProtocol.class);
     static final int MOUNT = 1;
     static final int UNMOUNT = 2;
+    static final int CLI = 3;
     static final int MAX_FRAME = 64 * 1024;
 
-    private final Function<Caller, StrataControl> services;
+    /** Runs a CLI command in the daemon for a caller (its control service and its process). */
+    @FunctionalInterface
+    public interface Cli {
+        dev.strata.protocol.CliReply run(java.util.List<String> args, StrataControl control, int pid);
+    }
 
-    public LaunchProtocol(Function<Caller, StrataControl> services) {
+    private final Function<Caller, StrataControl> services;
+    private final Cli cli;
+
+    public LaunchProtocol(Function<Caller, StrataControl> services, Cli cli) {
         this.services = services;
+        this.cli = cli;
     }
 
     @Override
     public void serve(UnixSocket connection, Caller caller) {
-        Thread thread = new Thread(() -> converse(connection, services.apply(caller)), "strata-launch");
+        Thread thread = new Thread(() -> converse(connection, services.apply(caller), caller), "strata-launch");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private static void converse(UnixSocket connection, StrataControl service) {
+    private void converse(UnixSocket connection, StrataControl service, Caller caller) {
         try (DataInputStream in = new DataInputStream(connection.input()); DataOutputStream out = new DataOutputStream(connection.output())) {
             while (true) {
                 int length;
@@ -63,19 +73,20 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
                 }
                 byte[] frame = new byte[length];
                 in.readFully(frame);
-                answer(service, frame, out);
+                answer(service, caller, frame, out);
             }
         } catch (IOException e) {
             log.debug("a launch connection ended: {}", e.toString());
         }
     }
 
-    private static void answer(StrataControl service, byte[] frame, DataOutputStream out) throws IOException {
+    private void answer(StrataControl service, Caller caller, byte[] frame, DataOutputStream out) throws IOException {
         byte[] body = java.util.Arrays.copyOfRange(frame, 1, frame.length);
         try {
             Message reply = switch (frame[0]) {
                 case MOUNT -> await(service.mount(MountRequest.parseFrom(body)));
                 case UNMOUNT -> await(service.unmount(UnmountRequest.parseFrom(body)));
+                case CLI -> cli.run(dev.strata.protocol.CliRequest.parseFrom(body).getArgsList(), service, caller.pid());
                 default -> throw Status.UNIMPLEMENTED.withDescription("no launch call of kind " + frame[0]).asRuntimeException();
             };
             out.writeInt(1 + reply.getSerializedSize());

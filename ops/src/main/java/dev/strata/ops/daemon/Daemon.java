@@ -48,8 +48,15 @@ public final class Daemon {
     private final ControlSocketServer control;
     private final long startedAt = System.currentTimeMillis();
 
-    /** Options of {@code strata service start}; {@code socket} is where the control plane listens. */
-    public record Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket) {
+    /**
+     * Options of {@code strata service start}; {@code socket} is where the control plane listens, and
+     * {@code cli} runs the commands the native front end asks the daemon to run for its caller.
+     */
+    public record Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli) {
+        public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket) {
+            this(mountpoint, passthrough, readerThreads, socket, (args, control, pid) -> dev.strata.protocol.CliReply.newBuilder()
+                    .setExit(2).setErr(com.google.protobuf.ByteString.copyFromUtf8("strata: this daemon runs no commands\n")).build());
+        }
     }
 
     private Daemon(ActorSystem<Guardian.Command> system, FuseSession session, ControlSocketServer control) {
@@ -82,7 +89,7 @@ public final class Daemon {
                     caller -> handler(StrataControlHandlerFactory.create(new ControlService(shared, caller), errors, system)));
             // the native launcher's one-round-trip protocol, beside the gRPC socket
             ControlSocketServer launch = ControlSocketServer.start(launchSocket(options.socket()),
-                    new LaunchProtocol(caller -> new ControlService(shared, caller)));
+                    new LaunchProtocol(caller -> new ControlService(shared, caller), options.cli()));
             Daemon daemon = new Daemon(system, session, control);
             self[0] = daemon;
             // Shutdown tasks first, the address file last: a SIGTERM as soon as clients can see us must still unmount.

@@ -75,4 +75,27 @@ class CliBehaviourTest {
         assertEquals(1, noDaemon.exit());
         assertTrue(noDaemon.err().contains("start one with: strata service start"), noDaemon.err());
     }
+
+    @Test
+    void theDaemonRunsOnlyCommandsThatTalkToItAndReadsNoFileForThem() {
+        List<String> asked = new ArrayList<>();
+        dev.strata.protocol.StrataControl control = (dev.strata.protocol.StrataControl) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {dev.strata.protocol.StrataControl.class}, (proxy, method, args) -> {
+                    asked.add(method.getName() + " " + args[0].toString().trim().replace('\n', ' '));
+                    return java.util.concurrent.CompletableFuture.failedFuture(
+                            io.grpc.Status.NOT_FOUND.withDescription("nothing here").asRuntimeException());
+                });
+        for (String refused : List.of("import /etc --tag x", "ls base", "diff a b", "service start", "service stop", "run base -- true",
+                "render base /tmp/x", "help", "tags", "runtime list --help")) {
+            StrataCommand.Output o = StrataCommand.executeFor(refused.split(" "), control, 42);
+            assertEquals(2, o.exit(), refused);
+        }
+        assertTrue(asked.isEmpty(), asked.toString());
+        StrataCommand.Output remove = StrataCommand.executeFor(new String[] {"runtime", "remove", "@/etc/hostname"}, control, 42);
+        assertEquals(1, remove.exit());
+        assertEquals(List.of("removeRuntime name: \"@/etc/hostname\""), asked, "an @file argument is a name, never a file read");
+        StrataCommand.Output diff = StrataCommand.executeFor(new String[] {"diff"}, control, 4242);
+        assertEquals(1, diff.exit());
+        assertEquals("diff pid: 4242", asked.get(1), "commit and diff act for the calling process");
+    }
 }

@@ -353,7 +353,7 @@ static int in_daemon(int argc, char **argv) {
         fprintf(stderr, "strata: %s\n", (char *) reply);
         return 1;
     }
-    int exit_code = 1, field;
+    int exit_code = 0, field; /* proto3 leaves a zero exit code out */
     uint64_t value;
     const uint8_t *bytes;
     for (size_t i = 0; i < reply_len;) {

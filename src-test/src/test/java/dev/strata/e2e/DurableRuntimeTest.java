@@ -50,7 +50,7 @@ class DurableRuntimeTest {
             assertTrue(again.err().contains("join it with --join keep"), again.err());
             StrataProcess.Outcome unknown = daemon.strata.run("run", "--join", "nosuch", "--", "true");
             assertNotEquals(0, unknown.exit());
-            assertTrue(unknown.err().contains("no runtime named 'nosuch' to join"), unknown.err());
+            assertTrue(unknown.err().contains("no runtime or branch named 'nosuch' to join"), unknown.err());
         }
     }
 

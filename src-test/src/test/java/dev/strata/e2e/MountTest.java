@@ -183,7 +183,7 @@ class MountTest {
         assertEquals(1, noPid.exit());
         assertTrue(noPid.err().contains("no process with pid 999999999"), noPid.err());
         StrataProcess.Outcome badName = daemon.strata.run("run", "--name", "../x", "view-a", "--", "true");
-        assertEquals(1, badName.exit());
+        assertEquals(2, badName.exit(), "a malformed name is a usage error");
         assertTrue(badName.err().contains("invalid runtime name"), badName.err());
         StrataProcess.Outcome noRuntime = daemon.strata.run("unmount", "never-was");
         assertEquals(1, noRuntime.exit());

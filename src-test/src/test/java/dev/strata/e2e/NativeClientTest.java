@@ -118,7 +118,7 @@ class NativeClientTest {
         StrataProcess.Outcome inside = run("run", "--edit", "--name", "native-commit", "base", "--", "sh", "-c",
                 "echo new > " + daemon.mountpoint + "/added; " + NATIVE + " diff && " + NATIVE + " commit --tag native-made -m 'from native'");
         assertEquals(0, inside.exit(), inside.out());
-        assertTrue(inside.out().contains("+ /added") && inside.out().contains("strata: committed 2 entries"), inside.out());
+        assertTrue(inside.out().contains("+ /added") && inside.out().contains("strata: committed 1 entry "), inside.out());
         assertTrue(daemon.strata.ok("tags").out().contains("native-made"));
         StrataProcess.Outcome outside = run("diff");
         assertEquals(1, outside.exit());
@@ -126,6 +126,37 @@ class NativeClientTest {
         StrataProcess.Outcome usage = run("snapshot", "create");
         assertEquals(2, usage.exit());
         assertTrue(usage.out().contains("Usage: strata snapshot create"), usage.out());
+    }
+
+    @Test
+    void everyListingAndStatusPrintsJsonThatParsesBack() throws Exception {
+        daemon.strata.ok("run", "--durable", "--name", "json-src", "base", "--", "true");
+        daemon.strata.ok("snapshot", "create", "json-src", "--name", "json-snap");
+        daemon.strata.ok("branch", "create", "json-snap", "--name", "json-branch");
+        com.google.gson.JsonObject status = parse("service", "status", "--json");
+        assertEquals(daemon.mountpoint.toString(), status.get("mountpoint").getAsString());
+        assertTrue(status.get("runtimes").isJsonArray());
+        com.google.gson.JsonObject runtimes = parse("runtime", "list", "--json");
+        assertTrue(runtimes.getAsJsonArray("runtimes").toString().contains("\"name\":\"json-src\""), runtimes.toString());
+        assertEquals("json-src", parse("runtime", "info", "json-src", "--json").get("name").getAsString());
+        assertEquals("json-snap", parse("snapshot", "list", "--json").getAsJsonArray("snapshots").get(0).getAsJsonObject()
+                .get("name").getAsString());
+        com.google.gson.JsonObject branches = parse("branch", "list", "--json");
+        assertEquals("json-snap", branches.getAsJsonArray("branches").get(0).getAsJsonObject().get("snapshot").getAsString());
+        com.google.gson.JsonObject tags = parse("tags", "--json");
+        assertEquals("base", tags.getAsJsonArray("tags").get(0).getAsJsonObject().get("name").getAsString());
+        com.google.gson.JsonObject log = parse("log", "base", "--json");
+        assertEquals("base~0", log.getAsJsonArray("history").get(0).getAsJsonObject().get("ref").getAsString());
+        com.google.gson.JsonObject info = parse("info", "base", "--json");
+        assertEquals("layer", info.get("kind").getAsString());
+        assertEquals(2, info.get("entries").getAsInt());
+        daemon.strata.ok("branch", "delete", "json-branch");
+        daemon.strata.ok("snapshot", "delete", "json-snap");
+        daemon.strata.ok("runtime", "remove", "json-src");
+    }
+
+    private static com.google.gson.JsonObject parse(String... args) throws Exception {
+        return com.google.gson.JsonParser.parseString(daemon.strata.ok(args).out()).getAsJsonObject();
     }
 
     @Test

@@ -79,7 +79,7 @@ class RepositoryCliTest {
         assertEquals(1, unknown.exit());
         assertTrue(unknown.err().contains("unknown ref 'no-such-tag'"), unknown.err());
         StrataProcess.Outcome malformed = strata.run("render", "rich++rich", work.resolve("never").toString());
-        assertEquals(1, malformed.exit());
+        assertEquals(2, malformed.exit(), "a malformed spec is a usage error");
         assertTrue(malformed.err().contains("empty ref"), malformed.err());
         assertTrue(!Files.exists(work.resolve("never")));
         assertEquals(2, strata.run("no-such-command").exit());

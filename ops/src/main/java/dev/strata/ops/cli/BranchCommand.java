@@ -49,9 +49,18 @@ final class BranchCommand {
         @ParentCommand
         BranchCommand parent;
 
+        @picocli.CommandLine.Option(names = "--json", description = "Print JSON (see the README's schema) instead of text.")
+        boolean json;
+
+
         @Override
         public void run() {
-            for (BranchInfo b : DaemonClient.once(parent.strata, c -> c.listBranches(ListBranchesRequest.getDefaultInstance())).getBranchesList()) {
+            var reply = DaemonClient.once(parent.strata, c -> c.listBranches(ListBranchesRequest.getDefaultInstance()));
+            if (json) {
+                Json.print(parent.strata, reply);
+                return;
+            }
+            for (BranchInfo b : reply.getBranchesList()) {
                 parent.strata.out.printf("%-24s %-24s %s%n", b.getName(), b.getSnapshot(), b.getRunning() ? "running" : "idle");
             }
         }

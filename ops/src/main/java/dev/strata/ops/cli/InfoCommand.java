@@ -23,41 +23,65 @@ final class InfoCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "REF")
     String ref;
 
+    @picocli.CommandLine.Option(names = "--json", description = "Print JSON (see the README's schema) instead of text.")
+    boolean json;
+
     @Override
     public void run() {
         Repository repo = strata.home().repository();
         Digest digest = repo.resolve(ref);
         RepoObject object = repo.read(digest);
-        var out = strata.out;
-        out.println("digest:      " + digest.hex());
-        out.println("object size: " + Format.bytes(objectSize(repo, digest)));
+        Map<String, Object> info = new java.util.LinkedHashMap<>();
+        info.put("digest", digest.hex());
+        info.put("objectBytes", objectSize(repo, digest));
         if (object instanceof Layer layer) {
-            out.println("kind:        layer");
-            out.println("manifest:    " + layer.manifest().hex());
-            describe(repo.manifest(layer.manifest()));
-            for (Map.Entry<String, String> a : layer.annotations().entrySet()) {
-                out.println("annotation:  " + a.getKey() + "=" + a.getValue());
-            }
+            info.put("kind", "layer");
+            info.put("manifest", layer.manifest().hex());
+            describe(repo.manifest(layer.manifest()), info);
+            info.put("annotations", new java.util.TreeMap<>(layer.annotations()));
         } else if (object instanceof Platform platform) {
-            out.println("kind:        platform");
-            for (Digest layer : platform.layers()) {
-                out.println("layer:       " + layer.hex());
-            }
+            info.put("kind", "platform");
+            info.put("layers", platform.layers().stream().map(Digest::hex).toList());
         } else if (object instanceof ManifestObject m) {
-            out.println("kind:        manifest");
-            describe(m.manifest());
+            info.put("kind", "manifest");
+            describe(m.manifest(), info);
+        }
+        if (json) {
+            Json.print(strata, info);
+        } else {
+            print(info);
         }
     }
 
-    private void describe(Manifest m) {
+    private static void describe(Manifest m, Map<String, Object> info) {
         long content = 0;
         for (int n = 0; n < m.count(); n++) {
             if (m.blob(n) != null) {
                 content += m.size(n);
             }
         }
-        strata.out.println("entries:     " + (m.count() - 1));
-        strata.out.println("content:     " + Format.bytes(content) + " in " + m.blobCount() + " distinct blobs");
+        info.put("entries", m.count() - 1);
+        info.put("contentBytes", content);
+        info.put("distinctBlobs", m.blobCount());
+    }
+
+    @SuppressWarnings("unchecked")
+    private void print(Map<String, Object> info) {
+        var out = strata.out;
+        out.println("digest:      " + info.get("digest"));
+        out.println("object size: " + Format.bytes((Long) info.get("objectBytes")));
+        out.println("kind:        " + info.get("kind"));
+        if (info.containsKey("manifest")) {
+            out.println("manifest:    " + info.get("manifest"));
+        }
+        if (info.containsKey("entries")) {
+            out.println("entries:     " + info.get("entries"));
+            out.println("content:     " + Format.bytes((Long) info.get("contentBytes")) + " in " + info.get("distinctBlobs") + " distinct blobs");
+        }
+        for (String layer : (java.util.List<String>) info.getOrDefault("layers", java.util.List.of())) {
+            out.println("layer:       " + layer);
+        }
+        ((Map<String, String>) info.getOrDefault("annotations", Map.of())).forEach((k, v) -> out.println("annotation:  " + k + "=" + v));
     }
 
     private static long objectSize(Repository repo, Digest d) {

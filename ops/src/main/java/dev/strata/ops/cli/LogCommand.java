@@ -17,12 +17,25 @@ final class LogCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
+    @picocli.CommandLine.Option(names = "--json", description = "Print JSON (see the README's schema) instead of text.")
+    boolean json;
+
     @Override
     public void run() {
         Repository repo = strata.home().repository();
         List<TagStore.TagEntry> history = repo.tags().history(name);
         if (history.isEmpty()) {
             throw new UnknownRefException("unknown tag '" + name + "'");
+        }
+        if (json) {
+            java.util.List<java.util.Map<String, Object>> entries = new java.util.ArrayList<>();
+            for (int i = 0; i < history.size(); i++) {
+                TagStore.TagEntry e = history.get(i);
+                entries.add(new java.util.LinkedHashMap<>(java.util.Map.of("ref", name + "~" + i, "digest", e.target().hex(),
+                        "time", DateTimeFormatter.ISO_INSTANT.format(e.time()), "by", e.by())));
+            }
+            Json.print(strata, java.util.Map.of("tag", name, "history", entries));
+            return;
         }
         for (int i = 0; i < history.size(); i++) {
             TagStore.TagEntry e = history.get(i);

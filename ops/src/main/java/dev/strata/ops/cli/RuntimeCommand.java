@@ -28,8 +28,16 @@ final class RuntimeCommand {
         @ParentCommand
         RuntimeCommand parent;
 
+        @picocli.CommandLine.Option(names = "--json", description = "Print JSON (see the README's schema) instead of text.")
+        boolean json;
+
+
         @Override
         public void run() {
+            if (json) {
+                Json.print(parent.strata, dev.strata.protocol.ListReply.newBuilder().addAllRuntimes(all(parent.strata)));
+                return;
+            }
             for (RuntimeInfo r : all(parent.strata)) {
                 parent.strata.out.printf("%-24s %-8s %-18s uid %-6d %s%n", r.getName(), r.getRunning() ? "running" : "at rest", kind(r),
                         r.getOwnerUid(), r.getEnvSpec());
@@ -42,6 +50,10 @@ final class RuntimeCommand {
         @ParentCommand
         RuntimeCommand parent;
 
+        @picocli.CommandLine.Option(names = "--json", description = "Print JSON (see the README's schema) instead of text.")
+        boolean json;
+
+
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
@@ -49,6 +61,10 @@ final class RuntimeCommand {
         public void run() {
             RuntimeInfo r = all(parent.strata).stream().filter(x -> x.getName().equals(name)).findFirst()
                     .orElseThrow(() -> new dev.strata.persistence.RepositoryException("no runtime named '" + name + "' (of yours)"));
+            if (json) {
+                Json.print(parent.strata, r);
+                return;
+            }
             var out = parent.strata.out;
             out.println("name:     " + r.getName());
             out.println("state:    " + (r.getRunning() ? "running, root pid " + r.getRootPid() + ", since "

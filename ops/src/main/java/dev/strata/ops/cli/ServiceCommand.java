@@ -101,11 +101,19 @@ final class ServiceCommand {
         @ParentCommand
         ServiceCommand service;
 
+        @picocli.CommandLine.Option(names = "--json", description = "Print JSON (see the README's schema) instead of text.")
+        boolean json;
+
+
         @Override
         public Integer call() {
             StrataCommand strata = service.strata;
             try (DaemonClient client = DaemonClient.connect(strata)) {
                 StatusReply s = client.call(c -> c.status(StatusRequest.getDefaultInstance()));
+                if (json) {
+                    Json.print(strata, s);
+                    return 0;
+                }
                 strata.out.printf("daemon pid %d serving %s, up %s, passthrough %s%n", s.getDaemonPid(), s.getMountpoint(),
                         Format.duration(Duration.ofMillis(s.getUptimeMs())), s.getPassthrough() ? "on" : "off");
                 if (s.getRuntimesCount() == 0) {

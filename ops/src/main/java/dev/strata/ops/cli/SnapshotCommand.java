@@ -43,10 +43,19 @@ final class SnapshotCommand {
         @ParentCommand
         SnapshotCommand parent;
 
+        @picocli.CommandLine.Option(names = "--json", description = "Print JSON (see the README's schema) instead of text.")
+        boolean json;
+
+
         @Override
         public void run() {
             StrataCommand strata = parent.strata;
-            for (SnapshotInfo s : DaemonClient.once(strata, c -> c.listSnapshots(ListSnapshotsRequest.getDefaultInstance())).getSnapshotsList()) {
+            var reply = DaemonClient.once(strata, c -> c.listSnapshots(ListSnapshotsRequest.getDefaultInstance()));
+            if (json) {
+                Json.print(strata, reply);
+                return;
+            }
+            for (SnapshotInfo s : reply.getSnapshotsList()) {
                 strata.out.printf("%-24s %-20s %s  %-9s  branches: %s%n", s.getName(), s.getRuntime(),
                         Instant.ofEpochMilli(s.getCreatedAtEpochMs()), Format.count(s.getLayersCount(), "layer"),
                         s.getBranchesCount() == 0 ? "-" : String.join(",", s.getBranchesList()));

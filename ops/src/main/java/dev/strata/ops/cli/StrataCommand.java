@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
                 HelpCommand.class, ImportCommand.class, TagsCommand.class, TagCommand.class,
                 LogCommand.class, InfoCommand.class, LsCommand.class, DiffCommand.class, RenderCommand.class,
                 CheckCommand.class, CleanCommand.class, ServiceCommand.class, RunCommand.class, ShellCommand.class, MountCommand.class,
-                UnmountCommand.class, CommitCommand.class, SnapshotCommand.class, BranchCommand.class, RuntimeCommand.class, DemoCommand.class})
+                UnmountCommand.class, CommitCommand.class, SnapshotCommand.class, BranchCommand.class, RuntimeCommand.class, CompletionCommand.class, DemoCommand.class})
 public final class StrataCommand implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(StrataCommand.class);
 

@@ -98,4 +98,26 @@ class CliBehaviourTest {
         assertEquals(1, diff.exit());
         assertEquals("diff pid: 4242", asked.get(1), "commit and diff act for the calling process");
     }
+
+    @Test
+    void completionScriptsComeFromTheCommandModel() throws Exception {
+        Run bash = strata("completion", "bash");
+        assertEquals(0, bash.exit(), bash.err());
+        for (String command : List.of("snapshot", "branch", "runtime", "completion")) {
+            assertTrue(bash.out().contains(command), command);
+        }
+        Path script = home.resolve("strata-completion.bash");
+        java.nio.file.Files.writeString(script, bash.out());
+        Process check = new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
+        assertEquals(0, check.waitFor(), new String(check.getInputStream().readAllBytes()));
+        // completing "strata snap" in a real bash offers "snapshot"
+        Process complete = new ProcessBuilder("bash", "-c", "source " + script + " && COMP_WORDS=(strata snap) COMP_CWORD=1 COMP_LINE='strata snap' "
+                + "COMP_POINT=11 && _complete_strata && printf '%s\\n' \"${COMPREPLY[@]}\"").redirectErrorStream(true).start();
+        String offered = new String(complete.getInputStream().readAllBytes());
+        assertEquals(0, complete.waitFor(), offered);
+        assertTrue(offered.contains("snapshot"), offered);
+        Run zsh = strata("completion", "zsh");
+        assertTrue(zsh.out().startsWith("autoload -U +X compinit"), zsh.out());
+        assertEquals(2, strata("completion", "fish").exit());
+    }
 }

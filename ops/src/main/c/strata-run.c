@@ -36,6 +36,7 @@ struct request {
     const char *name;
     int editable, durable, join, owned;
     char **command;
+    char **argv; /* as given, for the full CLI */
 };
 
 static pid_t child = -1;
@@ -123,7 +124,11 @@ static int get_name(const uint8_t *m, size_t len, char *name, size_t size) {
 
 /* ---- the daemon ---- */
 
-/* The launcher socket: beside $STRATA_SOCKET, or beside the socket control.properties names. */
+/*
+ * The launcher socket: beside $STRATA_SOCKET, or beside the socket the home's control.properties
+ * names, or else the system service's (/run/strata). Anything subtler (a home set only in
+ * /etc/strata/strata.conf) is found by the full CLI, to which a failed connection falls back.
+ */
 static int launch_socket(char *path, size_t size) {
     char control[4096] = "";
     const char *env = getenv("STRATA_SOCKET");
@@ -139,7 +144,8 @@ static int launch_socket(char *path, size_t size) {
         }
         FILE *f = fopen(file, "r");
         if (!f) {
-            return -1;
+            snprintf(path, size, "/run/strata/launch.sock");
+            return access(path, F_OK) == 0 ? 0 : -1;
         }
         char line[4096];
         while (fgets(line, sizeof line, f)) {
@@ -251,7 +257,8 @@ static int run(struct request *r) {
     n += put_bool(body + n, 6, r->join);
     int code = call(MOUNT, body, n, reply, &reply_len);
     if (code < 0) {
-        return no_daemon();
+        /* no daemon where this front end looks: the full CLI also reads the configuration files */
+        return getenv("STRATA_FALLBACK") ? fallback(r->argv) : no_daemon();
     }
     if (code != 0) {
         fprintf(stderr, "strata: %s\n", (char *) reply);
@@ -387,7 +394,7 @@ static int runs_in_daemon(int argc, char **argv) {
 /* ---- arguments ---- */
 
 int main(int argc, char **argv) {
-    struct request r = { .spec = "", .name = "", .owned = 1 };
+    struct request r = { .spec = "", .name = "", .owned = 1, .argv = argv };
     static char *shell[2];
     if (argc < 2) {
         return fallback(argv);

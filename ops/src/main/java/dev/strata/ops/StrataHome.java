@@ -11,13 +11,9 @@ import java.util.Map;
 public record StrataHome(Path root) {
     public static final String VARIABLE = "STRATA_HOME";
 
+    /** The home the configuration names ({@link StrataConfig}: the system file, then $STRATA_HOME). */
     public static StrataHome from(Map<String, String> env) {
-        String configured = env.get(VARIABLE);
-        if (configured != null && !configured.isBlank()) {
-            return new StrataHome(Path.of(configured).toAbsolutePath());
-        }
-        String userHome = env.getOrDefault("HOME", System.getProperty("user.home"));
-        return new StrataHome(Path.of(userHome, ".local", "share", "strata"));
+        return StrataConfig.load(env).home();
     }
 
     public Path repositoryPath() {
@@ -34,10 +30,10 @@ public record StrataHome(Path root) {
         return root.resolve("snapshots");
     }
 
-    /** Where the daemon of this home listens: {@code $STRATA_SOCKET}, or {@code daemon/control.sock}. */
+    /** Where the daemon of this home listens: the configured socket ({@code STRATA_SOCKET}, the files), or {@code daemon/control.sock}. */
     public Path socketPath(Map<String, String> env) {
-        String configured = env.get("STRATA_SOCKET");
-        return configured != null && !configured.isBlank() ? Path.of(configured).toAbsolutePath() : root.resolve("daemon").resolve("control.sock");
+        StrataConfig config = StrataConfig.load(env);
+        return config.home().equals(this) ? config.socket() : root.resolve("daemon").resolve("control.sock");
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
+import dev.strata.ops.StrataConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -25,8 +26,9 @@ final class ServiceCommand {
     @ParentCommand
     StrataCommand strata;
 
-    static Path defaultMountpoint(StrataCommand strata) {
-        return Path.of(strata.env.getOrDefault("STRATA_MOUNTPOINT", "/strata"));
+    /** A flag over the configuration (files, then environment). */
+    static <T> T effective(T flag, T configured) {
+        return flag != null ? flag : configured;
     }
 
     @Command(name = "start", description = "Run the daemon in the foreground (as systemd and launchd expect); SIGTERM stops it.")
@@ -40,13 +42,14 @@ final class ServiceCommand {
         @Option(names = "--no-passthrough", description = "Serve reads in userspace even where the kernel offers FUSE passthrough.")
         boolean noPassthrough;
 
-        @Option(names = "--readers", description = "Threads reading the FUSE device (default ${DEFAULT-VALUE}).", defaultValue = "2")
-        int readers;
+        @Option(names = "--readers", description = "Threads reading the FUSE device (default: strata.readers, 2).")
+        Integer readers;
 
         @Override
         public Integer call() throws Exception {
             StrataCommand strata = service.strata;
-            if (strata.env.get("STRATA_LOG_LEVEL") == null) {
+            StrataConfig config = StrataConfig.load(strata.env);
+            if (config.values().get("log-level").source().equals("default")) {
                 // Strata's own events at INFO; library chatter (Netty, Pekko internals) stays at WARN
                 ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.strata")).setLevel(Level.INFO);
             }
@@ -54,7 +57,7 @@ final class ServiceCommand {
             if (running.isPresent()) {
                 throw new RepositoryException("a strata daemon (pid " + running.get().pid() + ") already serves STRATA_HOME=" + strata.home().root());
             }
-            Path mp = mountpoint != null ? mountpoint : defaultMountpoint(strata);
+            Path mp = effective(mountpoint, config.mountpoint());
             if (java.nio.file.Files.isDirectory(mp) && !dev.strata.fuse.Mounts.isFuseMounted(mp.toAbsolutePath())) {
                 try (var entries = java.nio.file.Files.list(mp)) {
                     if (entries.findAny().isPresent()) {
@@ -64,7 +67,8 @@ final class ServiceCommand {
             }
             Daemon daemon;
             try {
-                daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough, readers,
+                daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough && config.passthrough(),
+                        effective(readers, config.readers()),
                         strata.home().socketPath(strata.env), StrataCommand::serve));
             } catch (IOException e) {
                 throw new RepositoryException(e.getMessage());

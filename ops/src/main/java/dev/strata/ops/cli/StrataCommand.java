@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
                 HelpCommand.class, ImportCommand.class, TagsCommand.class, TagCommand.class,
                 LogCommand.class, InfoCommand.class, LsCommand.class, DiffCommand.class, RenderCommand.class,
                 CheckCommand.class, CleanCommand.class, ServiceCommand.class, RunCommand.class, ShellCommand.class, MountCommand.class,
-                UnmountCommand.class, CommitCommand.class, SnapshotCommand.class, BranchCommand.class, RuntimeCommand.class, CompletionCommand.class, DemoCommand.class})
+                UnmountCommand.class, CommitCommand.class, SnapshotCommand.class, BranchCommand.class, RuntimeCommand.class, CompletionCommand.class, ConfigCommand.class, DemoCommand.class})
 public final class StrataCommand implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(StrataCommand.class);
 
@@ -66,6 +66,16 @@ public final class StrataCommand implements Runnable {
     }
 
     public static int execute(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        try {
+            dev.strata.ops.StrataConfig.Value level = dev.strata.ops.StrataConfig.load(env).values().get("log-level");
+            if (!level.source().equals("default") && !level.source().startsWith("env")) { // the environment is logback's own
+                ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                        .setLevel(ch.qos.logback.classic.Level.toLevel(level.value(), ch.qos.logback.classic.Level.WARN));
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("strata: " + e.getMessage());
+            return 1;
+        }
         return execute(commandLine(env, out, err), args, err);
     }
 

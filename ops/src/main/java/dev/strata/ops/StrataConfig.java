@@ -1,0 +1,126 @@
+package dev.strata.ops;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Strata's settings and where each came from, lowest precedence first: built-in defaults,
+ * {@code /etc/strata/strata.conf} (HOCON; {@code $STRATA_SYSTEM_CONFIG} names another file), then
+ * {@code $STRATA_HOME/strata.conf}, then the environment ({@code STRATA_HOME}, {@code STRATA_MOUNTPOINT},
+ * ...); a command's flags override them all. The system file is how the system service and every
+ * user's CLI agree where the daemon is, with nobody exporting {@code STRATA_HOME}.
+ */
+public final class StrataConfig {
+    /** A setting's value and its source: "default", a file's path, "env NAME", or "flag". */
+    public record Value(String value, String source) {
+    }
+
+    /** The keys, under {@code strata.} in the files, and their environment variables. */
+    public static final Map<String, String> KEYS = keys();
+
+    private final Map<String, Value> values;
+
+    private StrataConfig(Map<String, Value> values) {
+        this.values = values;
+    }
+
+    private static Map<String, String> keys() {
+        Map<String, String> keys = new LinkedHashMap<>();
+        keys.put("home", "STRATA_HOME");
+        keys.put("mountpoint", "STRATA_MOUNTPOINT");
+        keys.put("socket", "STRATA_SOCKET");
+        keys.put("readers", "STRATA_READERS");
+        keys.put("passthrough", "STRATA_PASSTHROUGH");
+        keys.put("log-level", "STRATA_LOG_LEVEL");
+        return keys;
+    }
+
+    public static StrataConfig load(Map<String, String> env) {
+        Map<String, Value> v = new LinkedHashMap<>();
+        String userHome = env.getOrDefault("HOME", System.getProperty("user.home"));
+        v.put("home", new Value(Path.of(userHome, ".local", "share", "strata").toString(), "default"));
+        v.put("mountpoint", new Value("/strata", "default"));
+        v.put("readers", new Value("2", "default"));
+        v.put("passthrough", new Value("true", "default"));
+        v.put("log-level", new Value("WARN", "default"));
+        Path system = Path.of(env.getOrDefault("STRATA_SYSTEM_CONFIG", "/etc/strata/strata.conf"));
+        apply(v, system, List.of("home", "mountpoint", "socket", "readers", "passthrough", "log-level"));
+        fromEnv(v, env, "home");
+        // the home's own file may set anything but where the home is
+        apply(v, Path.of(v.get("home").value()).resolve("strata.conf"), List.of("mountpoint", "socket", "readers", "passthrough", "log-level"));
+        for (String key : KEYS.keySet()) {
+            if (!key.equals("home")) {
+                fromEnv(v, env, key);
+            }
+        }
+        if (!v.containsKey("socket")) {
+            v.put("socket", new Value(Path.of(v.get("home").value(), "daemon", "control.sock").toString(), "default (in the home)"));
+        }
+        Map<String, Value> ordered = new LinkedHashMap<>();
+        KEYS.keySet().forEach(k -> ordered.put(k, v.get(k)));
+        return new StrataConfig(ordered);
+    }
+
+    private static void apply(Map<String, Value> v, Path file, List<String> allowed) {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        Config config;
+        try {
+            config = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("the configuration " + file + " is malformed: " + e.getMessage());
+        }
+        for (String key : allowed) {
+            if (config.hasPath("strata." + key)) {
+                v.put(key, new Value(config.getValue("strata." + key).unwrapped().toString(), file.toString()));
+            }
+        }
+    }
+
+    private static void fromEnv(Map<String, Value> v, Map<String, String> env, String key) {
+        String value = env.get(KEYS.get(key));
+        if (value != null && !value.isBlank()) {
+            v.put(key, new Value(value, "env " + KEYS.get(key)));
+        }
+    }
+
+    public Map<String, Value> values() {
+        return values;
+    }
+
+    public String get(String key) {
+        return values.get(key).value();
+    }
+
+    public StrataHome home() {
+        return new StrataHome(Path.of(get("home")).toAbsolutePath());
+    }
+
+    public Path mountpoint() {
+        return Path.of(get("mountpoint"));
+    }
+
+    public Path socket() {
+        return Path.of(get("socket")).toAbsolutePath();
+    }
+
+    public int readers() {
+        try {
+            return Integer.parseInt(get("readers"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("readers must be a number, not '" + get("readers") + "' (" + values.get("readers").source() + ")");
+        }
+    }
+
+    public boolean passthrough() {
+        return Boolean.parseBoolean(get("passthrough"));
+    }
+}

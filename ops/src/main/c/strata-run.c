@@ -353,8 +353,8 @@ static int in_daemon(int argc, char **argv) {
         }
     }
     int code = call(CLI, body, n, reply, &reply_len);
-    if (code < 0) {
-        return fallback(argv); /* no daemon: the full CLI says so, and how to start one */
+    if (code < 0 || code == 12) {
+        return fallback(argv); /* no daemon (the full CLI says so, and how to start one), or one that runs no commands */
     }
     if (code != 0) {
         fprintf(stderr, "strata: %s\n", (char *) reply);

@@ -86,7 +86,12 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
             Message reply = switch (frame[0]) {
                 case MOUNT -> await(service.mount(MountRequest.parseFrom(body)));
                 case UNMOUNT -> await(service.unmount(UnmountRequest.parseFrom(body)));
-                case CLI -> cli.run(dev.strata.protocol.CliRequest.parseFrom(body).getArgsList(), service, caller.pid());
+                case CLI -> {
+                    if (cli == null) {
+                        throw Status.UNIMPLEMENTED.withDescription("this daemon runs no commands").asRuntimeException();
+                    }
+                    yield cli.run(dev.strata.protocol.CliRequest.parseFrom(body).getArgsList(), service, caller.pid());
+                }
                 default -> throw Status.UNIMPLEMENTED.withDescription("no launch call of kind " + frame[0]).asRuntimeException();
             };
             out.writeInt(1 + reply.getSerializedSize());

@@ -53,9 +53,9 @@ public final class Daemon {
      * {@code cli} runs the commands the native front end asks the daemon to run for its caller.
      */
     public record Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli) {
+        /** A daemon that runs no CLI commands itself (the front end then starts the full CLI). */
         public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket) {
-            this(mountpoint, passthrough, readerThreads, socket, (args, control, pid) -> dev.strata.protocol.CliReply.newBuilder()
-                    .setExit(2).setErr(com.google.protobuf.ByteString.copyFromUtf8("strata: this daemon runs no commands\n")).build());
+            this(mountpoint, passthrough, readerThreads, socket, null);
         }
     }
 

@@ -180,7 +180,7 @@ class MountTest {
         assertEquals(1, unknown.exit());
         assertTrue(unknown.err().contains("unknown ref 'no-such-layer'"), unknown.err());
         StrataProcess.Outcome noPid = daemon.strata.run("mount", "--pid", "999999999", "view-a");
-        assertEquals(1, noPid.exit());
+        assertEquals(2, noPid.exit(), "a pid that names no process is a usage error (the daemon decides)");
         assertTrue(noPid.err().contains("no process with pid 999999999"), noPid.err());
         StrataProcess.Outcome badName = daemon.strata.run("run", "--name", "../x", "view-a", "--", "true");
         assertEquals(2, badName.exit(), "a malformed name is a usage error");

@@ -96,7 +96,6 @@ final class BranchCommand {
 
         @Override
         public void run() {
-            MountCommand.checkCallerOwns(pid);
             DaemonClient.once(parent.strata, c -> c.mount(MountRequest.newBuilder().setRootPid(pid).setName(branch).setJoin(true).build()));
         }
     }
@@ -111,7 +110,6 @@ final class BranchCommand {
 
         @Override
         public void run() {
-            MountCommand.checkCallerOwns(pid);
             DaemonClient.once(parent.strata, c -> c.unbindBranch(UnbindBranchRequest.newBuilder().setPid(pid).build()));
         }
     }

@@ -61,7 +61,7 @@ public final class StrataConfig {
             }
         }
         if (!v.containsKey("socket")) {
-            v.put("socket", new Value(Path.of(v.get("home").value(), "daemon", "control.sock").toString(), "default (in the home)"));
+            v.put("socket", new Value(new StrataHome(Path.of(v.get("home").value())).socketPath().toString(), "default (in the home)"));
         }
         Map<String, Value> ordered = new LinkedHashMap<>();
         KEYS.keySet().forEach(k -> ordered.put(k, v.get(k)));

@@ -2,7 +2,6 @@ package dev.strata.ops;
 
 import dev.strata.persistence.Repository;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * Where one Strata instance keeps all its state: {@code $STRATA_HOME}, by default
@@ -10,11 +9,6 @@ import java.util.Map;
  */
 public record StrataHome(Path root) {
     public static final String VARIABLE = "STRATA_HOME";
-
-    /** The home the configuration names ({@link StrataConfig}: the system file, then $STRATA_HOME). */
-    public static StrataHome from(Map<String, String> env) {
-        return StrataConfig.load(env).home();
-    }
 
     public Path repositoryPath() {
         return root.resolve("repo");
@@ -30,10 +24,9 @@ public record StrataHome(Path root) {
         return root.resolve("snapshots");
     }
 
-    /** Where the daemon of this home listens: the configured socket ({@code STRATA_SOCKET}, the files), or {@code daemon/control.sock}. */
-    public Path socketPath(Map<String, String> env) {
-        StrataConfig config = StrataConfig.load(env);
-        return config.home().equals(this) ? config.socket() : root.resolve("daemon").resolve("control.sock");
+    /** Where the daemon of this home listens unless configured otherwise ({@link StrataConfig#socket()}). */
+    public Path socketPath() {
+        return root.resolve("daemon").resolve("control.sock");
     }
 
     /**

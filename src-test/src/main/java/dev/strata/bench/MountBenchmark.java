@@ -53,7 +53,7 @@ public final class MountBenchmark {
             Renderer.deleteTree(work.resolve("layer"));
 
             Path mnt = work.resolve("mnt");
-            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 2, home.socketPath(java.util.Map.of())));
+            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 2, home.socketPath()));
             double[] direct = new double[ROUNDS];
             double[] strata = new double[ROUNDS];
             double[] statStrata = new double[ROUNDS];

@@ -18,7 +18,7 @@ final class ConfigCommand implements Runnable {
 
     @Override
     public void run() {
-        StrataConfig config = StrataConfig.load(strata.env);
+        StrataConfig config = strata.config();
         if (json) {
             Map<String, Map<String, String>> out = new LinkedHashMap<>();
             config.values().forEach((k, v) -> out.put(k, Map.of("value", v.value(), "source", v.source())));

@@ -31,8 +31,12 @@ final class LogCommand implements Runnable {
             java.util.List<java.util.Map<String, Object>> entries = new java.util.ArrayList<>();
             for (int i = 0; i < history.size(); i++) {
                 TagStore.TagEntry e = history.get(i);
-                entries.add(new java.util.LinkedHashMap<>(java.util.Map.of("ref", name + "~" + i, "digest", e.target().hex(),
-                        "time", DateTimeFormatter.ISO_INSTANT.format(e.time()), "by", e.by())));
+                java.util.Map<String, Object> entry = new java.util.LinkedHashMap<>();
+                entry.put("ref", name + "~" + i);
+                entry.put("digest", e.target().hex());
+                entry.put("time", DateTimeFormatter.ISO_INSTANT.format(e.time()));
+                entry.put("by", e.by());
+                entries.add(entry);
             }
             Json.print(strata, java.util.Map.of("tag", name, "history", entries));
             return;

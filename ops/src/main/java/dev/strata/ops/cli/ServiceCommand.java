@@ -48,7 +48,7 @@ final class ServiceCommand {
         @Override
         public Integer call() throws Exception {
             StrataCommand strata = service.strata;
-            StrataConfig config = StrataConfig.load(strata.env);
+            StrataConfig config = strata.config();
             if (config.values().get("log-level").source().equals("default")) {
                 // Strata's own events at INFO; library chatter (Netty, Pekko internals) stays at WARN
                 ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.strata")).setLevel(Level.INFO);
@@ -69,7 +69,7 @@ final class ServiceCommand {
             try {
                 daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough && config.passthrough(),
                         effective(readers, config.readers()),
-                        strata.home().socketPath(strata.env), StrataCommand::serve));
+                        config.socket(), StrataCommand::serve));
             } catch (IOException e) {
                 throw new RepositoryException(e.getMessage());
             }

@@ -41,8 +41,18 @@ public final class StrataCommand implements Runnable {
         this.err = err;
     }
 
+    private dev.strata.ops.StrataConfig config;
+
+    /** The configuration (files and environment), read once per command. */
+    dev.strata.ops.StrataConfig config() {
+        if (config == null) {
+            config = dev.strata.ops.StrataConfig.load(env);
+        }
+        return config;
+    }
+
     StrataHome home() {
-        return StrataHome.from(env);
+        return config().home();
     }
 
     /** True when stderr goes to a person, so progress bars are worth drawing. */
@@ -66,8 +76,9 @@ public final class StrataCommand implements Runnable {
     }
 
     public static int execute(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        CommandLine cli = commandLine(env, out, err);
         try {
-            dev.strata.ops.StrataConfig.Value level = dev.strata.ops.StrataConfig.load(env).values().get("log-level");
+            dev.strata.ops.StrataConfig.Value level = ((StrataCommand) cli.getCommand()).config().values().get("log-level");
             if (!level.source().equals("default") && !level.source().startsWith("env")) { // the environment is logback's own
                 ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                         .setLevel(ch.qos.logback.classic.Level.toLevel(level.value(), ch.qos.logback.classic.Level.WARN));
@@ -76,7 +87,7 @@ public final class StrataCommand implements Runnable {
             err.println("strata: " + e.getMessage());
             return 1;
         }
-        return execute(commandLine(env, out, err), args, err);
+        return execute(cli, args, err);
     }
 
     /**

@@ -59,7 +59,9 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
     }
 
     private void converse(UnixSocket connection, StrataControl service, Caller caller) {
-        try (DataInputStream in = new DataInputStream(connection.input()); DataOutputStream out = new DataOutputStream(connection.output())) {
+        // buffered: DataInput/Output would otherwise make a system call for every byte of a length
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(connection.input()));
+             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(connection.output()))) {
             while (true) {
                 int length;
                 try {

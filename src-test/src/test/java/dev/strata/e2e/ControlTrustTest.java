@@ -227,7 +227,8 @@ class ControlTrustTest {
         System.out.printf("fuzz: %s; daemon RSS %,d -> %,d KiB; log +%,d bytes%n", fuzz.out().replace('\n', ' '), rssBefore, rssAfter, logGrowth);
         assertTrue(rssAfter < 2 * rssBefore, "RSS grew from " + rssBefore + " to " + rssAfter + " KiB");
         assertTrue(logGrowth < 1_000_000, "the log grew by " + logGrowth + " bytes");
-        assertTrue(!fuzz.out().contains("code INTERNAL") && fuzz.out().contains("code INVALID_ARGUMENT"), fuzz.out());
+        // CANCELLED would be a stream reset instead of an answer: the daemon reads every request to its end first
+        assertTrue(!fuzz.out().contains("code INTERNAL") && !fuzz.out().contains("code CANCELLED") && fuzz.out().contains("code INVALID_ARGUMENT"), fuzz.out());
         Path out = daemon.work.resolve("after-fuzz.out");
         assertEquals(0, DaemonFixture.await(daemon.run("base", "cat " + daemon.mountpoint + "/etc/motd", out)));
         assertEquals("root's base\n", Files.readString(out));

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -12,14 +13,19 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.NoLogging$;
 import org.apache.pekko.http.impl.engine.http2.Http2Blueprint$;
 import org.apache.pekko.http.impl.engine.http2.TelemetrySpi;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.scaladsl.settings.ServerSettings;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.StreamConverters;
 import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.concurrent.ExecutionContext;
@@ -113,6 +119,11 @@ public final class ControlSocketServer implements AutoCloseable {
 
     /** gRPC: Pekko HTTP's HTTP/2 server stack over the connection's bytes, with a handler made for its caller. */
     private static final class Grpc implements Connections {
+        /** The control plane takes small messages only: names, specs, pids. */
+        private static final int MAX_REQUEST_BYTES = 64 * 1024;
+        private static final java.time.Duration REQUEST_READ_TIME = java.time.Duration.ofSeconds(10);
+        private static final ContentType GRPC = ContentTypes.parse("application/grpc+proto");
+
         private final Function<Caller, Function<HttpRequest, CompletionStage<HttpResponse>>> handlers;
         private final ServerSettings settings;
         private final TelemetrySpi telemetry;
@@ -130,12 +141,58 @@ public final class ControlSocketServer implements AutoCloseable {
             this.ec = system.executionContext();
         }
 
+        /**
+         * Reads the request's body to the end of its stream before any handler sees it. Pekko HTTP
+         * resets a stream whose body its consumer cancels (RST_STREAM CANCEL, dropping the answer),
+         * and the gRPC handler cancels after its one message, racing the client's END_STREAM: the
+         * client then saw CANCELLED instead of the answer. A body over the cap is read on and
+         * dropped, so that the refusal reaches the client.
+         */
+        private CompletionStage<HttpResponse> answerWhole(HttpRequest request, Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
+            return request.entity().getDataBytes().completionTimeout(REQUEST_READ_TIME)
+                    .runFold(new Body(), Body::append, materializer)
+                    .handle((body, failure) -> {
+                        if (failure != null) {
+                            return CompletableFuture.completedFuture(trailersOnly(4, "the request did not arrive within "
+                                    + REQUEST_READ_TIME.toSeconds() + " s"));
+                        }
+                        if (body.dropped > 0) {
+                            return CompletableFuture.completedFuture(trailersOnly(8, "the request is over 64 KiB"));
+                        }
+                        return handler.apply(request.withEntity(HttpEntities.create(request.entity().getContentType(), body.bytes.result())));
+                    })
+                    .thenCompose(Function.identity());
+        }
+
+        /** Up to {@link #MAX_REQUEST_BYTES} of a body; what comes after is counted, not kept. */
+        private static final class Body {
+            final ByteStringBuilder bytes = new ByteStringBuilder();
+            long dropped;
+
+            Body append(ByteString chunk) {
+                if (dropped == 0 && bytes.length() + chunk.size() <= MAX_REQUEST_BYTES) {
+                    bytes.append(chunk);
+                } else {
+                    dropped += chunk.size();
+                }
+                return this;
+            }
+        }
+
+        /** A gRPC answer of a status alone, as a trailers-only response. */
+        private static HttpResponse trailersOnly(int grpcStatus, String message) {
+            return HttpResponse.create()
+                    .addHeader(RawHeader.create("grpc-status", Integer.toString(grpcStatus)))
+                    .addHeader(RawHeader.create("grpc-message", message))
+                    .withEntity(HttpEntities.create(GRPC, new byte[0]));
+        }
+
         @Override
         public void serve(UnixSocket connection, Caller caller) {
             Function<HttpRequest, CompletionStage<HttpResponse>> handler = handlers.apply(caller);
             scala.Function1<org.apache.pekko.http.scaladsl.model.HttpRequest,
                     scala.concurrent.Future<org.apache.pekko.http.scaladsl.model.HttpResponse>> app =
-                    request -> FutureConverters.asScala(handler.apply(request)
+                    request -> FutureConverters.asScala(answerWhole(request, handler)
                             .thenApply(response -> (org.apache.pekko.http.scaladsl.model.HttpResponse) response));
             Flow<org.apache.pekko.http.scaladsl.model.HttpRequest, org.apache.pekko.http.scaladsl.model.HttpResponse, ?> requests =
                     Flow.fromGraph(Http2Blueprint$.MODULE$.handleWithStreamIdHeader(settings.http2Settings().maxConcurrentStreams(), app, ec));

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -29,7 +30,8 @@
 #include <sys/prctl.h>
 #endif
 
-enum { MOUNT = 1, UNMOUNT = 2, CLI = 3, MAX_FRAME = 64 * 1024, MAX_REPLY = 16 * 1024 * 1024 };
+/* OUTPUT: not an answer but what a command run in the daemon writes to stderr meanwhile (its progress) */
+enum { MOUNT = 1, UNMOUNT = 2, CLI = 3, OUTPUT = 64, MAX_FRAME = 64 * 1024, MAX_REPLY = 16 * 1024 * 1024 };
 
 struct request {
     const char *spec;
@@ -216,13 +218,22 @@ static int call(int kind, const uint8_t *body, size_t len, uint8_t *reply, size_
     int code = -1;
     if (write_all(fd, head, 5) == 0 && write_all(fd, body, len) == 0 && reply == NULL) {
         code = 0;
-    } else if (reply != NULL && read_all(fd, size, 4) == 0) {
-        size_t n = (size_t) size[0] << 24 | (size_t) size[1] << 16 | (size_t) size[2] << 8 | size[3];
-        uint8_t status;
-        if (n >= 1 && n <= MAX_REPLY && read_all(fd, &status, 1) == 0 && read_all(fd, reply, n - 1) == 0) {
+    } else if (reply != NULL) {
+        while (read_all(fd, size, 4) == 0) {
+            size_t n = (size_t) size[0] << 24 | (size_t) size[1] << 16 | (size_t) size[2] << 8 | size[3];
+            uint8_t status;
+            if (n < 1 || n > MAX_REPLY || read_all(fd, &status, 1) != 0 || read_all(fd, reply, n - 1) != 0) {
+                break;
+            }
+            if (status == OUTPUT) {
+                fwrite(reply, 1, n - 1, stderr);
+                fflush(stderr);
+                continue;
+            }
             reply[n - 1] = '\0';
             *reply_len = n - 1;
             code = status;
+            break;
         }
     }
     close(fd);
@@ -352,6 +363,12 @@ static int in_daemon(int argc, char **argv) {
             body[n++] = 0;
         }
     }
+    struct winsize terminal;
+    const char *term = getenv("TERM");
+    if ((term == NULL || strcmp(term, "dumb") != 0) && isatty(STDERR_FILENO) && ioctl(STDERR_FILENO, TIOCGWINSZ, &terminal) == 0 && terminal.ws_col > 0) {
+        body[n++] = 2 << 3; /* CliRequest.terminal_columns: the daemon draws progress for a person */
+        n += put_varint(body + n, terminal.ws_col);
+    }
     int code = call(CLI, body, n, reply, &reply_len);
     if (code < 0 || code == 12) {
         return fallback(argv); /* no daemon (the full CLI says so, and how to start one), or one that runs no commands */
@@ -388,7 +405,8 @@ static int runs_in_daemon(int argc, char **argv) {
             || (strcmp(verb, "branch") == 0 && argc > 2 && strcmp(sub, "exec") != 0)
             || strcmp(verb, "unmount") == 0
             || strcmp(verb, "commit") == 0
-            || (strcmp(verb, "diff") == 0 && argc == 2);
+            || strcmp(verb, "diff") == 0 /* the scratch's, or with two specs the repository's */
+            || strcmp(verb, "ls") == 0 || strcmp(verb, "info") == 0 || strcmp(verb, "tags") == 0 || strcmp(verb, "log") == 0;
 }
 
 /* ---- arguments ---- */

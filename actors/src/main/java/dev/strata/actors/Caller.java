@@ -7,7 +7,7 @@ import java.util.Arrays;
  * (SO_PEERCRED and SO_PEERGROUPS on Linux, LOCAL_PEERCRED on macOS), never what a request says.
  * Plain data, so a command carrying it can cross a cluster.
  */
-public record Caller(int uid, int gid, int[] groups, int pid) {
+public record Caller(int uid, int gid, int[] groups, int pid) implements dev.strata.engine.Permissions.Credentials {
     public static final int ROOT = 0;
 
     public Caller {
@@ -25,6 +25,11 @@ public record Caller(int uid, int gid, int[] groups, int pid) {
 
     public boolean inGroup(int group) {
         return gid == group || Arrays.stream(groups).anyMatch(g -> g == group);
+    }
+
+    @Override
+    public boolean inSupplementaryGroup(int group) {
+        return Arrays.stream(groups).anyMatch(g -> g == group);
     }
 
     @Override

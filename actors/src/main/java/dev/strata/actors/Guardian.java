@@ -54,7 +54,7 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
                 .onFailure(SupervisorStrategy.resume()), "router");
         snapshots = ctx.spawn(Behaviors.supervise(Snapshots.create(snapshotsDir, runtimesDir)).onFailure(SupervisorStrategy.resume()),
                 "snapshots", DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
-        runtimes = ctx.spawn(Behaviors.supervise(Runtimes.create(router, snapshots, repo, new RuntimeStore(runtimesDir, snapshotsDir), processes, nodes))
+        runtimes = ctx.spawn(Behaviors.supervise(Runtimes.create(router, routes, snapshots, repo, new RuntimeStore(runtimesDir, snapshotsDir), processes, nodes))
                 .onFailure(SupervisorStrategy.resume()), "runtimes", DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
     }
 

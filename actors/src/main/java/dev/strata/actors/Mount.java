@@ -13,6 +13,7 @@ import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.View;
 import dev.strata.engine.Overlay;
 import dev.strata.engine.ScratchCommit;
+import dev.strata.engine.WorkMeter;
 import dev.strata.persistence.Digest;
 import dev.strata.persistence.Manifest;
 import dev.strata.persistence.Renderer;
@@ -69,8 +70,8 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     record Released(Overlay.Node node, boolean writer) implements Command {
     }
 
-    /** Commit the scratch of an editable runtime into a layer (a read-only runtime refuses). */
-    public record Commit(String tag, String message, int by, ActorRef<CommitOutcome> replyTo) implements Command {
+    /** Commit the scratch of an editable runtime into a layer (a read-only runtime refuses); {@code meter} follows the work. */
+    public record Commit(String tag, String message, int by, WorkMeter meter, ActorRef<CommitOutcome> replyTo) implements Command {
     }
 
     /** {@code layer} null when there was nothing to commit; {@code error} set when the commit failed or was refused. */
@@ -88,7 +89,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     }
 
     /** Freeze the runtime's view as snapshot {@code name}: its layers plus one holding what the scratch changed. */
-    public record Capture(String name, Path dir, ActorRef<CaptureOutcome> replyTo) implements Command {
+    public record Capture(String name, Path dir, WorkMeter meter, ActorRef<CaptureOutcome> replyTo) implements Command {
     }
 
     /** {@code snapshot} on success, {@code error} otherwise. */
@@ -254,7 +255,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
             return this;
         }
         ActorRef<Scratch.Committed> done = getContext().messageAdapter(Scratch.Committed.class, m -> new CommitDone(m, c.replyTo()));
-        scratch.tell(new Scratch.Commit(editable.overlay(), record, c.tag(), c.message(), c.by(), done));
+        scratch.tell(new Scratch.Commit(editable.overlay(), record, c.tag(), c.message(), c.by(), c.meter(), done));
         return Behaviors.receive(Command.class)
                 .onMessage(CommitDone.class, this::onCommitDone)
                 .onSignal(PostStop.class, s -> onPostStop())
@@ -288,7 +289,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
             return this;
         }
         ActorRef<Scratch.Captured> done = getContext().messageAdapter(Scratch.Captured.class, m -> new CaptureDone(m, c.replyTo()));
-        scratch.tell(new Scratch.Capture(editable.overlay(), record, c.name(), c.dir(), done));
+        scratch.tell(new Scratch.Capture(editable.overlay(), record, c.name(), c.dir(), c.meter(), done));
         return Behaviors.receive(Command.class)
                 .onMessage(CaptureDone.class, d -> {
                     Scratch.Captured captured = d.captured();

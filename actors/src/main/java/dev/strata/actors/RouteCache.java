@@ -3,12 +3,14 @@ package dev.strata.actors;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import dev.strata.actors.process.ProcessIdentity;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The Router's recent decisions, published for the FUSE bridge: which Mount serves a thread. A hit
  * lets a kernel request go straight to its Mount, skipping a hop through the Router; the Router
- * alone writes it, and clears it whenever a runtime starts or ends.
+ * alone writes it, and clears it whenever a runtime starts or ends. Beside them, the Router's sticky
+ * routes, which Runtimes reads to locate a process without a round trip through the Router.
  */
 public final class RouteCache {
     /** How long a thread's route is trusted before its ancestry is read again. */
@@ -18,6 +20,7 @@ public final class RouteCache {
     }
 
     private final Map<Integer, Route> routes = new ConcurrentHashMap<>();
+    private final Map<ProcessIdentity, String> sticky = new ConcurrentHashMap<>();
 
     /** The Mount serving thread {@code tid}, or null when the Router must decide. */
     public ActorRef<Mount.Command> mountFor(int tid) {
@@ -38,5 +41,15 @@ public final class RouteCache {
 
     void clear() {
         routes.clear();
+    }
+
+    /** The Router's sticky routes (a process that resolved to a runtime keeps it): the Router's to change. */
+    Map<ProcessIdentity, String> sticky() {
+        return sticky;
+    }
+
+    /** The runtime process {@code p} sticks to, or null. */
+    String stickyRuntime(ProcessIdentity p) {
+        return sticky.get(p);
     }
 }

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -36,7 +35,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
     /** Processes that stuck to a runtime after their root exited are forgotten when they exit, checked this often. */
     static final Duration STICKY_PURGE_INTERVAL = Duration.ofSeconds(10);
 
-    public sealed interface Command permits Forward, Routes, Locate, Resolved, Located, Tick, Checked {
+    public sealed interface Command permits Forward, Routes, Resolved, Tick, Checked {
     }
 
     /** A kernel request from the bridge; the Mount answers through {@code reply} directly. */
@@ -56,14 +55,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         }
     }
 
-    /** The runtime whose view process {@code pid} sees (its requests reach), if any. */
-    public record Locate(int pid, ActorRef<Optional<String>> replyTo) implements Command {
-    }
-
     private record Resolved(AncestryResolver.Ancestry ancestry) implements Command {
-    }
-
-    private record Located(AncestryResolver.Ancestry ancestry, ActorRef<Optional<String>> replyTo) implements Command {
     }
 
     private enum Tick implements Command { INSTANCE }
@@ -76,7 +68,8 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private final RouteCache routes;
     private Map<ProcessIdentity, String> roots = Map.of();
     private Map<String, ActorRef<Mount.Command>> mounts = Map.of();
-    private final Map<ProcessIdentity, String> sticky = new HashMap<>();
+    /** Shared with Runtimes through the route cache, written only here. */
+    private final Map<ProcessIdentity, String> sticky;
     private final Map<Integer, List<Forward>> pending = new HashMap<>();
     private final ActorRef<AncestryResolver.Ancestry> ancestryAdapter;
     private final ActorRef<AncestryResolver.Liveness> livenessAdapter;
@@ -91,6 +84,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
         super(ctx);
         this.resolver = resolver;
         this.routes = routes;
+        this.sticky = routes.sticky();
         this.defaultMount = ctx.spawn(Behaviors.supervise(Mount.create(emptyView, nodes, processes))
                 .onFailure(SupervisorStrategy.restart()), "mount-" + DEFAULT_VIEW, DispatcherSelector.fromConfig("strata.mount-dispatcher"));
         this.ancestryAdapter = ctx.messageAdapter(AncestryResolver.Ancestry.class, Resolved::new);
@@ -104,8 +98,6 @@ public final class Router extends AbstractBehavior<Router.Command> {
                 .onMessage(Forward.class, this::onForward)
                 .onMessage(Resolved.class, this::onResolved)
                 .onMessage(Routes.class, this::onRoutes)
-                .onMessage(Locate.class, this::onLocate)
-                .onMessage(Located.class, this::onLocated)
                 .onMessage(Tick.class, t -> onTick())
                 .onMessage(Checked.class, this::onChecked)
                 .build();
@@ -169,18 +161,6 @@ public final class Router extends AbstractBehavior<Router.Command> {
         mounts = r.mounts();
         sticky.values().removeIf(name -> !mounts.containsKey(name) || r.resolveAgain().contains(name));
         routes.clear(); // threads resolved before this change must ask again
-        return this;
-    }
-
-    private Behavior<Command> onLocate(Locate l) {
-        getContext().pipeToSelf(org.apache.pekko.actor.typed.javadsl.AskPattern.<AncestryResolver.Command, AncestryResolver.Ancestry>ask(
-                        resolver, replyTo -> new AncestryResolver.Resolve(l.pid(), replyTo), Duration.ofSeconds(5), getContext().getSystem().scheduler()),
-                (ancestry, failure) -> new Located(ancestry == null ? new AncestryResolver.Ancestry(l.pid(), List.of()) : ancestry, l.replyTo()));
-        return this;
-    }
-
-    private Behavior<Command> onLocated(Located l) {
-        l.replyTo().tell(Optional.ofNullable(runtimeOf(l.ancestry().chain())));
         return this;
     }
 

@@ -4,6 +4,7 @@ import dev.strata.actors.process.ExitWatch;
 import dev.strata.actors.process.ProcessIdentity;
 import dev.strata.actors.process.ProcessTable;
 import dev.strata.engine.NodeTable;
+import dev.strata.engine.WorkMeter;
 import dev.strata.engine.View;
 import dev.strata.persistence.Digest;
 import dev.strata.persistence.EnvSpec;
@@ -54,7 +55,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     static final Duration EXIT_CHECK_INTERVAL = Duration.ofMillis(200);
 
     public sealed interface Command permits Start, End, ListRunning, Remove, RemoveTag, Commit, Diff, Unbind, CreateSnapshot,
-            ListSnapshots, DeleteSnapshot, CreateBranch, ListBranches, DiffBranch, CommitBranch, DeleteBranch, MountOf, Add,
+            ListSnapshots, DeleteSnapshot, CreateBranch, ListBranches, DiffBranch, CommitBranch, DeleteBranch, Progress, MountOf, Add,
             RootsExited, MountStopped, Poll, Continue {
     }
 
@@ -130,6 +131,14 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     public record DeleteBranch(Caller caller, String branch, ActorRef<StatusReply<Done>> replyTo) implements Command {
     }
 
+    /**
+     * How far the commit or capture running on a runtime has come: the runtime process {@code pid}
+     * belongs to, or with a non-empty {@code runtime}, the one of that name. {@link WorkMeter.Reading#IDLE}
+     * when none runs.
+     */
+    public record Progress(Caller caller, int pid, String runtime, ActorRef<StatusReply<WorkMeter.Reading>> replyTo) implements Command {
+    }
+
     /** For tests and fault injection: the Mount actor of a runtime, if it runs. */
     public record MountOf(String name, ActorRef<Optional<ActorRef<Mount.Command>>> replyTo) implements Command {
     }
@@ -183,6 +192,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     }
 
     private final ActorRef<Router.Command> router;
+    private final RouteCache routes;
     private final ActorRef<Snapshots.Command> snapshots;
     private final Repository repo;
     private final RuntimeStore store;
@@ -192,19 +202,25 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     private final long daemonPid = ProcessHandle.current().pid();
     private final Map<String, Runtime> runtimes = new HashMap<>();
     private final Map<ProcessIdentity, String> rootOf = new HashMap<>();
+    /** The commit or capture each runtime is busy with, while it runs. */
+    private final Map<String, WorkMeter> working = new HashMap<>();
+    private static final WorkMeter IDLE_METER = new WorkMeter();
     /** Names being started: claimed before any disk work, released when the start is done or refused. */
     private final Set<String> claimed = new HashSet<>();
     private long incarnations;
 
-    public static Behavior<Command> create(ActorRef<Router.Command> router, ActorRef<Snapshots.Command> snapshots, Repository repo,
-                                           RuntimeStore store, ProcessTable processes, NodeTable nodes) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Runtimes(ctx, timers, router, snapshots, repo, store, processes, nodes)));
+    /** {@code routes}: the cache the Router publishes, whose sticky routes this reads to locate a process. */
+    public static Behavior<Command> create(ActorRef<Router.Command> router, RouteCache routes, ActorRef<Snapshots.Command> snapshots,
+                                           Repository repo, RuntimeStore store, ProcessTable processes, NodeTable nodes) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Runtimes(ctx, timers, router, routes, snapshots, repo, store,
+                processes, nodes)));
     }
 
-    private Runtimes(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<Router.Command> router,
+    private Runtimes(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<Router.Command> router, RouteCache routes,
                      ActorRef<Snapshots.Command> snapshots, Repository repo, RuntimeStore store, ProcessTable processes, NodeTable nodes) {
         super(ctx);
         this.router = router;
+        this.routes = routes;
         this.snapshots = snapshots;
         this.repo = repo;
         this.store = store;
@@ -236,6 +252,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
                 .onMessage(DiffBranch.class, c -> guarded(c.replyTo(), () -> onDiffBranch(c)))
                 .onMessage(CommitBranch.class, c -> guarded(c.replyTo(), () -> onCommitBranch(c)))
                 .onMessage(DeleteBranch.class, c -> guarded(c.replyTo(), () -> onDeleteBranch(c)))
+                .onMessage(Progress.class, c -> guarded(c.replyTo(), () -> onProgress(c)))
                 .onMessage(MountOf.class, this::onMountOf)
                 .onMessage(Add.class, a -> {
                     add(a);
@@ -383,11 +400,27 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
             return;
         }
         ProcessIdentity root = process.get().identity();
-        // the runtime whose view the process sees now (a sticky one too) is the Router's to tell
-        ask(router, (ActorRef<Optional<String>> ref) -> new Router.Locate(a.rootPid(), ref), ASK, (located, failure) -> {
-            String current = located == null ? null : located.orElse(null);
-            done.accept(bind(a, root, current == null ? null : runtimes.get(current)));
-        });
+        String current = locate(a.rootPid());
+        done.accept(bind(a, root, current == null ? null : runtimes.get(current)));
+    }
+
+    /**
+     * The runtime whose view process {@code pid} sees now, as the Router decides it: that of the
+     * nearest process in its ancestry that is a bound root or sticks to a runtime. Read here, on this
+     * actor's blocking dispatcher, rather than asked of the Router: starting a tree costs no hops.
+     */
+    private String locate(int pid) {
+        for (ProcessIdentity p : processes.ancestry(pid)) {
+            String root = rootOf.get(p);
+            if (root != null) {
+                return root;
+            }
+            String stuck = routes.stickyRuntime(p);
+            if (stuck != null && runtimes.containsKey(stuck)) {
+                return stuck;
+            }
+        }
+        return null;
     }
 
     private StatusReply<RuntimeInfo> bind(Add a, ProcessIdentity root, Runtime current) {
@@ -650,14 +683,13 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
             }
         };
         if (target.name() == null) {
-            ask(router, (ActorRef<Optional<String>> ref) -> new Router.Locate(target.pid(), ref), ASK, (located, failure) -> {
-                Runtime runtime = located == null ? null : located.map(runtimes::get).orElse(null);
-                if (runtime != null) {
-                    guarded.accept(runtime);
-                } else {
-                    refused.accept(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "process " + target.pid() + " is in no runtime"));
-                }
-            });
+            String located = locate(target.pid());
+            Runtime runtime = located == null ? null : runtimes.get(located);
+            if (runtime != null) {
+                guarded.accept(runtime);
+            } else {
+                refused.accept(new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "process " + target.pid() + " is in no runtime"));
+            }
             return;
         }
         Runtime running = runtimes.get(target.name());
@@ -678,8 +710,11 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     private void commit(Target target, String tag, String message, int by, ActorRef<StatusReply<Mount.CommitOutcome>> replyTo) {
         ControlRules.checkTag(tag);
         ControlRules.checkMessage(message);
-        withTarget(target, runtime -> ask(runtime.mount(), (ActorRef<Mount.CommitOutcome> ref) -> new Mount.Commit(tag, message, by, ref), LONG,
+        withTarget(target, runtime -> {
+            WorkMeter meter = meterFor(runtime.info().name());
+            ask(runtime.mount(), (ActorRef<Mount.CommitOutcome> ref) -> new Mount.Commit(tag, message, by, meter, ref), LONG,
                 (outcome, failure) -> {
+                    working.remove(runtime.info().name(), meter);
                     if (failure != null) {
                         replyTo.tell(StatusReply.error(failure));
                     } else {
@@ -690,7 +725,8 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
                         replyTo.tell(StatusReply.success(outcome));
                     }
                     endIfIdle(runtime.info().name());
-                }), refusal -> replyTo.tell(StatusReply.error(refusal)));
+                });
+        }, refusal -> replyTo.tell(StatusReply.error(refusal)));
     }
 
     private void diff(Target target, ActorRef<StatusReply<Mount.DiffOutcome>> replyTo) {
@@ -702,6 +738,42 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
 
     private void onCommit(Commit c) {
         commit(Target.ofProcess(c.pid(), OwnerGuard.of(c.caller())), c.tag(), c.message(), c.caller().uid(), c.replyTo());
+    }
+
+    /** A new meter for work on runtime {@code name}, readable through {@link Progress} while it runs. */
+    private WorkMeter meterFor(String name) {
+        WorkMeter meter = new WorkMeter();
+        working.put(name, meter);
+        return meter;
+    }
+
+    /** The same rule as the work it reports on: the runtime's owner, or root. */
+    private void onProgress(Progress p) {
+        Consumer<Runtime> answer = runtime -> p.replyTo().tell(StatusReply.success(
+                working.getOrDefault(runtime.info().name(), IDLE_METER).read()));
+        Consumer<RuntimeRefused> refused = refusal -> p.replyTo().tell(StatusReply.error(refusal));
+        OwnerGuard guard = OwnerGuard.of(p.caller());
+        if (p.runtime().isEmpty()) {
+            withTarget(Target.ofProcess(p.pid(), guard), answer, refused);
+            return;
+        }
+        String name = ControlRules.checkName("runtime", p.runtime());
+        Runtime running = runtimes.get(name);
+        if (running == null) {
+            RuntimeRecord record = store.runtime(name);
+            if (record == null) {
+                throw new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no runtime named '" + name + "'");
+            }
+            if (!ControlRules.mayActOn(p.caller(), record.owner())) {
+                throw ControlRules.notOwner("runtime", name, record.owner());
+            }
+            p.replyTo().tell(StatusReply.success(WorkMeter.Reading.IDLE)); // at rest: nothing runs on it
+            return;
+        }
+        if (!guard.admits(running.info())) {
+            throw guard.refusal(running.info(), "watch");
+        }
+        answer.accept(running);
     }
 
     private void onDiff(Diff d) {
@@ -744,8 +816,11 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
             claimed.remove("snapshot/" + name);
             c.replyTo().tell(StatusReply.error(e));
         };
-        withTarget(target, running -> ask(running.mount(), (ActorRef<Mount.CaptureOutcome> ref) -> new Mount.Capture(name,
-                store.snapshotDir(name), ref), LONG, (captured, failure) -> {
+        withTarget(target, running -> {
+            WorkMeter meter = meterFor(running.info().name());
+            ask(running.mount(), (ActorRef<Mount.CaptureOutcome> ref) -> new Mount.Capture(name, store.snapshotDir(name), meter, ref), LONG,
+                (captured, failure) -> {
+                    working.remove(running.info().name(), meter);
                     long micros = (System.nanoTime() - start) / 1000;
                     endIfIdle(running.info().name());
                     if (failure != null || captured.error() != null) {
@@ -761,7 +836,8 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
                                     c.replyTo().tell(StatusReply.success(new SnapshotMade(added.getValue(), micros)));
                                 }
                             });
-                }), failed::accept);
+                });
+        }, failed::accept);
     }
 
     private Behavior<Command> onListSnapshots(ListSnapshots l) {

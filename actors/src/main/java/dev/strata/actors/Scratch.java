@@ -3,6 +3,7 @@ package dev.strata.actors;
 import dev.strata.engine.FsException;
 import dev.strata.engine.Overlay;
 import dev.strata.engine.ScratchCommit;
+import dev.strata.engine.WorkMeter;
 import dev.strata.engine.View;
 import dev.strata.persistence.Renderer;
 import dev.strata.persistence.Repository;
@@ -62,15 +63,16 @@ public final class Scratch {
     }
 
     /** Store the overlay's changes as a layer, leaving the scratch as it is, and record snapshot {@code name} in {@code dir}. */
-    public record Capture(Overlay overlay, RuntimeRecord record, String name, Path dir, ActorRef<Captured> replyTo) implements Command {
+    public record Capture(Overlay overlay, RuntimeRecord record, String name, Path dir, WorkMeter meter, ActorRef<Captured> replyTo)
+            implements Command {
     }
 
     public record Captured(SnapshotRecord snapshot, Exception failure) {
     }
 
     /** Store the overlay's changes as a layer and start an empty scratch on the longer stack; {@code by} sets the tag. */
-    public record Commit(Overlay overlay, RuntimeRecord record, String tag, String message, int by, ActorRef<Committed> replyTo)
-            implements Command {
+    public record Commit(Overlay overlay, RuntimeRecord record, String tag, String message, int by, WorkMeter meter,
+                         ActorRef<Committed> replyTo) implements Command {
     }
 
     /**
@@ -99,7 +101,7 @@ public final class Scratch {
         RuntimeRecord next;
         // under the repository's write lock until the record names the layer: a clean meanwhile must keep it
         try (RepositoryLock.Held lock = setup.repo().writing()) {
-            result = ScratchCommit.commit(c.overlay(), setup.repo(), annotations, bytes -> { });
+            result = ScratchCommit.commit(c.overlay(), setup.repo(), annotations, c.meter());
             if (result.empty()) {
                 return new Committed(result, c.record(), c.overlay(), null);
             }
@@ -130,7 +132,7 @@ public final class Scratch {
     private static Captured capture(Setup setup, Capture c) {
         try (RepositoryLock.Held lock = setup.repo().writing()) {
             ScratchCommit.Result result = ScratchCommit.commit(c.overlay(), setup.repo(),
-                    annotations(c.record(), "strata.snapshot", c.name()), bytes -> { });
+                    annotations(c.record(), "strata.snapshot", c.name()), c.meter());
             List<Digest> layers = new ArrayList<>(c.record().layers());
             if (!result.empty()) {
                 layers.add(result.layer());

@@ -60,9 +60,10 @@ class EditableMountTest {
         processes = new FakeProcessTable();
         View empty = new View(LayerMerge.merge(List.of()), null);
         NodeTable nodes = new NodeTable();
+        RouteCache routes = new RouteCache();
         router = testKit.spawn(Router.create(testKit.spawn(AncestryResolver.create(processes)), processes, nodes,
-                () -> empty, new RouteCache()));
-        runtimes = testKit.spawn(Runtimes.create(router, testKit.<Snapshots.Command>createTestProbe().getRef(), repo,
+                () -> empty, routes));
+        runtimes = testKit.spawn(Runtimes.create(router, routes, testKit.<Snapshots.Command>createTestProbe().getRef(), repo,
                 new dev.strata.persistence.RuntimeStore(tmp.resolve("other-runtimes"), tmp.resolve("snapshots")), processes, nodes));
     }
 

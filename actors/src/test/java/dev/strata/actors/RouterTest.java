@@ -52,14 +52,15 @@ class RouterTest {
         NodeTable nodes = new NodeTable();
         View empty = new View(LayerMerge.merge(List.of()), null);
         var resolver = testKit.spawn(AncestryResolver.create(processes));
-        router = testKit.spawn(Router.create(resolver, processes, nodes, () -> empty, new RouteCache()));
+        RouteCache routes = new RouteCache();
+        router = testKit.spawn(Router.create(resolver, processes, nodes, () -> empty, routes));
         java.nio.file.Path dir;
         try {
             dir = java.nio.file.Files.createTempDirectory("router-test");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        runtimes = testKit.spawn(Runtimes.create(router, testKit.<Snapshots.Command>createTestProbe().getRef(), null,
+        runtimes = testKit.spawn(Runtimes.create(router, routes, testKit.<Snapshots.Command>createTestProbe().getRef(), null,
                 new dev.strata.persistence.RuntimeStore(dir.resolve("runtimes"), dir.resolve("snapshots")), processes, nodes));
         loadsOfA = new AtomicInteger();
     }

@@ -16,7 +16,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.LongConsumer;
 
 /**
  * Turns a scratch's changes into a layer: new and changed file content goes into the blob store,
@@ -53,15 +52,16 @@ public final class ScratchCommit {
     }
 
     /**
-     * Stores the changes as a layer with these annotations. {@code progress} hears the bytes of each
-     * file stored. The caller keeps the overlay still meanwhile.
+     * Stores the changes as a layer with these annotations. {@code meter} learns the files and bytes
+     * to store first, then each file stored. The caller keeps the overlay still meanwhile.
      */
-    public static Result commit(Overlay overlay, Repository repo, Map<String, String> annotations, LongConsumer progress)
+    public static Result commit(Overlay overlay, Repository repo, Map<String, String> annotations, WorkMeter meter)
             throws FsException {
         List<Overlay.Change> changes = overlay.changes();
         if (changes.isEmpty()) {
             return new Result(null, null, 0, 0);
         }
+        plan(overlay, changes, meter);
         Manifest lower = overlay.lower().manifest();
         // an object met under two names is a hard link in the layer as well
         Map<Overlay.Node, Integer> seen = new IdentityHashMap<>();
@@ -92,7 +92,7 @@ public final class ScratchCommit {
                             content = repo.blobs().putFile(overlay.dataPath(n));
                             stored.put(n, content);
                             bytes += content.size();
-                            progress.accept(content.size());
+                            meter.fileDone(content.size());
                         }
                     }
                     e = entry(overlay, lower, n, content);
@@ -117,6 +117,19 @@ public final class ScratchCommit {
             Digest layer = repo.write(new Layer(manifestDigest, new TreeMap<>(annotations)));
             return new Result(layer, manifestDigest, entries, bytes);
         }
+    }
+
+    /** The content to store: each changed file once, however many names it has. */
+    private static void plan(Overlay overlay, List<Overlay.Change> changes, WorkMeter meter) {
+        java.util.Set<Overlay.Node> files = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        long bytes = 0;
+        for (Overlay.Change c : changes) {
+            Overlay.Node n = c.node();
+            if (c.type() == Overlay.Change.Type.OBJECT && n.kind == EntryKind.FILE && n.dataFile && files.add(n)) {
+                bytes += overlay.dataPath(n).toFile().length();
+            }
+        }
+        meter.plan(files.size(), bytes);
     }
 
     private static Entry entry(Overlay overlay, Manifest lower, Overlay.Node n, ContentStore.Stored content) throws FsException {

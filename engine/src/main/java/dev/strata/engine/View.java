@@ -115,15 +115,23 @@ public final class View {
      * followed (absolute targets from the view's root), the last one only when {@code followLast}.
      */
     public int resolve(String path, boolean followLast) throws FsException {
+        return resolve(path, followLast, null);
+    }
+
+    /**
+     * The same, for {@code who} (null: anyone) as the kernel would walk it: every directory passed,
+     * symlink targets' too, must grant {@code who} search (EACCES otherwise).
+     */
+    public int resolve(String path, boolean followLast, Permissions.Credentials who) throws FsException {
         byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
         if (bytes.length >= PATH_MAX) {
             throw new FsException(Errno.ENAMETOOLONG, "a path has fewer than " + PATH_MAX + " bytes");
         }
         int[] budget = {MAX_SYMLINKS};
-        return walk(Manifest.ROOT, path, followLast, budget);
+        return walk(Manifest.ROOT, path, followLast, budget, who);
     }
 
-    private int walk(int start, String path, boolean followLast, int[] budget) throws FsException {
+    private int walk(int start, String path, boolean followLast, int[] budget, Permissions.Credentials who) throws FsException {
         int node = path.startsWith("/") ? Manifest.ROOT : start;
         String[] parts = path.split("/");
         int last = parts.length - 1;
@@ -136,6 +144,9 @@ public final class View {
                 continue;
             }
             int dir = node;
+            if (who != null && manifest.isDirectory(dir) && !Permissions.allows(attributes(dir), who, Permissions.EXECUTE)) {
+                throw new FsException(Errno.EACCES, "permission denied: " + describe(dir) + " may not be searched");
+            }
             node = lookup(dir, parts[i].getBytes(StandardCharsets.UTF_8));
             boolean isLast = i == last;
             if (manifest.kind(node) == EntryKind.SYMLINK && (!isLast || followLast || trailingSlash)) {
@@ -143,7 +154,7 @@ public final class View {
                     throw new FsException(Errno.ELOOP, "too many levels of symbolic links at " + manifest.path(node));
                 }
                 String target = new String(manifest.symlinkTarget(node), StandardCharsets.UTF_8);
-                node = walk(dir, target, true, budget);
+                node = walk(dir, target, true, budget, who);
             }
         }
         if (trailingSlash && !manifest.isDirectory(node)) {

@@ -157,13 +157,19 @@ class OverlayTest {
         try (Overlay o = open()) {
             change(o);
             List<String> edited = tree(o);
-            ScratchCommit.Result result = ScratchCommit.commit(o, repo, Map.of(), bytes -> { });
+            WorkMeter meter = new WorkMeter();
+            ScratchCommit.Result result = ScratchCommit.commit(o, repo, Map.of(), meter);
+            // the plan is the work: every changed file once, all its bytes
+            WorkMeter.Reading done = meter.read();
+            assertTrue(done.filesTotal() > 0 && done.filesDone() == done.filesTotal(), done.toString());
+            assertEquals(result.bytes(), done.bytesTotal(), done.toString());
+            assertEquals(done.bytesTotal(), done.bytesDone(), done.toString());
             Layer layer = (Layer) repo.read(result.layer());
             View merged = View.of(List.of(lower, repo.manifest(layer.manifest())), repo.blobs());
             try (Overlay fresh = Overlay.open(merged, tmp.resolve("scratch2"))) {
                 assertEquals(edited, tree(fresh));
                 assertTrue(ScratchCommit.list(fresh).isEmpty());
-                assertTrue(ScratchCommit.commit(fresh, repo, Map.of(), bytes -> { }).empty(), "nothing changed: no layer");
+                assertTrue(ScratchCommit.commit(fresh, repo, Map.of(), new WorkMeter()).empty(), "nothing changed: no layer");
             }
             Manifest m = repo.manifest(layer.manifest());
             assertTrue(m.isOpaque(m.find("etc/conf.d")), "a directory made where a lower one was removed hides the lower one");
@@ -191,7 +197,7 @@ class OverlayTest {
         try (Overlay o = open()) {
             Overlay.Node readme = at(o, "readme");
             o.copyUp(readme, true); // opened for writing, never written
-            ScratchCommit.Result result = ScratchCommit.commit(o, repo, Map.of(), bytes -> { });
+            ScratchCommit.Result result = ScratchCommit.commit(o, repo, Map.of(), new WorkMeter());
             assertTrue(result.empty(), "a copy-up without a change is no change");
             Digest blob = lower.blob(lower.find("readme"));
             assertTrue(repo.blobs().contains(blob));

@@ -61,6 +61,7 @@ class ControlTrustTest {
         for (Path jar : sources) {
             Files.copy(jar, dir.resolve(jar.getFileName()));
         }
+        Files.copy(NativeClientTest.NATIVE, dir.resolve("strata-run"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         Path classes = Path.of("target/test-classes/dev/strata/e2e");
         Path into = Files.createDirectories(dir.resolve("classes/dev/strata/e2e"));
         try (var files = Files.list(classes)) {
@@ -119,7 +120,8 @@ class ControlTrustTest {
             }
         }
         for (String attack : List.of("shutdown", "unmount", "commitBranch", "deleteBranch", "diffBranch", "deleteSnapshot", "branchOfSnapshot",
-                "snapshotOfVictim", "mountInit", "mountRootProcess", "joinDurable", "joinLive", "commitVictim", "diffVictim", "unbindVictim", "removeRuntime", "removeTag")) {
+                "snapshotOfVictim", "mountInit", "mountRootProcess", "joinDurable", "joinLive", "commitVictim", "diffVictim", "unbindVictim", "removeRuntime", "removeTag",
+                "progressVictim", "progressOfVictimPid")) {
             assertTrue(String.valueOf(results.get(attack)).startsWith("PERMISSION_DENIED"), attack + " was not refused: " + results);
         }
         assertTrue(results.get("hugeName").startsWith("INVALID_ARGUMENT") || results.get("hugeName").startsWith("RESOURCE_EXHAUSTED"),
@@ -165,6 +167,48 @@ class ControlTrustTest {
 
         StrataProcess.Outcome readable = asNobody(List.of("find", daemon.home.toString(), "-readable"));
         assertEquals("", readable.out().replaceAll("find: .*Permission denied\\n?", "").trim(), "readable to nobody: " + readable.out());
+    }
+
+    @Test
+    void aUserReadsTheRepositoryThroughTheDaemonAndSeesNoMoreThanTheMountShows() throws Exception {
+        Path src = Files.createDirectories(daemon.work.resolve("guarded-src"));
+        Files.createDirectories(src.resolve("secret/inner"));
+        Files.writeString(src.resolve("secret/inner/key"), "root's key\n");
+        Files.createDirectories(src.resolve("pub"));
+        Files.writeString(src.resolve("pub/readme"), "public\n");
+        dev.strata.persistence.NativeFs.chmod(src.resolve("secret"), 0700);
+        daemon.strata.ok("import", src.toString(), "--tag", "guarded");
+        List<String> strataRun = List.of(classpath.resolve("strata-run").toString());
+
+        // the native front end: the daemon reads its repository (0700, closed to this user) for it
+        StrataProcess.Outcome root = asNobody(concat(strataRun, "ls", "guarded", "/"));
+        assertEquals(0, root.exit(), root.out());
+        assertTrue(root.out().contains(" pub") && root.out().contains(" secret"), root.out());
+        StrataProcess.Outcome closed = asNobody(concat(strataRun, "ls", "guarded", "/secret"));
+        assertEquals(1, closed.exit(), closed.out());
+        assertTrue(closed.out().contains("permission denied") && !closed.out().contains("inner"), closed.out());
+        StrataProcess.Outcome beyond = asNobody(concat(strataRun, "ls", "guarded", "/secret/inner/key"));
+        assertEquals(1, beyond.exit(), beyond.out());
+        assertTrue(beyond.out().contains("permission denied") && !beyond.out().contains("root's"), beyond.out());
+        StrataProcess.Outcome diff = asNobody(concat(strataRun, "diff", "base", "guarded"));
+        assertEquals(0, diff.exit(), diff.out());
+        assertTrue(diff.out().contains("+ /pub/readme") && diff.out().contains("+ /secret\n") && !diff.out().contains("/secret/"), diff.out());
+        assertTrue(daemon.strata.ok("diff", "base", "guarded").out().contains("+ /secret/inner/key"), "root sees it all");
+        StrataProcess.Outcome tags = asNobody(concat(strataRun, "tags"));
+        assertTrue(tags.exit() == 0 && tags.out().contains("  guarded"), tags.out());
+        assertEquals(0, asNobody(concat(strataRun, "info", "guarded")).exit());
+        // the same verdict through the mount
+        StrataProcess.Outcome mounted = asNobody(concat(strataRun, "run", "guarded", "--", "sh", "-c",
+                "ls " + daemon.mountpoint + "/pub; ls " + daemon.mountpoint + "/secret"));
+        assertTrue(mounted.out().contains("readme") && mounted.out().contains("Permission denied"), mounted.out());
+        // the full CLI reads the repository's files itself, with this user's rights: refused
+        assertEquals(1, asNobody(cli("ls", "guarded", "/")).exit());
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
     }
 
     @Test

@@ -51,6 +51,8 @@ public final class Intruder {
             report("unbindVictim", c.unbindBranch(UnbindBranchRequest.newBuilder().setPid(Integer.parseInt(args[3])).build()));
             report("removeRuntime", c.removeRuntime(RemoveRuntimeRequest.newBuilder().setName("victim").build()));
             report("removeTag", c.removeTag(RemoveTagRequest.newBuilder().setName("base").build()));
+            report("progressVictim", c.progress(ProgressRequest.newBuilder().setRuntime("victim-live").build()));
+            report("progressOfVictimPid", c.progress(ProgressRequest.newBuilder().setPid(victimPid).build()));
             report("hugeName", c.unmount(UnmountRequest.newBuilder().setName("x".repeat(1 << 20)).build()));
             System.out.println("listed=" + c.list(ListRequest.getDefaultInstance()).toCompletableFuture().get(30, TimeUnit.SECONDS).getRuntimesCount()
                     + "," + c.listSnapshots(ListSnapshotsRequest.getDefaultInstance()).toCompletableFuture().get(30, TimeUnit.SECONDS).getSnapshotsCount()
@@ -119,7 +121,7 @@ public final class Intruder {
     private static void fuzz(Path socket, long seed, int count) throws Exception {
         Random random = new Random(seed);
         String[] methods = {"Mount", "Unmount", "List", "Status", "Commit", "Diff", "CreateSnapshot", "ListSnapshots", "DeleteSnapshot",
-                "CreateBranch", "ListBranches", "UnbindBranch", "DiffBranch", "CommitBranch", "DeleteBranch", "Shutdown", "NoSuchMethod"};
+                "CreateBranch", "ListBranches", "UnbindBranch", "DiffBranch", "CommitBranch", "DeleteBranch", "Progress", "Shutdown", "NoSuchMethod"};
         java.util.Map<String, Integer> codes = new java.util.TreeMap<>();
         ManagedChannel channel = null;
         try {

@@ -145,8 +145,13 @@ final class BranchCommand {
 
         @Override
         public void run() {
-            CommitReply reply = DaemonClient.once(parent.strata, c -> c.commitBranch(CommitBranchRequest.newBuilder().setBranch(branch)
-                    .setTag(tag == null ? "" : tag).setMessage(message == null ? "" : message).build()), java.time.Duration.ofMinutes(30));
+            CommitBranchRequest request = CommitBranchRequest.newBuilder().setBranch(branch).setTag(tag == null ? "" : tag)
+                    .setMessage(message == null ? "" : message).build();
+            CommitReply reply;
+            try (DaemonClient client = DaemonClient.connect(parent.strata)) {
+                reply = WorkProgress.await(parent.strata, client, "commit", dev.strata.protocol.ProgressRequest.newBuilder().setRuntime(branch).build(),
+                        c -> c.commitBranch(request));
+            }
             if (reply.getLayer().isEmpty()) {
                 parent.strata.err.println("strata: nothing to commit: branch " + branch + " holds no changes");
             } else {

@@ -2,10 +2,7 @@ package dev.strata.ops.cli;
 
 import dev.strata.protocol.CommitReply;
 import dev.strata.protocol.CommitRequest;
-import java.time.Duration;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
+import dev.strata.protocol.ProgressRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -26,9 +23,9 @@ final class CommitCommand implements Runnable {
         CommitRequest request = CommitRequest.newBuilder().setPid(strata.callerPid())
                 .setTag(tag == null ? "" : tag).setMessage(message == null ? "" : message).build();
         CommitReply reply;
-        try (DaemonClient client = DaemonClient.connect(strata); ProgressBar bar = activity()) {
-            // the daemon hashes the scratch's files; the bar shows that it is at work
-            reply = client.call(c -> c.commit(request), Duration.ofMinutes(30));
+        try (DaemonClient client = DaemonClient.connect(strata)) {
+            reply = WorkProgress.await(strata, client, "commit", ProgressRequest.newBuilder().setPid(strata.callerPid()).build(),
+                    c -> c.commit(request));
         }
         if (reply.getLayer().isEmpty()) {
             strata.err.println("strata: nothing to commit: the scratch holds no changes");
@@ -37,13 +34,5 @@ final class CommitCommand implements Runnable {
         strata.err.printf("strata: committed %s (%s of new content)%s%n", Format.count(reply.getEntries(), "entry"), Format.bytes(reply.getBytes()),
                 tag == null ? "" : " as " + tag);
         strata.out.println(reply.getLayer());
-    }
-
-    private ProgressBar activity() {
-        if (!strata.interactive()) {
-            return null;
-        }
-        return new ProgressBarBuilder().setTaskName("commit").setInitialMax(-1).setUpdateIntervalMillis(250)
-                .setConsumer(new ConsoleProgressBarConsumer(strata.err)).build();
     }
 }

@@ -58,8 +58,25 @@ final class DaemonClient implements AutoCloseable {
     }
 
     <T> T call(Function<StrataControl, CompletionStage<T>> rpc, java.time.Duration patience) {
+        return call(rpc, patience, patience, () -> { });
+    }
+
+    /** The same, calling {@code meanwhile} every {@code every} until the answer comes. */
+    <T> T call(Function<StrataControl, CompletionStage<T>> rpc, java.time.Duration patience, java.time.Duration every, Runnable meanwhile) {
+        long deadline = System.nanoTime() + patience.toNanos();
         try {
-            return rpc.apply(client).toCompletableFuture().get(patience.toMillis(), TimeUnit.MILLISECONDS);
+            java.util.concurrent.CompletableFuture<T> answer = rpc.apply(client).toCompletableFuture();
+            while (true) {
+                long left = deadline - System.nanoTime();
+                try {
+                    return answer.get(Math.max(0, Math.min(left, every.toNanos())), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw e;
+                    }
+                    meanwhile.run();
+                }
+            }
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof StatusRuntimeException s) {

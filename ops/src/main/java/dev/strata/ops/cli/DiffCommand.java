@@ -1,5 +1,8 @@
 package dev.strata.ops.cli;
 
+import dev.strata.engine.FsException;
+import dev.strata.engine.Permissions;
+import dev.strata.engine.View;
 import dev.strata.engine.ViewDiff;
 import dev.strata.persistence.Repository;
 import dev.strata.protocol.DiffReply;
@@ -29,9 +32,28 @@ final class DiffCommand implements Runnable {
         if (b == null) {
             throw new picocli.CommandLine.ParameterException(strata.spec.commandLine(), "diff needs two env specs, or none inside a runtime");
         }
-        Repository repo = strata.home().repository();
-        for (ViewDiff.Change c : ViewDiff.diff(Views.load(repo, a).manifest(), Views.load(repo, b).manifest())) {
-            strata.out.println(c);
+        Repository repo = strata.repository();
+        View before = Views.load(repo, a);
+        View after = Views.load(repo, b);
+        Permissions.Credentials who = strata.reader();
+        for (ViewDiff.Change c : ViewDiff.diff(before.manifest(), after.manifest())) {
+            if (who == null || listable(c.kind() == ViewDiff.Kind.REMOVED ? before : after, c.path(), who)) {
+                strata.out.println(c);
+            }
+        }
+    }
+
+    /** Whether {@code who} could list the directory holding {@code path} in {@code view}, as through the mount. */
+    private static boolean listable(View view, String path, Permissions.Credentials who) {
+        if (path.isEmpty()) {
+            return true;
+        }
+        int slash = path.lastIndexOf('/');
+        try {
+            int dir = view.resolve("/" + (slash < 0 ? "" : path.substring(0, slash)), true, who);
+            return Permissions.allows(view.attributes(dir), who, Permissions.READ);
+        } catch (FsException e) {
+            return false;
         }
     }
 

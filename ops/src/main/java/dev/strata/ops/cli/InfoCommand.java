@@ -28,7 +28,7 @@ final class InfoCommand implements Runnable {
 
     @Override
     public void run() {
-        Repository repo = strata.home().repository();
+        Repository repo = strata.repository();
         Digest digest = repo.resolve(ref);
         RepoObject object = repo.read(digest);
         Map<String, Object> info = new java.util.LinkedHashMap<>();

@@ -22,7 +22,7 @@ final class LogCommand implements Runnable {
 
     @Override
     public void run() {
-        Repository repo = strata.home().repository();
+        Repository repo = strata.repository();
         List<TagStore.TagEntry> history = repo.tags().history(name);
         if (history.isEmpty()) {
             throw new UnknownRefException("unknown tag '" + name + "'");

@@ -2,6 +2,7 @@ package dev.strata.ops.cli;
 
 import dev.strata.engine.DirEntry;
 import dev.strata.engine.FsException;
+import dev.strata.engine.Permissions;
 import dev.strata.engine.View;
 import dev.strata.persistence.EntryKind;
 import dev.strata.persistence.RepositoryException;
@@ -23,12 +24,17 @@ final class LsCommand implements Runnable {
 
     @Override
     public void run() {
-        View view = Views.load(strata.home().repository(), refs);
+        View view = Views.load(strata.repository(), refs);
+        Permissions.Credentials who = strata.reader();
         try {
-            int node = view.resolve(path, false);
+            int node = view.resolve(path, false, who);
             if (!view.isDirectory(node)) {
                 strata.out.println(line(view, node, path));
                 return;
+            }
+            // as ls -l through the mount: reading the names takes read, their attributes search
+            if (who != null && !Permissions.allows(view.attributes(node), who, Permissions.READ | Permissions.EXECUTE)) {
+                throw new FsException(dev.strata.engine.Errno.EACCES, "permission denied");
             }
             for (DirEntry e : view.readdir(node, 2, Integer.MAX_VALUE)) {
                 strata.out.println(line(view, e.node(), e.nameString()));

@@ -30,8 +30,12 @@ final class SnapshotCommand {
         @Override
         public void run() {
             StrataCommand strata = parent.strata;
-            SnapshotInfo s = DaemonClient.once(strata, c -> c.createSnapshot(CreateSnapshotRequest.newBuilder().setRuntime(runtime)
-                    .setName(name == null ? "" : name).build()), java.time.Duration.ofMinutes(30));
+            CreateSnapshotRequest request = CreateSnapshotRequest.newBuilder().setRuntime(runtime).setName(name == null ? "" : name).build();
+            SnapshotInfo s;
+            try (DaemonClient client = DaemonClient.connect(strata)) {
+                s = WorkProgress.await(strata, client, "snapshot", dev.strata.protocol.ProgressRequest.newBuilder().setRuntime(runtime).build(),
+                        c -> c.createSnapshot(request));
+            }
             strata.err.printf("strata: snapshot %s of %s: %s, captured in %.1f ms%n", s.getName(), s.getRuntime(),
                     Format.count(s.getLayersCount(), "layer"), s.getCaptureMicros() / 1000.0);
             strata.out.println(s.getName());

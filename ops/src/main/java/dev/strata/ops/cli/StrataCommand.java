@@ -31,6 +31,11 @@ public final class StrataCommand implements Runnable {
     /** Set when the daemon runs this command for a caller: that caller's control service. */
     private dev.strata.protocol.StrataControl inDaemon;
     private int callerPid = (int) ProcessHandle.current().pid();
+    /** In the daemon: the width of the caller's terminal, when its stderr is one (0 otherwise). */
+    private int terminalColumns;
+    /** In the daemon: who asked, and the daemon's repository, which this command reads for it. */
+    private dev.strata.actors.Caller caller;
+    private dev.strata.persistence.Repository daemonRepository;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -55,9 +60,29 @@ public final class StrataCommand implements Runnable {
         return config().home();
     }
 
+    /** The repository: the daemon's when the daemon runs this command, otherwise the one of this home. */
+    dev.strata.persistence.Repository repository() {
+        return daemonRepository != null ? daemonRepository : home().repository();
+    }
+
+    /**
+     * Whose permissions a listing of the repository's trees obeys: in the daemon the caller's, so that
+     * it shows no more than the mount would; null in a CLI process, which reads the repository's files
+     * with its own rights.
+     */
+    dev.strata.engine.Permissions.Credentials reader() {
+        return daemonRepository != null ? caller : null;
+    }
+
     /** True when stderr goes to a person, so progress bars are worth drawing. */
     boolean interactive() {
-        return inDaemon == null && System.console() != null && !"dumb".equals(env.get("TERM"));
+        return inDaemon == null ? System.console() != null && !"dumb".equals(env.get("TERM")) : terminalColumns > 0;
+    }
+
+    /** Where a progress bar draws: stderr, as wide as the caller's terminal. */
+    me.tongfei.progressbar.ProgressBarConsumer progressConsumer() {
+        return terminalColumns > 0 ? new me.tongfei.progressbar.ConsoleProgressBarConsumer(err, terminalColumns)
+                : new me.tongfei.progressbar.ConsoleProgressBarConsumer(err);
     }
 
     /** The control service of the caller the daemon runs this command for; null in a CLI process. */
@@ -93,32 +118,58 @@ public final class StrataCommand implements Runnable {
     /**
      * Commands the daemon runs itself for the native front end, so they cost a round trip instead of a
      * JVM: those that only talk to the daemon, through the caller's own control service (never one that
-     * reads files or the repository, which must run as the user).
+     * reads the caller's files, which only the caller may).
      */
     private static final java.util.Set<String> RUN_IN_DAEMON = java.util.Set.of("service status", "runtime list", "runtime info",
             "runtime remove", "snapshot create", "snapshot list", "snapshot delete", "branch create", "branch list", "branch bind",
             "branch unbind", "branch diff", "branch commit", "branch delete", "unmount", "commit", "diff");
 
+    /**
+     * Commands that read the repository (never a file of the caller's), which the daemon may run from
+     * its own repository: a user reads what every runtime shows, listings obeying its permissions as
+     * the mount does ({@link #reader}). {@code diff} with two specs; without, it is the scratch's.
+     */
+    private static final java.util.Set<String> READ_IN_DAEMON = java.util.Set.of("ls", "info", "tags", "log", "diff");
+
     /** What a command run in the daemon printed, and its exit code. */
     public record Output(int exit, byte[] out, byte[] err) {
     }
 
-    /** The daemon's side of the launcher's CLI call: {@link #executeFor} as the launcher protocol wants it. */
-    public static dev.strata.protocol.CliReply serve(java.util.List<String> args, dev.strata.protocol.StrataControl control, int pid) {
-        Output o = executeFor(args.toArray(String[]::new), control, pid);
+    /**
+     * The daemon's side of the launcher's CLI call: {@link #executeFor} as the launcher protocol wants
+     * it. For a caller on a terminal, stderr goes out live (progress bars); otherwise in the answer.
+     */
+    public static dev.strata.protocol.CliReply serve(dev.strata.protocol.CliRequest request, dev.strata.protocol.StrataControl control,
+                                                     dev.strata.actors.Caller caller, dev.strata.persistence.Repository repository,
+                                                     java.io.OutputStream liveErr) {
+        int columns = Math.max(0, Math.min(request.getTerminalColumns(), 1000));
+        Output o = executeFor(request.getArgsList().toArray(String[]::new), control, caller, repository, columns, columns > 0 ? liveErr : null);
         return dev.strata.protocol.CliReply.newBuilder().setExit(o.exit()).setOut(com.google.protobuf.ByteString.copyFrom(o.out()))
                 .setErr(com.google.protobuf.ByteString.copyFrom(o.err())).build();
     }
 
     /** Runs {@code args} in the daemon for a caller whose control service is {@code control} and whose process is {@code pid}. */
     public static Output executeFor(String[] args, dev.strata.protocol.StrataControl control, int pid) {
+        return executeFor(args, control, new dev.strata.actors.Caller(0, 0, new int[0], pid), null, 0, null);
+    }
+
+    /**
+     * The same for {@code caller}, reading {@code repository} for it (null: repository commands
+     * refused), on a terminal {@code terminalColumns} wide, its stderr sent on at once to {@code liveErr}.
+     */
+    static Output executeFor(String[] args, dev.strata.protocol.StrataControl control, dev.strata.actors.Caller caller,
+                             dev.strata.persistence.Repository repository, int terminalColumns, java.io.OutputStream liveErr) {
+        int pid = caller.pid();
         java.io.ByteArrayOutputStream outBytes = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream errBytes = new java.io.ByteArrayOutputStream();
         PrintStream out = new PrintStream(outBytes, true, java.nio.charset.StandardCharsets.UTF_8);
-        PrintStream err = new PrintStream(errBytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(liveErr != null ? liveErr : errBytes, true, java.nio.charset.StandardCharsets.UTF_8);
         StrataCommand root = new StrataCommand(Map.of(), out, err);
         root.inDaemon = control;
         root.callerPid = pid;
+        root.terminalColumns = terminalColumns;
+        root.caller = caller;
+        root.daemonRepository = repository;
         CommandLine cli = new CommandLine(root);
         cli.setExpandAtFiles(false); // an @file argument would be read as root
         withHelp(cli);
@@ -129,8 +180,10 @@ public final class StrataCommand implements Runnable {
             CommandLine.ParseResult parsed = cli.parseArgs(args);
             java.util.List<CommandLine> chain = parsed.asCommandLineList();
             String path = String.join(" ", chain.subList(1, chain.size()).stream().map(c -> c.getCommandName()).toList());
-            boolean repositoryDiff = path.equals("diff") && !parsed.subcommand().matchedPositionals().isEmpty();
-            if (!RUN_IN_DAEMON.contains(path) || repositoryDiff || parsed.isUsageHelpRequested() || parsed.isVersionHelpRequested()
+            // diff without specs is the scratch's, a call to the daemon; with two it reads the repository
+            boolean readsRepository = READ_IN_DAEMON.contains(path) && !(path.equals("diff") && parsed.subcommand().matchedPositionals().isEmpty());
+            boolean runs = readsRepository ? repository != null : RUN_IN_DAEMON.contains(path);
+            if (!runs || parsed.isUsageHelpRequested() || parsed.isVersionHelpRequested()
                     || chain.stream().anyMatch(c -> c.isUsageHelpRequested() || c.isVersionHelpRequested())) {
                 err.println("strata: '" + dev.strata.actors.ControlRules.quote(path) + "' is not a command the daemon runs");
                 exit = CommandLine.ExitCode.USAGE;

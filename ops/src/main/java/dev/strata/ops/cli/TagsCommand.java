@@ -14,7 +14,7 @@ final class TagsCommand implements Runnable {
 
     @Override
     public void run() {
-        Repository repo = strata.home().repository();
+        Repository repo = strata.repository();
         if (json) {
             java.util.List<java.util.Map<String, String>> tags = new java.util.ArrayList<>();
             for (String name : repo.tags().names()) {

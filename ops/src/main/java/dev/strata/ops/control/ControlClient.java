@@ -123,6 +123,11 @@ public final class ControlClient implements StrataControl, AutoCloseable {
     }
 
     @Override
+    public CompletionStage<ProgressReply> progress(ProgressRequest in) {
+        return call("Progress", in, ProgressReply.getDefaultInstance());
+    }
+
+    @Override
     public CompletionStage<SnapshotInfo> createSnapshot(CreateSnapshotRequest in) {
         return call("CreateSnapshot", in, SnapshotInfo.getDefaultInstance());
     }

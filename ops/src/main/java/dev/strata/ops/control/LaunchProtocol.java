@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * protobuf body: kind 1 a {@code MountRequest}, answered by a {@code RuntimeInfo}; kind 2 an
  * {@code UnmountRequest}, answered by nothing; kind 3 a {@code CliRequest}, a command the daemon runs
  * for the caller, answered by a {@code CliReply}. An answer's kind byte is the gRPC status code (0 OK), and
- * a refusal's body is its message in UTF-8. Calls go to the same per-caller control service, so the
+ * a refusal's body is its message in UTF-8. Before a CLI call's answer may come frames of kind
+ * {@value #OUTPUT}: what the command writes to stderr meanwhile (its progress), for a caller whose
+ * stderr is a terminal. Calls go to the same per-caller control service, so the
  * same identity and rules apply as on gRPC.
  */
 public final class LaunchProtocol implements ControlSocketServer.Connections {
@@ -35,20 +37,28 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
     static final int MOUNT = 1;
     static final int UNMOUNT = 2;
     static final int CLI = 3;
+    static final int OUTPUT = 64;
     static final int MAX_FRAME = 64 * 1024;
 
-    /** Runs a CLI command in the daemon for a caller (its control service and its process). */
+    /**
+     * Runs a CLI command in the daemon for a caller (its control service and its process); what it
+     * writes to {@code liveErr} reaches the caller's stderr while it runs.
+     */
     @FunctionalInterface
     public interface Cli {
-        dev.strata.protocol.CliReply run(java.util.List<String> args, StrataControl control, int pid);
+        dev.strata.protocol.CliReply run(dev.strata.protocol.CliRequest request, StrataControl control, Caller caller,
+                                         dev.strata.persistence.Repository repository, java.io.OutputStream liveErr);
     }
 
     private final Function<Caller, StrataControl> services;
     private final Cli cli;
+    private final dev.strata.persistence.Repository repository;
 
-    public LaunchProtocol(Function<Caller, StrataControl> services, Cli cli) {
+    /** {@code repository}: the daemon's, which the commands it runs read for their callers. */
+    public LaunchProtocol(Function<Caller, StrataControl> services, Cli cli, dev.strata.persistence.Repository repository) {
         this.services = services;
         this.cli = cli;
+        this.repository = repository;
     }
 
     @Override
@@ -92,7 +102,7 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
                     if (cli == null) {
                         throw Status.UNIMPLEMENTED.withDescription("this daemon runs no commands").asRuntimeException();
                     }
-                    yield cli.run(dev.strata.protocol.CliRequest.parseFrom(body).getArgsList(), service, caller.pid());
+                    yield cli.run(dev.strata.protocol.CliRequest.parseFrom(body), service, caller, repository, outputFrames(out));
                 }
                 default -> throw Status.UNIMPLEMENTED.withDescription("no launch call of kind " + frame[0]).asRuntimeException();
             };
@@ -105,6 +115,26 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
         } catch (StatusRuntimeException e) {
             reply(out, e.getStatus().getCode().value(), String.valueOf(e.getStatus().getDescription()));
         }
+    }
+
+    /** A stream whose every write goes out at once as an {@link #OUTPUT} frame. */
+    private static java.io.OutputStream outputFrames(DataOutputStream out) {
+        return new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                synchronized (out) {
+                    out.writeInt(1 + len);
+                    out.writeByte(OUTPUT);
+                    out.write(b, off, len);
+                    out.flush();
+                }
+            }
+        };
     }
 
     private static <T> T await(CompletionStage<T> call) {

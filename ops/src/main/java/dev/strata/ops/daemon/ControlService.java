@@ -35,6 +35,8 @@ import dev.strata.protocol.ListRequest;
 import dev.strata.protocol.ListSnapshotsReply;
 import dev.strata.protocol.ListSnapshotsRequest;
 import dev.strata.protocol.MountRequest;
+import dev.strata.protocol.ProgressReply;
+import dev.strata.protocol.ProgressRequest;
 import dev.strata.protocol.RemoveRuntimeReply;
 import dev.strata.protocol.RemoveRuntimeRequest;
 import dev.strata.protocol.RemoveTagReply;
@@ -138,6 +140,13 @@ final class ControlService implements StrataControl {
     @Override
     public CompletionStage<DiffReply> diff(DiffRequest in) {
         return this.<Mount.DiffOutcome>askValue(r -> new Runtimes.Diff(caller, in.getPid(), r), ASK).thenApply(ControlService::toProto);
+    }
+
+    @Override
+    public CompletionStage<ProgressReply> progress(ProgressRequest in) {
+        return this.<dev.strata.engine.WorkMeter.Reading>askValue(r -> new Runtimes.Progress(caller, in.getPid(), in.getRuntime(), r), ASK)
+                .thenApply(w -> ProgressReply.newBuilder().setFilesDone(w.filesDone()).setFilesTotal(w.filesTotal())
+                        .setBytesDone(w.bytesDone()).setBytesTotal(w.bytesTotal()).build());
     }
 
     @Override

@@ -89,7 +89,7 @@ public final class Daemon {
                     caller -> handler(StrataControlHandlerFactory.create(new ControlService(shared, caller), errors, system)));
             // the native launcher's one-round-trip protocol, beside the gRPC socket
             ControlSocketServer launch = ControlSocketServer.start(launchSocket(options.socket()),
-                    new LaunchProtocol(caller -> new ControlService(shared, caller), options.cli()));
+                    new LaunchProtocol(caller -> new ControlService(shared, caller), options.cli(), repo));
             Daemon daemon = new Daemon(system, session, control);
             self[0] = daemon;
             // Shutdown tasks first, the address file last: a SIGTERM as soon as clients can see us must still unmount.

@@ -136,7 +136,7 @@ final class EditableView {
         if (c instanceof FsRequest.Create cr) {
             Overlay.Node n = overlay.create(directory(cr.parent()), cr.name(), cr.mode(), who);
             FsReply.Entry entry = entry(n);
-            return new FsReply.Created(entry, opened(n, overlay.open(n, cr.flags() & ~01000, false, who), cr.flags()));
+            return new FsReply.Created(entry, opened(n, overlay.openCreated(n), cr.flags()));
         } else if (c instanceof FsRequest.MakeNode mk) {
             return entry(overlay.mknod(directory(mk.parent()), mk.name(), mk.mode(), mk.rdev(), who));
         } else if (c instanceof FsRequest.MakeDirectory md) {

@@ -432,6 +432,17 @@ public final class Overlay implements AutoCloseable {
         return new OpenFile(n.dataFile ? dataPath(n) : lower.blobPath(n.lower), n.dataFile);
     }
 
+    /**
+     * Opens a file {@link #create} just made: as open(2) with O_CREAT, its creator gets the access it
+     * asked for whatever the new file's mode says (git makes its objects with mode 0444, opened O_RDWR).
+     */
+    public OpenFile openCreated(Node n) {
+        if (!n.dataFile) {
+            throw new IllegalStateException(describe(n) + " was not made by create");
+        }
+        return new OpenFile(dataPath(n), true);
+    }
+
     public void opened(Node n) {
         n.opens++;
     }
@@ -583,10 +594,33 @@ public final class Overlay implements AutoCloseable {
         if (n.links <= 0) {
             throw new FsException(Errno.ENOENT, "cannot link an unlinked file");
         }
+        if (PROTECTED_HARDLINKS && who.uid() != 0 && who.uid() != n.uid && !safeHardlinkSource(n, who)) {
+            throw new FsException(Errno.EPERM, "fs.protected_hardlinks: only the owner may link " + describe(n)
+                    + ", a file this user may not read and write");
+        }
         ScratchJournal.Linked record = new ScratchJournal.Linked(n.id, dir.id, name, now());
         log(record);
         applyLinked(record);
         return n;
+    }
+
+    /** The kernel's fs.protected_hardlinks, read once: the same rule in every view as on the host. */
+    private static final boolean PROTECTED_HARDLINKS = readSysctl("/proc/sys/fs/protected_hardlinks");
+
+    private static boolean readSysctl(String path) {
+        try {
+            return Files.readString(Path.of(path)).trim().equals("1");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** A file anyone may link, as may_linkat(2) says: regular, not setuid or setgid-executable, readable and writable by the linker. */
+    private static boolean safeHardlinkSource(Node n, Permissions.Credentials who) {
+        if (n.kind != EntryKind.FILE || (n.mode & S_ISUID) != 0 || (n.mode & (S_ISGID | 010)) == (S_ISGID | 010)) {
+            return false;
+        }
+        return Permissions.allows(n.typedMode(), n.uid, n.gid, who, Permissions.READ | Permissions.WRITE);
     }
 
     private void applyLinked(ScratchJournal.Linked l) {
@@ -793,19 +827,17 @@ public final class Overlay implements AutoCloseable {
             if (!owner) {
                 throw new FsException(Errno.EPERM, "only the owner or root may chmod " + describe(n));
             }
-            if (who.uid() != 0 && !n.isDirectory() && (mode & S_ISVTX) != 0) {
-                mode &= ~S_ISVTX;
-            }
             int group = (valid & SET_GID) != 0 ? s.gid() : n.gid;
             if (who.uid() != 0 && (mode & S_ISGID) != 0 && !Permissions.inGroup(who, group)) {
                 mode &= ~S_ISGID; // as chmod(2): the setgid bit needs membership of the group
             }
         }
-        if ((valid & SET_UID) != 0 && s.uid() != n.uid && who.uid() != 0) {
+        // as chown_ok and chgrp_ok: even a "change" to the same owner is the owner's (or root's) to make
+        if ((valid & SET_UID) != 0 && who.uid() != 0 && (s.uid() != n.uid || who.uid() != n.uid)) {
             throw new FsException(Errno.EPERM, "only root may change the owner of " + describe(n));
         }
-        if ((valid & SET_GID) != 0 && s.gid() != n.gid && who.uid() != 0
-                && (who.uid() != n.uid || !Permissions.inGroup(who, s.gid()))) {
+        if ((valid & SET_GID) != 0 && who.uid() != 0
+                && (who.uid() != n.uid || s.gid() != n.gid && !Permissions.inGroup(who, s.gid()))) {
             throw new FsException(Errno.EPERM, "only the owner, as a member of group " + s.gid() + ", may give " + describe(n) + " to it");
         }
         if ((valid & (SET_ATIME | SET_MTIME)) != 0) {
@@ -863,7 +895,8 @@ public final class Overlay implements AutoCloseable {
         try (RandomAccessFile f = new RandomAccessFile(dataPath(n).toFile(), "rw")) {
             f.setLength(size);
         } catch (IOException e) {
-            throw new FsException(noSpace(e) ? Errno.ENOSPC : Errno.EIO, "truncating " + describe(n) + " failed: " + e.getMessage());
+            Errno errno = noSpace(e) ? Errno.ENOSPC : tooLarge(e) ? Errno.EFBIG : Errno.EIO;
+            throw new FsException(errno, "truncating " + describe(n) + " failed: " + e.getMessage());
         }
         n.ctime = now();
     }
@@ -1222,6 +1255,10 @@ public final class Overlay implements AutoCloseable {
 
     private static boolean noSpace(IOException e) {
         return String.valueOf(e.getMessage()).contains("No space left");
+    }
+
+    private static boolean tooLarge(IOException e) {
+        return String.valueOf(e.getMessage()).contains("File too large");
     }
 
     private static void deleteQuietly(Path p) {

@@ -203,4 +203,71 @@ class OverlayTest {
             assertTrue(repo.blobs().contains(blob));
         }
     }
+    private static Permissions.Credentials user(int uid) {
+        return new Permissions.Credentials() {
+            public int uid() {
+                return uid;
+            }
+
+            public int gid() {
+                return uid;
+            }
+
+            public boolean inSupplementaryGroup(int gid) {
+                return false;
+            }
+        };
+    }
+
+    private static Overlay.SetAttributes set(int valid, int mode, int uid, int gid, long size) {
+        return new Overlay.SetAttributes(valid, mode, uid, gid, size, 0, 0, false);
+    }
+
+    private static Errno refusal(FsCall call) {
+        return assertThrows(FsException.class, call::run).errno();
+    }
+
+    private interface FsCall {
+        void run() throws Exception;
+    }
+
+    /** Rules found wrong against ext4 (issue 11), each as Linux applies it. */
+    @Test
+    void creationOwnershipStickyBitLinksAndSizesFollowTheKernel() throws Exception {
+        Permissions.Credentials alice = user(1000);
+        Permissions.Credentials bob = user(1001);
+        try (Overlay o = open()) {
+            Overlay.Node shared = o.mkdir(o.root(), b("shared"), 01777, ROOT);
+            // git makes each object with O_CREAT|O_EXCL|O_RDWR and mode 0444: its creator gets what it asked for
+            Overlay.Node object = o.create(shared, b("object"), 0444, alice);
+            assertTrue(o.openCreated(object).writable());
+            assertEquals(Errno.EACCES, refusal(() -> o.open(object, 2, false, alice)), "a later open is checked");
+            // chown and chgrp to the owner and group it has: still the owner's (or root's) to do
+            assertEquals(Errno.EPERM, refusal(() -> o.setAttributes(object, set(Overlay.SET_UID, 0, 1000, 0, 0), bob)));
+            assertEquals(Errno.EPERM, refusal(() -> o.setAttributes(object, set(Overlay.SET_GID, 0, 0, 1000, 0), bob)));
+            o.setAttributes(object, set(Overlay.SET_UID | Overlay.SET_GID, 0, 1000, 1000, 0), alice);
+            // an owner's chmod keeps the sticky bit of a regular file
+            o.setAttributes(object, set(Overlay.SET_MODE, 01644, 0, 0, 0), alice);
+            assertEquals(01644, o.attributes(object).mode() & 07777);
+            // fs.protected_hardlinks: nobody else links a file it may not read and write
+            Overlay.Node secret = o.create(shared, b("secret"), 0600, alice);
+            if (Files.readString(Path.of("/proc/sys/fs/protected_hardlinks")).trim().equals("1")) {
+                assertEquals(Errno.EPERM, refusal(() -> o.link(secret, shared, b("mine"), bob)));
+            }
+            o.link(secret, shared, b("alices"), alice);
+            // a size the scratch's file system cannot hold: EFBIG, as there
+            long huge = 999_999_999_999_999L;
+            Path probe = Files.createFile(tmp.resolve("probe"));
+            boolean tooLargeHere;
+            try (var f = new java.io.RandomAccessFile(probe.toFile(), "rw")) {
+                f.setLength(huge);
+                tooLargeHere = false;
+            } catch (IOException e) {
+                tooLargeHere = true;
+            }
+            if (tooLargeHere) {
+                assertEquals(Errno.EFBIG, refusal(() -> o.setAttributes(object, set(Overlay.SET_SIZE, 0, 0, 0, huge), alice)));
+            }
+        }
+    }
 }

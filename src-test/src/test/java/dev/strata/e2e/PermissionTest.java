@@ -82,4 +82,47 @@ class PermissionTest {
         assertEquals(0, DaemonFixture.await(daemon.run("perms", "cat " + mnt + "/private " + mnt + "/secret/inside", out)));
         assertEquals("owner onlyhidden", Files.readString(out).trim());
     }
+    /**
+     * As root, then as user nobody: calls whose answers differed from ext4 (issue 11), each step
+     * printing "ok" or its error. Run in DIR, the first argument.
+     */
+    private static final String ORDINARY_USER_SCRIPT = String.join("\n",
+            "cd \"$1\" && mkdir -m 1777 work && cd work",
+            "echo root > rootfile && chmod 0600 rootfile && echo pub > pubfile && chmod 0666 pubfile",
+            "exec setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=\"$PWD\" sh -c '",
+            "  step() { name=$1; shift; if out=$(\"$@\" 2>&1); then echo \"$name: ok\"; else echo \"$name: ${out##*: }\"; fi; }",
+            "  step chown-to-its-owner chown 0 rootfile",
+            "  step chgrp-to-its-group chgrp 0 pubfile",
+            "  step link-anothers-private-file ln rootfile mine",
+            "  step link-a-public-file ln pubfile pub2",
+            "  touch own && step chmod-sticky-file chmod 01644 own && echo \"mode: $(stat -c %a own)\"",
+            "  step truncate-past-the-limit truncate -s 999999999999999 own",
+            "  step git-init git init -q repo",
+            "  cd repo && echo content > f",
+            "  step git-add git add f",
+            "  step git-commit git -c user.email=n@example.com -c user.name=n commit -qm first",
+            "  echo \"commits: $(git rev-list --count HEAD)\"",
+            "  step git-gc git gc -q",
+            "  step git-fsck git fsck --no-progress",
+            "'");
+
+    @Test
+    void anOrdinaryUserGetsTheAnswersItGetsOnTheHostsDisk() throws Exception {
+        Path script = daemon.work.resolve("ordinary-user.sh");
+        Files.writeString(script, ORDINARY_USER_SCRIPT + "\n");
+        NativeFs.chmod(script, 0644);
+        Path host = Files.createDirectories(daemon.work.resolve("host-disk"));
+        NativeFs.chmod(host, 0755);
+        Path hostOut = daemon.work.resolve("ordinary-host.out");
+        Process onHost = new ProcessBuilder("sh", script.toString(), host.toString()).redirectErrorStream(true)
+                .redirectOutput(hostOut.toFile()).start();
+        assertEquals(0, DaemonFixture.await(onHost), Files.readString(hostOut));
+        Path strataOut = daemon.work.resolve("ordinary-strata.out");
+        Process inRuntime = daemon.strata.startWithOutput(strataOut, "run", "--edit", "perms", "--", "sh", script.toString(),
+                daemon.mountpoint.toString());
+        assertEquals(0, DaemonFixture.await(inRuntime), Files.readString(strataOut));
+        List<String> expected = Files.readAllLines(hostOut);
+        org.junit.jupiter.api.Assertions.assertTrue(expected.contains("git-commit: ok") && expected.contains("commits: 1"), expected.toString());
+        assertEquals(expected, Files.readAllLines(strataOut));
+    }
 }

@@ -31,6 +31,7 @@ import java.util.function.BiConsumer;
 final class EditableView {
     private static final int LISTING_BATCH = 256;
     private static final int FMODE_EXEC = 040;
+    private static final int O_EXCL = 0200;
 
     /** The identity of an object private to one runtime; {@code epoch} changes with each commit. */
     record Private(String runtime, int epoch, long object, int generation) {
@@ -137,6 +138,9 @@ final class EditableView {
             Overlay.Node n = overlay.create(directory(cr.parent()), cr.name(), cr.mode(), who);
             FsReply.Entry entry = entry(n);
             return new FsReply.Created(entry, opened(n, overlay.openCreated(n), cr.flags()));
+        } else if (c instanceof FsRequest.CreateUnnamed cu) {
+            Overlay.Node n = overlay.createUnnamed(directory(cu.parent()), cu.mode(), (cu.flags() & O_EXCL) == 0, who);
+            return new FsReply.Created(entry(n), opened(n, overlay.openCreated(n), cu.flags()));
         } else if (c instanceof FsRequest.MakeNode mk) {
             return entry(overlay.mknod(directory(mk.parent()), mk.name(), mk.mode(), mk.rdev(), who));
         } else if (c instanceof FsRequest.MakeDirectory md) {

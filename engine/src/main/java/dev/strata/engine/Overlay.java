@@ -75,6 +75,8 @@ public final class Overlay implements AutoCloseable {
         boolean touched;
         /** Names of a non-directory. */
         int links = 1;
+        /** An O_TMPFILE file made without O_EXCL: linkat(2) may give it a name though it has none. */
+        boolean linkable;
         int opens;
         /** Bumped when the content moves to a new file: the kernel must then get a new node for it. */
         int generation;
@@ -193,6 +195,8 @@ public final class Overlay implements AutoCloseable {
     private final Map<Integer, Node> linkGroups = new HashMap<>();
     private final Node root;
     private long nextId;
+    /** The name of an object created without one, in the journal. */
+    private static final byte[] NO_NAME = new byte[0];
     private boolean replaying;
 
     /**
@@ -205,6 +209,8 @@ public final class Overlay implements AutoCloseable {
         ScratchJournal.Opened opened = ScratchJournal.open(scratchDir.resolve("journal"));
         Overlay overlay = new Overlay(lower, data, opened.journal());
         overlay.replay(opened.records());
+        // files that had no name left (unlinked while open, O_TMPFILE never linked) went with their handles
+        overlay.byId.values().removeIf(n -> !n.isDirectory() && n.links <= 0);
         overlay.removeStrayData();
         return overlay;
     }
@@ -495,6 +501,17 @@ public final class Overlay implements AutoCloseable {
         return make(dir, name, (mode & 07777) | EntryKind.FILE.typeBits(), 0, null, who);
     }
 
+    /**
+     * O_TMPFILE: a regular file in {@code dir}'s file system with no name (no links), gone with its
+     * last handle unless {@code linkable} and {@link #link}ed first. Journaled as a creation without a
+     * name, so that a link made later replays onto it.
+     */
+    public Node createUnnamed(Node dir, int mode, boolean linkable, Permissions.Credentials who) throws FsException {
+        Node n = make(dir, null, (mode & 07777) | EntryKind.FILE.typeBits(), 0, null, who);
+        n.linkable = linkable;
+        return n;
+    }
+
     public Node mknod(Node dir, byte[] name, int mode, long rdev, Permissions.Credentials who) throws FsException {
         int type = mode & 0170000;
         EntryKind kind = kindOf(type == 0 ? EntryKind.FILE.typeBits() : type);
@@ -521,11 +538,14 @@ public final class Overlay implements AutoCloseable {
         return make(dir, name, EntryKind.SYMLINK.typeBits() | 0777, 0, target, who);
     }
 
+    /** Makes an object named {@code name} in {@code dir}; a null name makes an unnamed one (O_TMPFILE). */
     private Node make(Node dir, byte[] name, int typedMode, long rdev, byte[] target, Permissions.Credentials who) throws FsException {
         requireDirectory(dir);
-        checkNewName(dir, name);
+        if (name != null) {
+            checkNewName(dir, name);
+        }
         check(dir, who, Permissions.WRITE | Permissions.EXECUTE, "create in");
-        if (dir(dir).get(name) != null) {
+        if (name != null && dir(dir).get(name) != null) {
             throw new FsException(Errno.EEXIST, "'" + printable(name) + "' exists in " + describe(dir));
         }
         boolean isDir = (typedMode & 0170000) == EntryKind.DIRECTORY.typeBits();
@@ -550,7 +570,8 @@ public final class Overlay implements AutoCloseable {
                 throw new FsException(noSpace(e) ? Errno.ENOSPC : Errno.EIO, "cannot create a scratch file: " + e.getMessage());
             }
         }
-        ScratchJournal.Created record = new ScratchJournal.Created(dir.id, name, id, mode, who.uid(), gid, rdev, target, now());
+        ScratchJournal.Created record = new ScratchJournal.Created(dir.id, name == null ? NO_NAME : name, id, mode, who.uid(), gid,
+                rdev, target, now());
         log(record);
         return applyCreated(record);
     }
@@ -576,6 +597,10 @@ public final class Overlay implements AutoCloseable {
         }
         byId.put(n.id, n);
         nextId = Math.max(nextId, c.ino() + 1);
+        if (c.name().length == 0) {
+            n.links = 0; // O_TMPFILE: no name until a link gives it one
+            return n;
+        }
         dir(dir).put(c.name(), n);
         changed(dir, c.timeNanos());
         return n;
@@ -591,7 +616,7 @@ public final class Overlay implements AutoCloseable {
         if (dir(dir).get(name) != null) {
             throw new FsException(Errno.EEXIST, "'" + printable(name) + "' exists in " + describe(dir));
         }
-        if (n.links <= 0) {
+        if (n.links <= 0 && !n.linkable) {
             throw new FsException(Errno.ENOENT, "cannot link an unlinked file");
         }
         if (PROTECTED_HARDLINKS && who.uid() != 0 && who.uid() != n.uid && !safeHardlinkSource(n, who)) {
@@ -601,6 +626,7 @@ public final class Overlay implements AutoCloseable {
         ScratchJournal.Linked record = new ScratchJournal.Linked(n.id, dir.id, name, now());
         log(record);
         applyLinked(record);
+        n.linkable = false; // as the kernel's I_LINKABLE: an O_TMPFILE file is linked once from nothing
         return n;
     }
 
@@ -695,7 +721,8 @@ public final class Overlay implements AutoCloseable {
             return;
         }
         n.links--;
-        if (n.links <= 0 && n.opens <= 0) {
+        // in a replay a later record may link it again (an O_TMPFILE file): the sweep after it disposes
+        if (n.links <= 0 && n.opens <= 0 && !replaying) {
             dispose(n);
         }
     }
@@ -824,7 +851,7 @@ public final class Overlay implements AutoCloseable {
         boolean owner = who.uid() == 0 || who.uid() == n.uid;
         int mode = s.mode() & 07777;
         if ((valid & SET_MODE) != 0) {
-            if (!owner) {
+            if (!owner && !killsPrivileges(n, mode, who)) {
                 throw new FsException(Errno.EPERM, "only the owner or root may chmod " + describe(n));
             }
             int group = (valid & SET_GID) != 0 ? s.gid() : n.gid;
@@ -889,6 +916,18 @@ public final class Overlay implements AutoCloseable {
                 s.uid(), s.gid(), s.size(), atime, mtime, time);
         log(record);
         applyAttributes(record);
+    }
+
+    /**
+     * Whether a mode change is the kernel's own after a write, truncate or chown by someone else
+     * (file_remove_privs): setuid, and setgid of a group-executable file, cleared and nothing else, for
+     * a caller who may write the file. The protocol sends it as a chmod (FATTR_MODE), which the owner
+     * rule would refuse with EPERM, failing the write.
+     */
+    private static boolean killsPrivileges(Node n, int mode, Permissions.Credentials who) {
+        int privileges = S_ISUID | ((n.mode & 010) != 0 ? S_ISGID : 0);
+        return n.kind == EntryKind.FILE && (n.mode & privileges) != 0 && mode == (n.mode & ~privileges)
+                && Permissions.allows(n.typedMode(), n.uid, n.gid, who, Permissions.WRITE);
     }
 
     private void truncate(Node n, long size) throws FsException {

@@ -249,6 +249,11 @@ class OverlayTest {
             // an owner's chmod keeps the sticky bit of a regular file
             o.setAttributes(object, set(Overlay.SET_MODE, 01644, 0, 0, 0), alice);
             assertEquals(01644, o.attributes(object).mode() & 07777);
+            // a write by someone else makes the kernel clear setuid and setgid (sent as a chmod): allowed, and nothing more
+            Overlay.Node setuid = o.create(shared, b("setuid"), 06777, alice);
+            assertEquals(Errno.EPERM, refusal(() -> o.setAttributes(setuid, set(Overlay.SET_MODE, 06770, 0, 0, 0), bob)));
+            o.setAttributes(setuid, set(Overlay.SET_MODE, 0777, 0, 0, 0), bob);
+            assertEquals(0777, o.attributes(setuid).mode() & 07777);
             // fs.protected_hardlinks: nobody else links a file it may not read and write
             Overlay.Node secret = o.create(shared, b("secret"), 0600, alice);
             if (Files.readString(Path.of("/proc/sys/fs/protected_hardlinks")).trim().equals("1")) {
@@ -267,6 +272,35 @@ class OverlayTest {
             }
             if (tooLargeHere) {
                 assertEquals(Errno.EFBIG, refusal(() -> o.setAttributes(object, set(Overlay.SET_SIZE, 0, 0, 0, huge), alice)));
+            }
+        }
+    }
+    /** O_TMPFILE: an unnamed file goes with its last handle, or keeps the name a link gives it, across a replay. */
+    @Test
+    void anUnnamedFileGoesWithItsHandleOrKeepsTheNameALinkGivesIt() throws Exception {
+        try (Overlay o = open()) {
+            Overlay.Node etc = at(o, "etc");
+            Overlay.Node gone = o.createUnnamed(etc, 0600, true, ROOT);
+            o.opened(gone);
+            Files.writeString(o.dataPath(gone), "scratch only\n");
+            Overlay.Node kept = o.createUnnamed(etc, 0640, true, ROOT);
+            o.opened(kept);
+            Files.writeString(o.dataPath(kept), "kept\n");
+            assertEquals(0, o.attributes(kept).nlink());
+            o.link(kept, etc, b("named"), ROOT);
+            assertEquals(1, o.attributes(kept).nlink());
+            Overlay.Node exclusive = o.createUnnamed(etc, 0600, false, ROOT);
+            o.opened(exclusive);
+            assertEquals(Errno.ENOENT, refusal(() -> o.link(exclusive, etc, b("never"), ROOT)), "O_EXCL: never linkable");
+            Path goneData = o.dataPath(gone);
+            o.released(gone);
+            assertTrue(!Files.exists(goneData), "an unnamed file's content goes with its last handle");
+        }
+        try (Overlay o = open()) { // the journal replayed: the linked one has its name, the others are gone
+            assertEquals("kept\n", Files.readString(o.dataPath(at(o, "etc/named"))));
+            assertEquals(0640, o.attributes(at(o, "etc/named")).mode() & 07777);
+            try (var data = Files.list(tmp.resolve("scratch/data"))) {
+                assertEquals(1, data.count(), "only the named file's content is left");
             }
         }
     }

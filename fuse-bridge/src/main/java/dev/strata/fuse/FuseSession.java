@@ -327,7 +327,12 @@ public final class FuseSession implements AutoCloseable {
                 // Requests are answered quickly; the kernel accepts the normal answer of an interrupted one.
             }
             case FuseKernel.DESTROY -> replyEmpty(unique);
-            case FuseKernel.TMPFILE -> replyError(unique, dev.strata.engine.Errno.EOPNOTSUPP.code());
+            case FuseKernel.TMPFILE -> {
+                // fuse_create_in, then the name of the kernel's anonymous dentry ("/"), which names nothing
+                int flags = in.getInt();
+                int mode = in.getInt();
+                dispatch(unique, new FsRequest.CreateUnnamed(caller, node, mode, flags), 0);
+            }
             default -> replyError(unique, dev.strata.engine.Errno.ENOSYS.code());
         }
     }

@@ -89,6 +89,7 @@ class PermissionTest {
     private static final String ORDINARY_USER_SCRIPT = String.join("\n",
             "cd \"$1\" && mkdir -m 1777 work && cd work",
             "echo root > rootfile && chmod 0600 rootfile && echo pub > pubfile && chmod 0666 pubfile",
+            "echo suid > suid-write && echo suid > suid-truncate && chmod 06777 suid-write suid-truncate",
             "exec setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=\"$PWD\" sh -c '",
             "  step() { name=$1; shift; if out=$(\"$@\" 2>&1); then echo \"$name: ok\"; else echo \"$name: ${out##*: }\"; fi; }",
             "  step chown-to-its-owner chown 0 rootfile",
@@ -97,6 +98,15 @@ class PermissionTest {
             "  step link-a-public-file ln pubfile pub2",
             "  touch own && step chmod-sticky-file chmod 01644 own && echo \"mode: $(stat -c %a own)\"",
             "  step truncate-past-the-limit truncate -s 999999999999999 own",
+            "  step write-a-setuid-file sh -c \"echo more >> suid-write\" && echo \"after a write: $(stat -c %a suid-write)\"",
+            "  step truncate-a-setuid-file truncate -s 0 suid-truncate && echo \"after a truncate: $(stat -c %a suid-truncate)\"",
+            // linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N names an O_TMPFILE file
+            "  step tmpfile-linked /usr/bin/python3 -c \"import os, ctypes; fd = os.open(\\\".\\\", os.O_TMPFILE | os.O_RDWR, 0o640);"
+                    + " os.write(fd, b\\\"unnamed\\\"); libc = ctypes.CDLL(None, use_errno=True);"
+                    + " r = libc.linkat(-100, b\\\"/proc/self/fd/%d\\\" % fd, -100, b\\\"linked\\\", 0x400);"
+                    + " r == 0 or os.sys.exit(os.strerror(ctypes.get_errno()))\"",
+            "  echo \"linked: $(cat linked) $(stat -c %a linked)\"",
+            "  step tmpfile-exclusive /usr/bin/python3 -c \"import os; os.close(os.open(\\\".\\\", os.O_TMPFILE | os.O_RDWR | os.O_EXCL, 0o600))\"",
             "  step git-init git init -q repo",
             "  cd repo && echo content > f",
             "  step git-add git add f",

@@ -58,6 +58,16 @@ public sealed interface FsRequest {
         }
     }
 
+    /**
+     * open(2) with O_TMPFILE: a file made in {@code parent} without a name, open for its maker; linkat(2)
+     * may give it one later unless {@code flags} has O_EXCL.
+     */
+    record CreateUnnamed(Caller caller, long parent, int mode, int flags) implements Change {
+        public String operation() {
+            return "O_TMPFILE open";
+        }
+    }
+
     /** {@code mode} carries the file type bits. */
     record MakeNode(Caller caller, long parent, byte[] name, int mode, long rdev) implements Change {
         public String operation() {

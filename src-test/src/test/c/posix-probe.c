@@ -1,0 +1,348 @@
+/*
+ * The differential conformance probe: a long, fixed script of system calls run in DIR, printing for
+ * each step its result and errno and, where a path is involved, the stat fields a program can rely on
+ * (type and mode, link count, owner, size of non-directories, and whether ctime moved). Times and
+ * inode numbers are left out, since they differ between any two file systems. The same run on ext4
+ * and in a Strata runtime must print the same lines; the test compares them.
+ *
+ *   posix-probe DIR     DIR holds the lower tree the test prepared (see PosixDifferentialTest)
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static int step;
+
+/* What a path is now: type and mode, links, owner, and the size of anything but a directory. */
+static void show(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        printf("    %s: %s\n", path, strerrorname_np(errno));
+        return;
+    }
+    printf("    %s: mode %06o links %lu owner %u:%u", path, st.st_mode, (unsigned long) st.st_nlink, st.st_uid, st.st_gid);
+    if (!S_ISDIR(st.st_mode)) {
+        printf(" size %lld", (long long) st.st_size);
+    }
+    printf("\n");
+}
+
+static void result(const char *what, long ret) {
+    int saved = errno;
+    if (ret < 0) {
+        printf("%3d %s = -1 %s\n", ++step, what, strerrorname_np(saved));
+    } else {
+        printf("%3d %s = %ld\n", ++step, what, ret);
+    }
+    errno = saved;
+}
+
+/* ctime before and after a call: does the call change it (chown, link, rename, ...)? */
+static long long ctime_of(const char *path) {
+    struct stat st;
+    return lstat(path, &st) == 0 ? st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec : -1;
+}
+
+static void ctime_moved(const char *path, long long before) {
+    long long after = ctime_of(path);
+    printf("    ctime of %s %s\n", path, after < 0 ? "gone" : after != before ? "moved" : "kept");
+}
+
+#define DO(call) result(#call, (long) (call))
+#define AND_SHOW(call, path) do { DO(call); show(path); } while (0)
+/* For the ctime rule: wait a tick, so that a change is visible at any timestamp granularity. */
+#define CTIME(call, path) do { long long before_ = ctime_of(path); usleep(20000); DO(call); ctime_moved(path, before_); } while (0)
+
+static void list(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        printf("    list %s: %s\n", dir, strerrorname_np(errno));
+        return;
+    }
+    char *names[256];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < 256) {
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    for (int i = 1; i < n; i++) { /* a few names: insertion sort */
+        for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            char *t = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = t;
+        }
+    }
+    printf("    list %s:", dir);
+    for (int i = 0; i < n; i++) {
+        printf(" %s", names[i]);
+        free(names[i]);
+    }
+    printf("\n");
+}
+
+static void files(void) {
+    printf("-- files\n");
+    int fd;
+    char buf[64];
+    DO(fd = open("new", O_CREAT | O_EXCL | O_RDWR, 0444));
+    show("new");
+    DO(write(fd, "hello world", 11));
+    DO(pread(fd, buf, sizeof buf, 6));
+    DO(ftruncate(fd, 5));
+    DO(lseek(fd, 0, SEEK_END));
+    DO(fallocate(fd, 0, 0, 8192));
+    AND_SHOW(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), "new");
+    AND_SHOW(fallocate(fd, FALLOC_FL_ZERO_RANGE, 8192, 100), "new");
+    DO(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 10)); /* without KEEP_SIZE: EOPNOTSUPP */
+    DO(close(fd));
+    DO(open("new", O_CREAT | O_EXCL | O_RDWR, 0644));
+    DO(open("new", O_RDWR)); /* 0444: only root may */
+    DO(open("new/x", O_RDONLY));
+    DO(open("new", O_RDONLY | O_DIRECTORY));
+    DO(open(".", O_WRONLY));
+    DO(truncate("new", 100));
+    show("new");
+    DO(truncate(".", 0));
+    DO(truncate("new", -1));
+    DO(unlink("."));
+    DO(rmdir("new"));
+    DO(mkdir("new", 0755));
+    DO(symlink("new", "to-new"));
+    DO(readlink("to-new", buf, sizeof buf));
+    DO(symlink("", "empty-link"));
+    AND_SHOW(mknod("fifo", S_IFIFO | 0640, 0), "fifo");
+    DO(mknod("chr", S_IFCHR | 0600, makedev(1, 3)));
+    DO(mknod("plain", S_IFREG | 0600, 0));
+    show("plain");
+    list(".");
+}
+
+static void names(void) {
+    printf("-- names\n");
+    char name[300];
+    memset(name, 'n', sizeof name);
+    name[255] = '\0';
+    DO(mkdir(name, 0755));
+    DO(rmdir(name));
+    name[255] = 'n';
+    name[256] = '\0';
+    DO(mkdir(name, 0755));
+    DO(open(name, O_CREAT | O_RDWR, 0644));
+    DO(mkdir("", 0755));
+    DO(mkdir(".", 0755));
+    DO(mkdir("..", 0755));
+    /* deeper than PATH_MAX, walked relative to a working directory */
+    DO(mkdir("deep", 0755));
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) == NULL) {
+        return;
+    }
+    memset(name, 'd', 200);
+    name[200] = '\0';
+    int depth = 0, ok = 1;
+    ok = chdir("deep") == 0;
+    while (ok && depth < 25) {
+        ok = mkdir(name, 0755) == 0 && chdir(name) == 0;
+        depth++;
+    }
+    result("25 levels of 200-byte names below deep", ok ? depth : -1);
+    int fd = open("bottom", O_CREAT | O_RDWR, 0644);
+    result("a file at the bottom", fd);
+    if (fd >= 0) {
+        close(fd);
+    }
+    char *deep = getcwd(NULL, 0);
+    result("getcwd() beyond PATH_MAX", deep == NULL ? -1 : (long) (strlen(deep) > PATH_MAX));
+    free(deep);
+    if (chdir(cwd) != 0) {
+        exit(1);
+    }
+}
+
+static void renames(void) {
+    printf("-- renames\n");
+    int fd = open("r-a", O_CREAT | O_RDWR, 0644);
+    close(fd);
+    fd = open("r-b", O_CREAT | O_RDWR, 0644);
+    close(fd);
+    mkdir("r-dir", 0755);
+    mkdir("r-full", 0755);
+    mkdir("r-full/sub", 0755);
+    DO(renameat2(AT_FDCWD, "r-a", AT_FDCWD, "r-b", RENAME_NOREPLACE));
+    DO(renameat2(AT_FDCWD, "r-a", AT_FDCWD, "r-dir", RENAME_EXCHANGE));
+    show("r-a");
+    show("r-dir");
+    DO(renameat2(AT_FDCWD, "r-a", AT_FDCWD, "r-dir", RENAME_EXCHANGE));
+    DO(renameat2(AT_FDCWD, "r-a", AT_FDCWD, "r-b", RENAME_NOREPLACE | RENAME_EXCHANGE));
+    DO(rename("r-a", "r-dir"));
+    DO(rename("r-dir", "r-a"));
+    DO(rename("r-dir", "r-full"));
+    DO(rename("r-dir", "r-dir/inside"));
+    DO(rename("r-full/sub", "r-dir"));
+    list("r-full");
+    CTIME(rename("r-a", "r-b"), "r-b");
+    DO(rename("r-nothing", "r-c"));
+    DO(rename("r-b", "r-b"));
+    list(".");
+}
+
+static void links(void) {
+    printf("-- links\n");
+    int fd = open("l-file", O_CREAT | O_RDWR, 0644);
+    close(fd);
+    CTIME(link("l-file", "l-second"), "l-file");
+    show("l-file");
+    DO(link(".", "l-dir"));
+    DO(link("l-file", "l-second"));
+    DO(unlink("l-second"));
+    show("l-file");
+    /* the lower tree's hard links: two names, one object */
+    show("lower/hard1");
+    show("lower/hard2");
+    fd = open("lower/hard1", O_WRONLY | O_APPEND);
+    DO(write(fd, "more", 4));
+    close(fd);
+    show("lower/hard2");
+    DO(unlink("lower/hard1"));
+    show("lower/hard2");
+}
+
+static void attributes(void) {
+    printf("-- attributes\n");
+    int fd = open("a-file", O_CREAT | O_RDWR, 0644);
+    close(fd);
+    CTIME(chmod("a-file", 04755), "a-file");
+    show("a-file");
+    AND_SHOW(chmod("a-file", 01644), "a-file");
+    CTIME(chown("a-file", getuid(), getgid()), "a-file");
+    CTIME(chown("a-file", -1, -1), "a-file");
+    DO(chown("a-file", 4242, -1));
+    DO(chown("a-file", -1, 4242));
+    show("a-file");
+    DO(lchown("lower/link-to-file", getuid(), -1));
+    show("lower/link-to-file");
+    struct timespec times[2] = {{.tv_sec = 1000000000, .tv_nsec = 0}, {.tv_sec = 0, .tv_nsec = UTIME_OMIT}};
+    DO(utimensat(AT_FDCWD, "a-file", times, 0));
+    struct stat st;
+    stat("a-file", &st);
+    printf("    atime %ld\n", (long) st.st_atime);
+    times[0].tv_nsec = UTIME_NOW;
+    times[1].tv_nsec = UTIME_OMIT;
+    DO(utimensat(AT_FDCWD, "a-file", times, 0));
+    DO(utimensat(AT_FDCWD, "lower/root-private", NULL, 0));
+    DO(access("a-file", R_OK | W_OK));
+    DO(access("lower/root-private", R_OK));
+    DO(access("lower/root-exec", X_OK));
+    DO(access("lower/dir", X_OK));
+    struct statfs fs;
+    DO(statfs(".", &fs));
+    printf("    namelen %ld\n", (long) fs.f_namelen);
+}
+
+static void xattrs(void) {
+    printf("-- xattrs\n");
+    int fd = open("x-file", O_CREAT | O_RDWR, 0644);
+    close(fd);
+    char buf[16];
+    DO(setxattr("x-file", "user.one", "value", 5, 0));
+    DO(setxattr("x-file", "user.one", "again", 5, XATTR_CREATE));
+    DO(setxattr("x-file", "user.two", "v", 1, XATTR_REPLACE));
+    DO(getxattr("x-file", "user.one", buf, sizeof buf));
+    DO(getxattr("x-file", "user.one", buf, 2));
+    DO(getxattr("x-file", "user.one", NULL, 0));
+    DO(getxattr("x-file", "user.none", buf, sizeof buf));
+    DO(listxattr("x-file", NULL, 0));
+    DO(removexattr("x-file", "user.one"));
+    DO(removexattr("x-file", "user.one"));
+    DO(setxattr("x-file", "trusted.t", "v", 1, 0));
+    DO(setxattr("fifo", "user.f", "v", 1, 0));
+    DO(setxattr("lower/file", "user.lower", "v", 1, 0));
+    DO(getxattr("lower/file", "user.lower", buf, sizeof buf));
+}
+
+static void lower(void) {
+    printf("-- the lower tree\n");
+    list("lower");
+    list("lower/dir");
+    show("lower/setuid-root");
+    show("lower/setuid-user");
+    char buf[64];
+    int fd = open("lower/file", O_RDWR);
+    DO(fd);
+    DO(pread(fd, buf, sizeof buf, 0));
+    DO(pwrite(fd, "X", 1, 0)); /* copy-up */
+    close(fd);
+    show("lower/file");
+    DO(unlink("lower/dir/inner"));
+    list("lower/dir");
+    DO(rmdir("lower/dir"));
+    DO(rmdir("lower/empty"));
+    DO(mkdir("lower/empty", 0700));
+    show("lower/empty");
+    list("lower/empty");
+    DO(rename("lower/dir", "moved-dir"));
+    list("moved-dir");
+    DO(open("lower/root-private", O_RDONLY));
+    DO(open("lower/fifo", O_RDONLY | O_NONBLOCK));
+    DO(unlink("lower/fifo"));
+    DO(truncate("lower/setuid-user", 1));
+    show("lower/setuid-user");
+    DO(unlink("sticky/root-file"));
+    DO(rename("sticky/root-file", "sticky/taken"));
+    fd = open("sticky/mine", O_CREAT | O_RDWR, 0644);
+    close(fd);
+    DO(unlink("sticky/mine"));
+    fd = open("setgid-dir/made", O_CREAT | O_RDWR, 0644);
+    DO(fd);
+    close(fd);
+    show("setgid-dir/made");
+    DO(mkdir("setgid-dir/sub", 0755));
+    show("setgid-dir/sub");
+    list(".");
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2 || chdir(argv[1]) != 0) {
+        fprintf(stderr, "usage: posix-probe DIR\n");
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    umask(022);
+    printf("as uid %u gid %u\n", getuid(), getgid());
+    /* each user works in a directory of its own: root in the tree, others in the sticky one (a
+       read-only tree: everyone at its top) */
+    char own[64];
+    snprintf(own, sizeof own, "sticky/u%u", getuid());
+    if (getuid() != 0 && mkdir(own, 0755) == 0) {
+        if (chdir(own) != 0 || symlink("../../lower", "lower") != 0 || symlink("../../sticky", "sticky") != 0
+                || symlink("../../setgid-dir", "setgid-dir") != 0) {
+            perror("a directory of its own");
+            return 1;
+        }
+    } else if (getuid() != 0 && errno != EROFS) {
+        perror("a directory of its own");
+        return 1;
+    }
+    files();
+    names();
+    renames();
+    links();
+    attributes();
+    xattrs();
+    lower();
+    printf("%d steps\n", step);
+    return 0;
+}

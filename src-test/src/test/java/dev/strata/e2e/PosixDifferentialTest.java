@@ -1,0 +1,173 @@
+package dev.strata.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The differential conformance suite: the probe (src/test/c/posix-probe.c) runs its script of system
+ * calls over the same lower tree on the host's disk and in a Strata runtime, as root and as two
+ * ordinary users, and every line it prints (each call's result and errno, the stat fields after it)
+ * must be the same. In a read-only runtime the host side is a read-only bind mount of the tree.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class PosixDifferentialTest {
+    static final Path PROBE = Path.of("target/posix-probe").toAbsolutePath();
+    static final Path TREE_SCRIPT = Path.of("src/test/resources/probe-tree.sh").toAbsolutePath();
+    static DaemonFixture daemon;
+    static Path tree;
+
+    @BeforeAll
+    static void start() throws Exception {
+        daemon = new DaemonFixture();
+        tree = Files.createDirectories(daemon.work.resolve("probe-tree"));
+        dev.strata.persistence.NativeFs.chmod(tree, 0755);
+        assertEquals(0, run(List.of("sh", TREE_SCRIPT.toString(), tree.toString()), daemon.work.resolve("tree.out")));
+        daemon.strata.ok("import", tree.toString(), "--tag", "probe-base");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon != null) {
+            // the copies hold trees deeper than PATH_MAX, which rm walks and Java's file API cannot
+            run(List.of("sh", "-c", "rm -rf " + daemon.work + "/host-* " + daemon.work + "/ro-*"), Path.of("/dev/null"));
+            daemon.close();
+        }
+    }
+
+    private static int run(List<String> cmd, Path out) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail(cmd + " did not finish");
+        }
+        return p.exitValue();
+    }
+
+    private static List<String> as(int uid, String... cmd) {
+        List<String> all = new ArrayList<>();
+        if (uid != 0) {
+            all.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+        }
+        all.addAll(List.of(cmd));
+        return all;
+    }
+
+    /** A fresh copy of the tree, as cp -a makes it (owners, modes, hard links, the FIFO). */
+    private static Path copyOfTree(String name) throws Exception {
+        Path copy = daemon.work.resolve(name);
+        assertEquals(0, run(List.of("cp", "-a", tree.toString(), copy.toString()), daemon.work.resolve(name + ".cp")));
+        return copy;
+    }
+
+    private static List<String> onHost(int uid, Path dir) throws Exception {
+        Path out = daemon.work.resolve("host-" + dir.getFileName() + ".out");
+        assertEquals(0, run(as(uid, PROBE.toString(), dir.toString()), out), Files.readString(out));
+        return Files.readAllLines(out);
+    }
+
+    private static List<String> inRuntime(int uid, boolean editable) throws Exception {
+        Path out = daemon.work.resolve("strata-" + uid + (editable ? "-edit" : "-ro") + ".out");
+        List<String> args = new ArrayList<>(List.of("run"));
+        if (editable) {
+            args.add("--edit");
+        }
+        args.addAll(List.of("probe-base", "--"));
+        args.addAll(as(uid, PROBE.toString(), daemon.mountpoint.toString()));
+        Process p = daemon.strata.startWithOutput(out, args.toArray(String[]::new));
+        assertEquals(0, DaemonFixture.await(p), Files.readString(out));
+        return Files.readAllLines(out);
+    }
+
+    /** The first differing line, with the step it belongs to, or null. */
+    private static String firstDifference(List<String> host, List<String> strata) {
+        String step = "";
+        for (int i = 0; i < Math.max(host.size(), strata.size()); i++) {
+            String h = i < host.size() ? host.get(i) : "(nothing)";
+            String s = i < strata.size() ? strata.get(i) : "(nothing)";
+            if (!h.startsWith("    ")) {
+                step = h;
+            }
+            if (!h.equals(s)) {
+                return "at line " + (i + 1) + (h.startsWith("    ") ? " (after " + step.trim() + ")" : "") + "\n  host:   " + h + "\n  strata: " + s;
+            }
+        }
+        return null;
+    }
+
+    private static int steps(List<String> lines) {
+        return Integer.parseInt(lines.get(lines.size() - 1).replace(" steps", ""));
+    }
+
+    @Test
+    void anEditableRuntimeAnswersEveryCallAsTheHostsDiskAsRootAndAsOrdinaryUsers() throws Exception {
+        int compared = 0;
+        for (int uid : new int[] {0, 65534, 65533}) {
+            List<String> host = onHost(uid, copyOfTree("host-" + uid));
+            List<String> strata = inRuntime(uid, true);
+            String difference = firstDifference(host, strata);
+            if (difference != null) {
+                fail("as uid " + uid + ", an editable runtime differs from the host's disk " + difference);
+            }
+            assertTrue(steps(host) > 90, host.toString());
+            compared += steps(host);
+        }
+        System.out.println("posix differential, editable runtimes: " + compared + " steps compared, no difference");
+    }
+
+    /**
+     * Against the tree on a read-only file system (a tmpfs remounted read-only: a bind mount would
+     * check permissions before EROFS, a read-only file system after): each read the same, each change
+     * refused. The one allowed difference is the order of the kernel's checks: it refuses a change on
+     * a read-only mount (EROFS) before it looks the path up, while on Strata's mount, read-only per
+     * view, it looks the path up first and answers a missing name (ENOENT) or a link of a directory
+     * (EPERM) itself.
+     */
+    @Test
+    void aReadOnlyRuntimeRefusesEveryChangeAndReadsAsTheHostsDisk() throws Exception {
+        int compared = 0;
+        int reordered = 0;
+        for (int uid : new int[] {0, 65534}) {
+            Path readOnly = Files.createDirectories(daemon.work.resolve("ro-" + uid));
+            List<String> host;
+            assertEquals(0, run(List.of("mount", "-t", "tmpfs", "-o", "size=64m,mode=0755", "strata-probe", readOnly.toString()),
+                    daemon.work.resolve("tmpfs.out")));
+            try {
+                assertEquals(0, run(List.of("sh", "-c", "cp -a " + tree + "/. " + readOnly + " && mount -o remount,ro " + readOnly),
+                        daemon.work.resolve("ro.out")), Files.readString(daemon.work.resolve("ro.out")));
+                host = onHost(uid, readOnly);
+            } finally {
+                run(List.of("umount", readOnly.toString()), daemon.work.resolve("umount.out"));
+            }
+            List<String> strata = inRuntime(uid, false);
+            assertEquals(host.size(), strata.size(), firstDifference(host, strata));
+            for (int i = 0; i < host.size(); i++) {
+                String h = host.get(i);
+                String s = strata.get(i);
+                boolean orderOfChecks = h.endsWith("= -1 EROFS") && (s.endsWith("= -1 ENOENT") || s.endsWith("= -1 EPERM"))
+                        && h.substring(0, h.lastIndexOf(' ')).equals(s.substring(0, s.lastIndexOf(' ')));
+                if (!h.equals(s) && orderOfChecks) {
+                    reordered++;
+                } else if (!h.equals(s)) {
+                    fail("as uid " + uid + ", a read-only runtime differs from a read-only mount at line " + (i + 1) + "\n  host:   " + h
+                            + "\n  strata: " + s);
+                }
+            }
+            compared += steps(host);
+        }
+        System.out.println("posix differential, read-only runtimes: " + compared + " steps compared, " + reordered
+                + " refused with the lookup's error where a read-only file system says EROFS first");
+    }
+}

@@ -1,0 +1,67 @@
+package dev.strata.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Data integrity under random operations (fsx.py, the short fixed-seed pass; bin/fsx runs the long
+ * one): writes, truncates, punched holes, zeroed ranges, writes through shared maps, in-kernel copies
+ * and reopens over files of a lower layer in an editable runtime, every read checked against a model;
+ * then the commit of the runtime, rendered, holds exactly what the model says.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class RandomOperationTest {
+    static final Path FSX = Path.of("src/test/resources/fsx.py").toAbsolutePath();
+    static final long SEED = 20261201;
+    static DaemonFixture daemon;
+
+    @BeforeAll
+    static void start() throws Exception {
+        daemon = new DaemonFixture();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    private static String python(Path out, String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("/usr/bin/python3", FSX.toString()));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertEquals(0, DaemonFixture.await(p), Files.readString(out));
+        return Files.readString(out);
+    }
+
+    @Test
+    void randomOperationsOverLowerFilesMatchTheModelThroughTheMountAndAfterCommit() throws Exception {
+        Path base = daemon.work.resolve("fsx-base");
+        python(daemon.work.resolve("prepare.out"), "prepare", base.toString(), Long.toString(SEED));
+        daemon.strata.ok("import", base.toString(), "--tag", "fsx-base");
+        Path expected = daemon.work.resolve("fsx-expected");
+        Path out = daemon.work.resolve("fsx.out");
+        Process run = daemon.strata.startWithOutput(out, "run", "--edit", "--durable", "--name", "fsx", "fsx-base", "--",
+                "/usr/bin/python3", FSX.toString(), "run", daemon.mountpoint.toString(), Long.toString(SEED), "5000", expected.toString());
+        assertEquals(0, DaemonFixture.await(run), Files.readString(out));
+        assertTrue(Files.readString(out).contains("fsx: 5000 operations, no divergence"), Files.readString(out));
+
+        // the commit is made from inside the runtime, as a user would
+        daemon.strata.ok("run", "--join", "fsx", "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "dev.strata.ops.Main", "commit", "--tag", "fsx-out");
+        Path rendered = daemon.work.resolve("fsx-rendered");
+        daemon.strata.ok("render", "fsx-base+fsx-out", rendered.toString());
+        Process diff = new ProcessBuilder("diff", "-r", expected.toString(), rendered.toString()).redirectErrorStream(true).start();
+        String differences = new String(diff.getInputStream().readAllBytes());
+        assertEquals(0, diff.waitFor(), "the commit differs from the model: " + differences);
+    }
+}

@@ -1,0 +1,18 @@
+#!/bin/sh
+# The lower tree the differential probe runs over (src/test/c/posix-probe.c): files, directories,
+# symlinks, hard links, a FIFO, setuid files of two owners, a sticky and a setgid directory.
+#   probe-tree.sh DIR     (root: it sets owners)
+set -e
+t=$1
+mkdir -p $t/lower/dir $t/lower/empty $t/sticky $t/setgid-dir
+echo "lower content" > $t/lower/file
+echo inner > $t/lower/dir/inner
+echo hard > $t/lower/hard1 && ln $t/lower/hard1 $t/lower/hard2 && chmod 0666 $t/lower/hard1
+ln -s file $t/lower/link-to-file
+echo private > $t/lower/root-private && chmod 0600 $t/lower/root-private
+printf '#!/bin/sh\n' > $t/lower/root-exec && chmod 0700 $t/lower/root-exec
+mkfifo -m 0666 $t/lower/fifo
+echo s > $t/lower/setuid-root && chmod 04755 $t/lower/setuid-root
+echo s > $t/lower/setuid-user && chown 65534:65534 $t/lower/setuid-user && chmod 06777 $t/lower/setuid-user
+chmod 01777 $t/sticky && echo r > $t/sticky/root-file && chmod 0666 $t/sticky/root-file
+chown 0:4242 $t/setgid-dir && chmod 02777 $t/setgid-dir

@@ -135,4 +135,29 @@ class PermissionTest {
         org.junit.jupiter.api.Assertions.assertTrue(expected.contains("git-commit: ok") && expected.contains("commits: 1"), expected.toString());
         assertEquals(expected, Files.readAllLines(strataOut));
     }
+    /** git, tar, rsync, make, a venv with pip, sqlite3 under concurrent writers: as an ordinary user, as on the host's disk. */
+    @Test
+    void realProgramsRunAsAnOrdinaryUserAsOnTheHostsDisk() throws Exception {
+        Path programs = Path.of("src/test/resources/real-programs").toAbsolutePath();
+        Path helpers = Files.createDirectories(daemon.work.resolve("helpers"));
+        NativeFs.chmod(helpers, 0755);
+        for (String helper : List.of("wheel.py", "sqlite_writers.py")) {
+            Files.copy(programs.resolve(helper), helpers.resolve(helper));
+            NativeFs.chmod(helpers.resolve(helper), 0644);
+        }
+        String script = programs.resolve("programs.sh").toString();
+        Path host = Files.createDirectories(daemon.work.resolve("programs-host"));
+        NativeFs.chmod(host, 0755);
+        Path hostOut = daemon.work.resolve("programs-host.out");
+        Process onHost = new ProcessBuilder("sh", script, host.toString(), helpers.toString()).redirectErrorStream(true)
+                .redirectOutput(hostOut.toFile()).start();
+        assertEquals(0, DaemonFixture.await(onHost), Files.readString(hostOut));
+        Path strataOut = daemon.work.resolve("programs-strata.out");
+        Process inRuntime = daemon.strata.startWithOutput(strataOut, "run", "--edit", "perms", "--", "sh", script,
+                daemon.mountpoint.toString(), helpers.toString());
+        assertEquals(0, DaemonFixture.await(inRuntime), Files.readString(strataOut));
+        List<String> expected = Files.readAllLines(hostOut);
+        org.junit.jupiter.api.Assertions.assertTrue(expected.contains("sqlite wal: 800 rows from 4 writers, integrity ok"), expected.toString());
+        assertEquals(expected, Files.readAllLines(strataOut));
+    }
 }

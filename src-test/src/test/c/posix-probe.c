@@ -212,6 +212,10 @@ static void links(void) {
     /* the lower tree's hard links: two names, one object */
     show("lower/hard1");
     show("lower/hard2");
+    struct stat one, two;
+    if (stat("lower/hard1", &one) == 0 && stat("lower/hard2", &two) == 0) {
+        printf("    hard1 and hard2: %s\n", one.st_ino == two.st_ino ? "one inode" : "two inodes");
+    }
     fd = open("lower/hard1", O_WRONLY | O_APPEND);
     DO(write(fd, "more", 4));
     close(fd);
@@ -235,10 +239,12 @@ static void attributes(void) {
     DO(lchown("lower/link-to-file", getuid(), -1));
     show("lower/link-to-file");
     struct timespec times[2] = {{.tv_sec = 1000000000, .tv_nsec = 0}, {.tv_sec = 0, .tv_nsec = UTIME_OMIT}};
-    DO(utimensat(AT_FDCWD, "a-file", times, 0));
+    int set = utimensat(AT_FDCWD, "a-file", times, 0);
+    result("utimensat(AT_FDCWD, \"a-file\", {1000000000, UTIME_OMIT}, 0)", set);
     struct stat st;
-    stat("a-file", &st);
-    printf("    atime %ld\n", (long) st.st_atime);
+    if (set == 0 && stat("a-file", &st) == 0) { /* an atime nobody set is the copy's, and differs */
+        printf("    atime %ld\n", (long) st.st_atime);
+    }
     times[0].tv_nsec = UTIME_NOW;
     times[1].tv_nsec = UTIME_OMIT;
     DO(utimensat(AT_FDCWD, "a-file", times, 0));

@@ -439,7 +439,8 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         if (known != null && nodes.retain(known)) {
             return known;
         }
-        long id = nodes.acquire(NodeTable.keyOf(view.manifest(), node));
+        // the names of a hard-linked object share its node, as they share an inode on a disk
+        long id = nodes.acquire(NodeTable.keyOf(view.manifest(), view.linkRepresentative(node)));
         viewNodes.put(id, node);
         idsOfViewNodes.put(node, id);
         return id;

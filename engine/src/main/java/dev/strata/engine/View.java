@@ -163,6 +163,12 @@ public final class View {
         return node;
     }
 
+    /** The first name of {@code node}'s hard-link group, or {@code node} when it has no other: one object, one node. */
+    public int linkRepresentative(int node) {
+        int group = manifest.linkGroup(node);
+        return group != 0 ? groupFirst[group] : node;
+    }
+
     public Attributes attributes(int node) {
         EntryKind kind = manifest.kind(node);
         int group = manifest.linkGroup(node);

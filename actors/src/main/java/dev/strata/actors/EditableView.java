@@ -86,7 +86,26 @@ final class EditableView {
                 writers.remove(n);
             }
         }
-        overlay.released(n);
+        if (overlay.owns(n)) {
+            overlay.released(n);
+        } // else a handle opened before a commit: the previous scratch is gone, and its object with it
+    }
+
+    /**
+     * After a commit: the kernel's ids of the files the previous view had given out (some still held
+     * by open handles) now stand for the same files in this view, found by their names, so a handle
+     * held across the commit still answers fstat.
+     */
+    void adopt(EditableView previous) {
+        List<Overlay.Node> files = previous.nodeOf.values().stream().filter(n -> !n.isDirectory()).toList();
+        Map<Overlay.Node, String> paths = previous.overlay.pathsOf(files);
+        previous.nodeOf.forEach((id, old) -> {
+            String path = paths.get(old);
+            Overlay.Node now = path == null ? null : overlay.nodeAt(path);
+            if (now != null && !now.isDirectory()) {
+                bind(id, now);
+            }
+        });
     }
 
     FsReply answer(FsRequest r, Permissions.Credentials who) throws FsException {

@@ -275,7 +275,9 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
             d.replyTo().tell(new CommitOutcome(null, 0, 0, layers(), null));
         } else {
             record = c.record();
-            editable = editableView(c.overlay());
+            EditableView committed = editableView(c.overlay());
+            committed.adopt(editable);
+            editable = committed;
             getContext().getLog().info("runtime {} committed layer {}", record.name(), c.result().layer().hex());
             d.replyTo().tell(new CommitOutcome(c.result().layer(), c.result().entries(), c.result().bytes(), layers(), null));
         }

@@ -15,10 +15,13 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -1120,6 +1123,54 @@ public final class Overlay implements AutoCloseable {
      * removed lower names, changed and new objects, and opaque directories where a new or moved
      * directory stands on a lower directory. A moved lower directory is recorded with its whole tree.
      */
+    /** Whether {@code n} is this overlay's (a handle opened before a commit holds the previous overlay's). */
+    public boolean owns(Node n) {
+        return byId.get(n.id) == n;
+    }
+
+    /**
+     * Where each of these files is in this view (one of its names), for those that have a name: a
+     * changed one where the changes list it, an untouched lower one at its lower path if that still
+     * leads to it.
+     */
+    public Map<Node, String> pathsOf(Collection<Node> files) {
+        Set<Node> wanted = Collections.newSetFromMap(new IdentityHashMap<>());
+        wanted.addAll(files);
+        Map<Node, String> out = new IdentityHashMap<>();
+        for (Change c : changes()) {
+            if (c.type() == Change.Type.OBJECT && wanted.contains(c.node())) {
+                out.putIfAbsent(c.node(), c.path());
+            }
+        }
+        for (Node n : wanted) {
+            if (!out.containsKey(n) && n.lower >= 0 && n.links > 0) {
+                String path = lowerManifest.path(n.lower);
+                if (nodeAt(path) == n) {
+                    out.put(n, path);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The object at {@code path} in this view, without permission checks; null when there is none. */
+    public Node nodeAt(String path) {
+        Node n = root;
+        if (path.isEmpty()) {
+            return n;
+        }
+        for (String part : path.split("/")) {
+            if (!n.isDirectory()) {
+                return null;
+            }
+            n = dir(n).get(part.getBytes(StandardCharsets.UTF_8));
+            if (n == null) {
+                return null;
+            }
+        }
+        return n;
+    }
+
     public List<Change> changes() {
         List<Change> out = new ArrayList<>();
         walk("", root, Manifest.ROOT, false, out);

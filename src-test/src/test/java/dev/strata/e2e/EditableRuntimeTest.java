@@ -203,6 +203,22 @@ class EditableRuntimeTest {
         assertTrue(info.contains("strata.message=round trip"), info);
     }
 
+    /** Handles held across a commit, on a file changed in the scratch and on an untouched lower one, still answer. */
+    @Test
+    void filesHeldOpenAcrossACommitStillAnswerFstatAndRead() throws Exception {
+        String probe = "import os, subprocess, sys\n"
+                + "held = [os.open(p, os.O_RDONLY) for p in ('held-new', 'lower/file')]\n"
+                + "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+                + "for fd in held:\n"
+                + "    print('after the commit:', os.fstat(fd).st_size, os.pread(fd, 64, 0))\n";
+        Path script = daemon.work.resolve("held-across.py");
+        Files.writeString(script, probe);
+        String output = edit("base", "held-across", "cd " + mnt + " && echo 'made in the scratch' > held-new && /usr/bin/python3 "
+                + script + " " + cli() + " commit");
+        assertTrue(output.contains("after the commit: 20 b'made in the scratch\\n'"), output);
+        assertTrue(output.contains("after the commit: 14 b'lower content\\n'"), output);
+    }
+
     @Test
     void anEndedRuntimeLeavesNoScratchBehind() throws Exception {
         edit("base", "scratch-cleanup", "echo x > " + mnt + "/scratch-file");

@@ -43,13 +43,8 @@ public final class RouteCache {
         routes.clear();
     }
 
-    /** The Router's sticky routes (a process that resolved to a runtime keeps it): the Router's to change. */
+    /** The Router's sticky routes (a process that resolved to a runtime keeps it): only the Router changes them. */
     Map<ProcessIdentity, String> sticky() {
         return sticky;
-    }
-
-    /** The runtime process {@code p} sticks to, or null. */
-    String stickyRuntime(ProcessIdentity p) {
-        return sticky.get(p);
     }
 }

@@ -141,15 +141,23 @@ public final class Router extends AbstractBehavior<Router.Command> {
         return this;
     }
 
-    /** The runtime of the nearest process in the chain that has one: its own sticky route, or a root. */
     private String runtimeOf(List<ProcessIdentity> chain) {
+        return runtimeOf(chain, roots, sticky, mounts::containsKey);
+    }
+
+    /**
+     * The routing rule, which Runtimes applies too: the runtime of the nearest process in the chain
+     * that has one, as a bound root, or by its own sticky route to a runtime that still runs.
+     */
+    static String runtimeOf(List<ProcessIdentity> chain, Map<ProcessIdentity, String> roots, Map<ProcessIdentity, String> sticky,
+                            java.util.function.Predicate<String> running) {
         for (ProcessIdentity p : chain) {
             String root = roots.get(p);
             if (root != null) {
                 return root;
             }
             String stuck = sticky.get(p);
-            if (stuck != null && mounts.containsKey(stuck)) {
+            if (stuck != null && running.test(stuck)) {
                 return stuck;
             }
         }

@@ -410,17 +410,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
      * actor's blocking dispatcher, rather than asked of the Router: starting a tree costs no hops.
      */
     private String locate(int pid) {
-        for (ProcessIdentity p : processes.ancestry(pid)) {
-            String root = rootOf.get(p);
-            if (root != null) {
-                return root;
-            }
-            String stuck = routes.stickyRuntime(p);
-            if (stuck != null && runtimes.containsKey(stuck)) {
-                return stuck;
-            }
-        }
-        return null;
+        return Router.runtimeOf(processes.ancestry(pid), rootOf, routes.sticky(), runtimes::containsKey);
     }
 
     private StatusReply<RuntimeInfo> bind(Add a, ProcessIdentity root, Runtime current) {

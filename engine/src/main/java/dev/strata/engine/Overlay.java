@@ -393,10 +393,14 @@ public final class Overlay implements AutoCloseable {
     public StatFs statfs() {
         StatFs base = lower.statfs();
         try {
-            var store = Files.getFileStore(dataDir);
+            // the scratch's disk is where this view's changes go: its space and files, as df shows them there
+            NativeFs.Space disk = NativeFs.space(dataDir);
             long bs = base.blockSize();
-            return new StatFs(store.getTotalSpace() / bs, store.getUnallocatedSpace() / bs, store.getUsableSpace() / bs,
-                    base.files() + byId.size(), Long.MAX_VALUE / 2, base.blockSize(), View.NAME_MAX);
+            long scale = Math.max(1, disk.fragment());
+            long files = disk.files() > 0 ? disk.files() : base.files() + byId.size();
+            long filesFree = disk.files() > 0 ? disk.filesFree() : Long.MAX_VALUE / 2;
+            return new StatFs(disk.blocks() * scale / bs, disk.blocksFree() * scale / bs, disk.blocksAvailable() * scale / bs,
+                    files, filesFree, base.blockSize(), View.NAME_MAX);
         } catch (IOException e) {
             return base;
         }

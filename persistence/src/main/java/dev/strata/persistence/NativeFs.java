@@ -55,6 +55,8 @@ public final class NativeFs {
         String strerror(int errno);
 
         int statx(int dirfd, String path, int flags, int mask, @Out byte[] buf);
+
+        int statvfs(String path, @Out byte[] buf);
     }
 
     private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
@@ -146,6 +148,26 @@ public final class NativeFs {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf).order(java.nio.ByteOrder.nativeOrder());
         return new Stat(b.getLong(40), b.getLong(48), time(b, 64), time(b, 112), time(b, 96));
     }
+
+    /** What statvfs(2) says of the file system holding {@code path}: sizes in fragments, file counts. */
+    public record Space(long fragment, long blocks, long blocksFree, long blocksAvailable, long files, long filesFree) {
+    }
+
+    /** The file system's space and file counts (Linux's struct statvfs layout; elsewhere Java's view, without file counts). */
+    public static Space space(Path path) throws IOException {
+        if (!LINUX) {
+            var store = java.nio.file.Files.getFileStore(path);
+            return new Space(1, store.getTotalSpace(), store.getUnallocatedSpace(), store.getUsableSpace(), 0, 0);
+        }
+        byte[] buf = new byte[128];
+        if (LIBC.statvfs(path.toString(), buf) != 0) {
+            throw failure("statvfs", path);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf).order(java.nio.ByteOrder.nativeOrder());
+        return new Space(b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32), b.getLong(40), b.getLong(48));
+    }
+
+    private static final boolean LINUX = System.getProperty("os.name", "").startsWith("Linux");
 
     private static long time(java.nio.ByteBuffer b, int offset) {
         return b.getLong(offset) * 1_000_000_000L + Integer.toUnsignedLong(b.getInt(offset + 8));

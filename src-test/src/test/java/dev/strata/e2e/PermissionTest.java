@@ -107,6 +107,7 @@ class PermissionTest {
                     + " r == 0 or os.sys.exit(os.strerror(ctypes.get_errno()))\"",
             "  echo \"linked: $(cat linked) $(stat -c %a linked)\"",
             "  step tmpfile-exclusive /usr/bin/python3 -c \"import os; os.close(os.open(\\\".\\\", os.O_TMPFILE | os.O_RDWR | os.O_EXCL, 0o600))\"",
+            "  echo \"statfs: $(stat -f -c \"%S %b %c\" .)\"", // the scratch's disk: block size, blocks, files
             "  step git-init git init -q repo",
             "  cd repo && echo content > f",
             "  step git-add git add f",

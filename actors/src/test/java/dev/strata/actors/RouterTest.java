@@ -35,6 +35,9 @@ class RouterTest {
     ActorRef<Runtimes.Command> runtimes;
     static final dev.strata.actors.Caller ROOT = new dev.strata.actors.Caller(0, 0, new int[0], 1);
     AtomicInteger loadsOfA;
+    /** The runtimes' records, removed after each test. */
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
 
     @AfterAll
     static void shutdown() {
@@ -54,12 +57,6 @@ class RouterTest {
         var resolver = testKit.spawn(AncestryResolver.create(processes));
         RouteCache routes = new RouteCache();
         router = testKit.spawn(Router.create(resolver, processes, nodes, () -> empty, routes));
-        java.nio.file.Path dir;
-        try {
-            dir = java.nio.file.Files.createTempDirectory("router-test");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
         runtimes = testKit.spawn(Runtimes.create(router, routes, testKit.<Snapshots.Command>createTestProbe().getRef(), null,
                 new dev.strata.persistence.RuntimeStore(dir.resolve("runtimes"), dir.resolve("snapshots")), processes, nodes));
         loadsOfA = new AtomicInteger();

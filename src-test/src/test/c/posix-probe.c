@@ -107,7 +107,23 @@ static void files(void) {
     AND_SHOW(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), "new");
     AND_SHOW(fallocate(fd, FALLOC_FL_ZERO_RANGE, 8192, 100), "new");
     DO(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 10)); /* without KEEP_SIZE: EOPNOTSUPP */
+    DO(lseek(fd, 0, SEEK_DATA));
+    DO(lseek(fd, 0, SEEK_HOLE));
+    DO(lseek(fd, 9000, SEEK_DATA));
+    int copy = open("copy", O_CREAT | O_RDWR, 0600);
+    DO(copy_file_range(fd, NULL, copy, NULL, 100, 0));
+    DO(pread(copy, buf, sizeof buf, 0));
+    close(copy);
+    show("copy");
     DO(close(fd));
+    int unnamed;
+    DO(unnamed = open(".", O_TMPFILE | O_RDWR, 0600));
+    DO(write(unnamed, "unnamed", 7));
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", unnamed);
+    DO(linkat(AT_FDCWD, proc, AT_FDCWD, "from-tmpfile", AT_SYMLINK_FOLLOW));
+    show("from-tmpfile");
+    close(unnamed);
     DO(open("new", O_CREAT | O_EXCL | O_RDWR, 0644));
     DO(open("new", O_RDWR)); /* 0444: only root may */
     DO(open("new/x", O_RDONLY));
@@ -302,10 +318,16 @@ static void lower(void) {
     DO(rename("lower/dir", "moved-dir"));
     list("moved-dir");
     DO(open("lower/root-private", O_RDONLY));
+    DO(open("lower/group-only", O_RDONLY)); /* group 4242: a supplementary group of one of the users */
     DO(open("lower/fifo", O_RDONLY | O_NONBLOCK));
     DO(unlink("lower/fifo"));
     DO(truncate("lower/setuid-user", 1));
     show("lower/setuid-user");
+    /* fs.protected_symlinks, where the host sets it: in a sticky world-writable directory, another
+       user's symlink is not followed */
+    DO(open("sticky/root-link", O_RDONLY));
+    DO(open("sticky/user-link", O_RDONLY)); /* followed only by its owner */
+    DO(readlink("sticky/root-link", buf, sizeof buf));
     DO(unlink("sticky/root-file"));
     DO(rename("sticky/root-file", "sticky/taken"));
     fd = open("sticky/mine", O_CREAT | O_RDWR, 0644);

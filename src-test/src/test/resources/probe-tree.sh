@@ -10,9 +10,12 @@ echo inner > $t/lower/dir/inner
 echo hard > $t/lower/hard1 && ln $t/lower/hard1 $t/lower/hard2 && chmod 0666 $t/lower/hard1
 ln -s file $t/lower/link-to-file
 echo private > $t/lower/root-private && chmod 0600 $t/lower/root-private
+echo group > $t/lower/group-only && chown 0:4242 $t/lower/group-only && chmod 0640 $t/lower/group-only
 printf '#!/bin/sh\n' > $t/lower/root-exec && chmod 0700 $t/lower/root-exec
 mkfifo -m 0666 $t/lower/fifo
 echo s > $t/lower/setuid-root && chmod 04755 $t/lower/setuid-root
 echo s > $t/lower/setuid-user && chown 65534:65534 $t/lower/setuid-user && chmod 06777 $t/lower/setuid-user
 chmod 01777 $t/sticky && echo r > $t/sticky/root-file && chmod 0666 $t/sticky/root-file
+ln -s root-file $t/sticky/root-link
+ln -s root-file $t/sticky/user-link && chown -h 65534:65534 $t/sticky/user-link
 chown 0:4242 $t/setgid-dir && chmod 02777 $t/setgid-dir

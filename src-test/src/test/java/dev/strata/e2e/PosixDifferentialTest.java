@@ -56,10 +56,11 @@ class PosixDifferentialTest {
         return p.exitValue();
     }
 
+    /** uid 65533 runs with the tree's group 4242 as a supplementary group; 65534 with none. */
     private static List<String> as(int uid, String... cmd) {
         List<String> all = new ArrayList<>();
         if (uid != 0) {
-            all.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+            all.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, uid == 65533 ? "--groups=4242" : "--clear-groups"));
         }
         all.addAll(List.of(cmd));
         return all;

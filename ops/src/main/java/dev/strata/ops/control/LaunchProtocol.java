@@ -106,10 +106,12 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
                 }
                 default -> throw Status.UNIMPLEMENTED.withDescription("no launch call of kind " + frame[0]).asRuntimeException();
             };
-            out.writeInt(1 + reply.getSerializedSize());
-            out.writeByte(0);
-            reply.writeTo(out);
-            out.flush();
+            synchronized (out) { // a progress bar's last refresh may still be writing output frames
+                out.writeInt(1 + reply.getSerializedSize());
+                out.writeByte(0);
+                reply.writeTo(out);
+                out.flush();
+            }
         } catch (InvalidProtocolBufferException e) {
             reply(out, Status.Code.INVALID_ARGUMENT.value(), "malformed request: the body is not a valid protobuf message");
         } catch (StatusRuntimeException e) {
@@ -155,9 +157,11 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
 
     private static void reply(DataOutputStream out, int code, String message) throws IOException {
         byte[] text = message.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(1 + text.length);
-        out.writeByte(code);
-        out.write(text);
-        out.flush();
+        synchronized (out) {
+            out.writeInt(1 + text.length);
+            out.writeByte(code);
+            out.write(text);
+            out.flush();
+        }
     }
 }

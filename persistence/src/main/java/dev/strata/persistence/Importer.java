@@ -190,7 +190,7 @@ public final class Importer {
                     }
                     Entry e = describe(f, scan);
                     if (e == null) {
-                        listener.skipped(f, "sockets are not stored in layers");
+                        listener.skipped(f, "not a kind of file a layer holds");
                         return FileVisitResult.CONTINUE;
                     }
                     add(f, e);
@@ -272,6 +272,8 @@ public final class Importer {
                 return new Entry(EntryKind.CHAR_DEVICE, perms, uid, gid, mtime, 0, null, null, rdev, 0, xattrs, false);
             case 0060000:
                 return new Entry(EntryKind.BLOCK_DEVICE, perms, uid, gid, mtime, 0, null, null, rdev, 0, xattrs, false);
+            case 0140000: // the name a bound socket leaves: kept as cp -a and rsync -a keep it, without its listener
+                return new Entry(EntryKind.SOCKET, perms, uid, gid, mtime, 0, null, null, 0, 0, xattrs, false);
             default:
                 return null;
         }

@@ -100,7 +100,7 @@ public final class Renderer {
                     NativeFs.cloneOrCopy(blobs.path(m.blob(n)), p);
                 }
                 case SYMLINK -> Files.createSymbolicLink(p, Paths.get(new String(m.symlinkTarget(n), StandardCharsets.UTF_8)));
-                case FIFO -> NativeFs.mknod(p, EntryKind.FIFO.typeBits() | m.mode(n), 0);
+                case FIFO, SOCKET -> NativeFs.mknod(p, m.kind(n).typeBits() | m.mode(n), 0);
                 case CHAR_DEVICE, BLOCK_DEVICE -> NativeFs.mknod(p, m.kind(n).typeBits() | m.mode(n), m.rdev(n));
                 default -> throw new RepositoryException("a merged view has no " + m.kind(n) + " entries: " + m.path(n));
             }

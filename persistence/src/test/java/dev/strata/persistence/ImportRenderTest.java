@@ -36,6 +36,8 @@ class ImportRenderTest {
     void importKeepsEveryKindOfEntry() {
         Manifest m = manifest();
         assertEquals(EntryKind.FIFO, m.kind(m.find("pipe")));
+        assertEquals(EntryKind.SOCKET, m.kind(m.find("listening.sock")));
+        assertEquals(0660, m.mode(m.find("listening.sock")));
         assertEquals(EntryKind.SYMLINK, m.kind(m.find("dangling")));
         assertEquals(04755, m.mode(m.find("bin/tool")));
         assertEquals(m.linkGroup(m.find("bin/tool")), m.linkGroup(m.find("bin/tool-hardlink")));

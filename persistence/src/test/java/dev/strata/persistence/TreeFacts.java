@@ -99,6 +99,11 @@ public final class TreeFacts {
         Files.writeString(root.resolve("with-xattr"), "x");
         NativeFs.setXattr(root.resolve("with-xattr"), "user.origin", "test".getBytes());
         NativeFs.mknod(root.resolve("pipe"), 0010644, 0);
+        // a socket as bind(2) leaves it (cp -a and rsync -a copy them; a layer keeps the name and mode)
+        try (var listening = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            listening.bind(java.net.UnixDomainSocketAddress.of(root.resolve("listening.sock")));
+        }
+        Files.setPosixFilePermissions(root.resolve("listening.sock"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
         byte[] big = new byte[24 << 20];
         new java.util.Random(7).nextBytes(big);
         Files.write(root.resolve("big.bin"), big);

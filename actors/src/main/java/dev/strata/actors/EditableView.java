@@ -327,7 +327,7 @@ final class EditableView {
                 }
             }
         } else if (key.isDirectory()) {
-            Overlay.Node d = walk(key.path());
+            Overlay.Node d = overlay.nodeAt(key.path()); // the kernel reached it already: no permission checks
             if (d != null && d.isDirectory() && (idOf.get(d) == null || idOf.get(d)[0] == id)) {
                 bind(id, d);
                 return d;
@@ -339,34 +339,5 @@ final class EditableView {
     private void bind(long id, Overlay.Node n) {
         nodeOf.put(id, n);
         idOf.putIfAbsent(n, new long[] {id, n.generation()});
-    }
-
-    /** A directory path in this view, without permission checks (the kernel reached it already). */
-    private Overlay.Node walk(String path) {
-        Overlay.Node n = overlay.root();
-        if (path.isEmpty()) {
-            return n;
-        }
-        Permissions.Credentials root = new Permissions.Credentials() {
-            public int uid() {
-                return 0;
-            }
-
-            public int gid() {
-                return 0;
-            }
-
-            public boolean inSupplementaryGroup(int gid) {
-                return true;
-            }
-        };
-        try {
-            for (String part : path.split("/")) {
-                n = overlay.lookup(n, part.getBytes(StandardCharsets.UTF_8), root);
-            }
-            return n;
-        } catch (FsException e) {
-            return null;
-        }
     }
 }

@@ -204,7 +204,6 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     private final Map<ProcessIdentity, String> rootOf = new HashMap<>();
     /** The commit or capture each runtime is busy with, while it runs. */
     private final Map<String, WorkMeter> working = new HashMap<>();
-    private static final WorkMeter IDLE_METER = new WorkMeter();
     /** Names being started: claimed before any disk work, released when the start is done or refused. */
     private final Set<String> claimed = new HashSet<>();
     private long incarnations;
@@ -740,7 +739,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     /** The same rule as the work it reports on: the runtime's owner, or root. */
     private void onProgress(Progress p) {
         Consumer<Runtime> answer = runtime -> p.replyTo().tell(StatusReply.success(
-                working.getOrDefault(runtime.info().name(), IDLE_METER).read()));
+                working.containsKey(runtime.info().name()) ? working.get(runtime.info().name()).read() : WorkMeter.Reading.IDLE));
         Consumer<RuntimeRefused> refused = refusal -> p.replyTo().tell(StatusReply.error(refusal));
         OwnerGuard guard = OwnerGuard.of(p.caller());
         if (p.runtime().isEmpty()) {

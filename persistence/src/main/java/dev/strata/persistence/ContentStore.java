@@ -60,6 +60,18 @@ public final class ContentStore {
 
     /** Copies the stream into the store, hashing on the way. */
     public Stored put(InputStream content) {
+        return put(content, null);
+    }
+
+    /**
+     * Copies content received from elsewhere into the store: it becomes visible only when it hashes to
+     * {@code expected}; otherwise it is dropped and {@link CorruptObjectException} says so.
+     */
+    public Stored putExpecting(Digest expected, InputStream content) {
+        return put(content, expected);
+    }
+
+    private Stored put(InputStream content, Digest expected) {
         Path temp = null;
         try {
             temp = AtomicFiles.tempFile(tmp);
@@ -77,6 +89,9 @@ public final class ContentStore {
                     size += n;
                 }
                 digest = Digest.of(hasher.digest());
+                if (expected != null && !expected.equals(digest)) {
+                    throw new CorruptObjectException(expected, "its content hashes to " + digest.shortHex() + ", so it was refused");
+                }
                 if (!Files.exists(path(digest))) {
                     out.force(true); // only new content needs to reach the disk before its rename
                 }

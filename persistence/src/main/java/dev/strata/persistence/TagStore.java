@@ -73,12 +73,66 @@ public final class TagStore {
             List<TagEntry> history = new ArrayList<>(historyOldestFirst(name));
             checkMayChange(name, history, by, "move");
             history.add(new TagEntry(target, Instant.now(), by));
-            StringBuilder text = new StringBuilder();
-            for (TagEntry e : history) {
-                text.append(e.target().hex()).append(' ').append(e.time().toEpochMilli()).append(' ').append(e.by()).append('\n');
-            }
-            AtomicFiles.write(file(name), text.toString().getBytes(StandardCharsets.UTF_8), tmp);
+            AtomicFiles.write(file(name), render(history).getBytes(StandardCharsets.UTF_8), tmp);
         }
+    }
+
+    /**
+     * Adds the entries of {@code incoming} that the history of {@code name} lacks (same target and
+     * time), keeping the history in time order, as one atomic rewrite. The added entries are user
+     * {@code by}'s, who must be the tag's creator or root when the tag exists. Returns how many were added.
+     */
+    public int merge(String name, List<TagEntry> incoming, int by) {
+        checkName(name);
+        try (RepositoryLock.Held writing = gcLock.shared(); RepositoryLock.Held held = lock.exclusive()) {
+            List<TagEntry> history = new ArrayList<>(historyOldestFirst(name));
+            List<TagEntry> added = new ArrayList<>();
+            for (TagEntry e : incoming) {
+                boolean known = history.stream().anyMatch(h -> h.target().equals(e.target()) && h.time().equals(e.time()));
+                if (!known) {
+                    added.add(new TagEntry(e.target(), e.time(), by));
+                }
+            }
+            if (added.isEmpty()) {
+                return 0;
+            }
+            checkMayChange(name, history, by, "move");
+            history.addAll(added);
+            history.sort(java.util.Comparator.comparing(TagEntry::time)); // stable: equal times keep their order
+            AtomicFiles.write(file(name), render(history).getBytes(StandardCharsets.UTF_8), tmp);
+            return added.size();
+        }
+    }
+
+    /** The tag file's text for a history, oldest first. */
+    public static String render(List<TagEntry> history) {
+        StringBuilder text = new StringBuilder();
+        for (TagEntry e : history) {
+            text.append(e.target().hex()).append(' ').append(e.time().toEpochMilli()).append(' ').append(e.by()).append('\n');
+        }
+        return text.toString();
+    }
+
+    /** Parses a tag file's text (see {@link #render}); {@code source} names it in errors. */
+    public static List<TagEntry> parse(String text, String source) {
+        List<TagEntry> entries = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] parts = line.trim().split(" ");
+            if (parts.length < 2 || parts.length > 3 || !Digest.isFullHex(parts[0])) {
+                throw new RepositoryException("tag file " + source + " is corrupt at line '" + (line.length() > 80 ? line.substring(0, 80) + "..." : line) + "'");
+            }
+            try {
+                // histories written before creators were recorded are root's
+                int by = parts.length == 3 ? Integer.parseInt(parts[2]) : 0;
+                entries.add(new TagEntry(Digest.parse(parts[0]), Instant.ofEpochMilli(Long.parseLong(parts[1])), by));
+            } catch (NumberFormatException e) {
+                throw new RepositoryException("tag file " + source + " is corrupt at line '" + (line.length() > 80 ? line.substring(0, 80) + "..." : line) + "'");
+            }
+        }
+        return entries;
     }
 
     /** Removes tag {@code name} and its history (so clean may reclaim what only it reached), for user {@code by}. */
@@ -165,25 +219,13 @@ public final class TagStore {
         if (!isValidName(name)) {
             return List.of();
         }
-        List<String> lines;
         try {
-            lines = Files.readAllLines(file(name), StandardCharsets.UTF_8);
+            return parse(Files.readString(file(name), StandardCharsets.UTF_8), file(name).toString());
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {
             throw new UncheckedIOException("reading tag " + name + " failed", e);
         }
-        List<TagEntry> entries = new ArrayList<>();
-        for (String line : lines) {
-            String[] parts = line.trim().split(" ");
-            if (parts.length < 2 || parts.length > 3 || !Digest.isFullHex(parts[0])) {
-                throw new RepositoryException("tag file " + file(name) + " is corrupt at line '" + line + "'");
-            }
-            // histories written before creators were recorded are root's
-            int by = parts.length == 3 ? Integer.parseInt(parts[2]) : 0;
-            entries.add(new TagEntry(Digest.parse(parts[0]), Instant.ofEpochMilli(Long.parseLong(parts[1])), by));
-        }
-        return entries;
     }
 
     private Path file(String name) {

@@ -1,0 +1,52 @@
+package dev.strata.persistence;
+
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * A repository as push, pull and read-through see it, wherever it lives: this machine's, another on a
+ * mounted filesystem, an S3 bucket, or a {@code strata serve} across the network. The reading half and
+ * the writing half are apart (as in JGit's ObjectReader and ObjectInserter) because most remotes are
+ * only read. Every write is verified against its digest before it becomes visible, and an object is
+ * written only after everything it refers to is present, so a present object implies its closure.
+ */
+public interface Store extends AutoCloseable {
+    /** How users name this store in messages: {@code local}, {@code s3://bucket/prefix}, ... */
+    String describe();
+
+    // reading
+
+    boolean hasObject(Digest digest);
+
+    /** The object's encoded bytes; {@link UnknownRefException} when this store lacks it. */
+    byte[] object(Digest digest);
+
+    boolean hasBlob(Digest digest);
+
+    /** The blob's content from {@code offset} on; {@link UnknownRefException} when this store lacks it. */
+    InputStream blob(Digest digest, long offset);
+
+    /** Every tag name, sorted. */
+    List<String> tagNames();
+
+    /** A tag's history, oldest first; empty when there is no such tag. */
+    List<TagStore.TagEntry> tagHistory(String name);
+
+    // writing
+
+    /** Stores an object whose encoding hashes to {@code digest}; refused (never stored) otherwise. */
+    void putObject(Digest digest, byte[] encoded);
+
+    /** Stores {@code size} bytes of content that must hash to {@code digest}; refused (never stored) otherwise. */
+    void putBlob(Digest digest, long size, InputStream content);
+
+    /**
+     * Adds to tag {@code name} the history entries it lacks, in time order, as one atomic step, for user
+     * {@code by} (who must be the tag's creator or root when the tag exists).
+     */
+    void mergeTag(String name, List<TagStore.TagEntry> entries, int by);
+
+    @Override
+    default void close() {
+    }
+}

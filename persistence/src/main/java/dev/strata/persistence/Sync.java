@@ -1,0 +1,256 @@
+package dev.strata.persistence;
+
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Copies what refs reach (platforms, layers, manifests, blobs, and tags with their history) from one
+ * {@link Store} to another: push and pull are the same walk in opposite directions.
+ *
+ * <p>Blobs go first, in parallel, each verified by the receiving store; then objects, children before
+ * parents; then tags. So an object present on the destination implies everything it reaches is, a tag
+ * moves only after its closure is there, and a rerun after an interruption moves only what is missing.
+ */
+public final class Sync {
+    /** Like SPFS's sync policies. */
+    public enum Policy {
+        /** Copy what the destination lacks; a tag it already has stays where it is. */
+        MISSING_ONLY,
+        /** As MISSING_ONLY, and a tag the destination has moves to the source's newest target. */
+        LATEST_TAGS,
+        /** Walk every object again, trusting nothing the destination has, and merge whole tag histories. */
+        RESYNC
+    }
+
+    /** Told what a sync will move, then what it moved; called from several threads. */
+    public interface Listener {
+        default void planned(long items, long bytes) {
+        }
+
+        default void transferred(long items, long bytes) {
+        }
+    }
+
+    /** What a sync did. {@code tagsKept} are tags the destination had and the policy left alone. */
+    public record Result(int objects, int blobs, long bytes, int tagEntries, List<String> tagsKept) {
+    }
+
+    private final Store from;
+    private final Store to;
+    private final Policy policy;
+    private final int parallelism;
+    private final int by;
+    private final Listener listener;
+
+    /** Objects to write, children first, and blobs to copy, each once. */
+    private final Map<Digest, byte[]> objects = new LinkedHashMap<>();
+    private final Map<Digest, Long> blobs = new LinkedHashMap<>();
+    private final Set<Digest> visited = new LinkedHashSet<>();
+    private final Set<Digest> blobsSeen = new LinkedHashSet<>();
+
+    public Sync(Store from, Store to, Policy policy, int parallelism, int by, Listener listener) {
+        if (parallelism < 1 || parallelism > 256) {
+            throw new IllegalArgumentException("parallel transfers must be 1 to 256, not " + parallelism);
+        }
+        this.from = from;
+        this.to = to;
+        this.policy = policy;
+        this.parallelism = parallelism;
+        this.by = by;
+        this.listener = listener;
+    }
+
+    /** Syncs each ref of each spec ({@code tag}, {@code tag~N}, a digest; a stack {@code a+b} is its refs). */
+    public Result sync(List<String> specs) {
+        Map<String, List<TagStore.TagEntry>> tags = new LinkedHashMap<>();
+        List<String> kept = new ArrayList<>();
+        for (String spec : specs) {
+            for (EnvSpec.Ref ref : EnvSpec.parse(spec).refs()) {
+                plan(ref, tags, kept);
+            }
+        }
+        long objectBytes = objects.values().stream().mapToLong(b -> b.length).sum();
+        long blobBytes = blobs.values().stream().mapToLong(Long::longValue).sum();
+        listener.planned(objects.size() + blobs.size(), objectBytes + blobBytes);
+        copyBlobs();
+        for (Map.Entry<Digest, byte[]> o : objects.entrySet()) {
+            to.putObject(o.getKey(), o.getValue());
+            listener.transferred(1, o.getValue().length);
+        }
+        int entries = 0;
+        for (Map.Entry<String, List<TagStore.TagEntry>> t : tags.entrySet()) {
+            to.mergeTag(t.getKey(), t.getValue(), by);
+            entries += t.getValue().size();
+        }
+        return new Result(objects.size(), blobs.size(), objectBytes + blobBytes, entries, kept);
+    }
+
+    private void plan(EnvSpec.Ref ref, Map<String, List<TagStore.TagEntry>> tags, List<String> kept) {
+        List<TagStore.TagEntry> history = TagStore.isValidName(ref.name()) ? from.tagHistory(ref.name()) : List.of();
+        if (!history.isEmpty()) {
+            if (ref.back() > 0) { // an old target is copied as an object; the tag stays where it is
+                if (ref.back() >= history.size()) {
+                    throw new UnknownRefException("tag '" + ref.name() + "' of " + from.describe() + " has " + history.size()
+                            + " entries in its history, so " + ref.text() + " does not exist");
+                }
+                visit(history.get(history.size() - 1 - ref.back()).target());
+                return;
+            }
+            boolean exists = !to.tagHistory(ref.name()).isEmpty();
+            if (exists && policy == Policy.MISSING_ONLY) {
+                kept.add(ref.name());
+                visit(history.get(history.size() - 1).target());
+                return;
+            }
+            List<TagStore.TagEntry> moving = policy == Policy.LATEST_TAGS ? List.of(history.get(history.size() - 1)) : history;
+            for (TagStore.TagEntry e : moving) {
+                visit(e.target());
+            }
+            tags.merge(ref.name(), moving, (a, b) -> a);
+            return;
+        }
+        if (ref.back() > 0) {
+            throw new UnknownRefException("unknown tag '" + ref.name() + "' on " + from.describe());
+        }
+        visit(resolveDigest(ref));
+    }
+
+    private Digest resolveDigest(EnvSpec.Ref ref) {
+        if (Digest.isFullHex(ref.name())) {
+            Digest d = Digest.parse(ref.name());
+            if (!from.hasObject(d)) {
+                throw new UnknownRefException("unknown ref '" + ref.text() + "': " + from.describe() + " has no such tag or object");
+            }
+            return d;
+        }
+        if (from instanceof LocalStore local && ref.mayBeDigest()) {
+            return local.repository().resolve(ref);
+        }
+        throw new UnknownRefException("unknown ref '" + ref.text() + "': " + from.describe()
+                + " has no such tag" + (Digest.isHex(ref.name()) ? " (name a remote object by its full digest)" : ""));
+    }
+
+    /** Plans an object and what it reaches, children first; stops where the destination already has it. */
+    private void visit(Digest digest) {
+        if (!visited.add(digest)) {
+            return;
+        }
+        if (policy != Policy.RESYNC && to.hasObject(digest)) {
+            return;
+        }
+        byte[] encoded = from.object(digest);
+        if (!Digest.sha256(encoded).equals(digest)) {
+            throw new CorruptObjectException(digest, "its content hashes to " + Digest.sha256(encoded).shortHex())
+                    .receivedFrom("object", digest, from.describe());
+        }
+        RepoObject object = ObjectCodec.decode(digest, encoded);
+        if (object instanceof Platform p) {
+            p.layers().forEach(this::visit);
+        } else if (object instanceof Layer l) {
+            visit(l.manifest());
+        } else if (object instanceof ManifestObject m) {
+            planBlobs(m.manifest());
+        }
+        if (policy == Policy.RESYNC && to.hasObject(digest)) {
+            return; // walked for what it reaches; nothing of its own to copy
+        }
+        objects.put(digest, encoded);
+    }
+
+    private void planBlobs(Manifest manifest) {
+        for (int node = 0; node < manifest.count(); node++) {
+            if (manifest.kind(node) == EntryKind.FILE) {
+                Digest blob = manifest.blob(node);
+                if (blobsSeen.add(blob) && !to.hasBlob(blob)) {
+                    blobs.put(blob, manifest.size(node));
+                }
+            }
+        }
+    }
+
+    private void copyBlobs() {
+        if (blobs.isEmpty()) {
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, blobs.size()), r -> {
+            Thread t = new Thread(r, "strata-transfer");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (Map.Entry<Digest, Long> b : blobs.entrySet()) {
+                running.add(pool.submit(() -> copyBlob(b.getKey(), b.getValue())));
+            }
+            RuntimeException first = null;
+            for (Future<?> f : running) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause() instanceof RuntimeException re ? re : new RepositoryException(e.getCause().getMessage(), e.getCause());
+                        running.forEach(other -> other.cancel(true)); // stop soon; what arrived stays for a rerun
+                    }
+                } catch (java.util.concurrent.CancellationException ignored) {
+                    // cancelled after the first failure
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new RepositoryException("the transfer was interrupted", e);
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void copyBlob(Digest digest, long size) {
+        try (InputStream in = new CountingStream(from.blob(digest, 0), n -> listener.transferred(0, n))) {
+            to.putBlob(digest, size, in);
+        } catch (CorruptObjectException e) {
+            throw e.receivedFrom("blob", digest, from.describe());
+        } catch (java.io.IOException e) {
+            throw new RepositoryException("reading blob " + digest.shortHex() + " from " + from.describe() + " failed: " + e.getMessage(), e);
+        }
+        listener.transferred(1, 0);
+    }
+
+    /** Reports bytes as they pass, so a progress bar moves during a big blob. */
+    private static final class CountingStream extends java.io.FilterInputStream {
+        private final java.util.function.LongConsumer counted;
+
+        CountingStream(InputStream in, java.util.function.LongConsumer counted) {
+            super(in);
+            this.counted = counted;
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            int b = super.read();
+            if (b >= 0) {
+                counted.accept(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws java.io.IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) {
+                counted.accept(n);
+            }
+            return n;
+        }
+    }
+}

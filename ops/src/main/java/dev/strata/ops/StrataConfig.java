@@ -26,9 +26,11 @@ public final class StrataConfig {
     public static final Map<String, String> KEYS = keys();
 
     private final Map<String, Value> values;
+    private final Path systemFile;
 
-    private StrataConfig(Map<String, Value> values) {
+    private StrataConfig(Map<String, Value> values, Path systemFile) {
         this.values = values;
+        this.systemFile = systemFile;
     }
 
     private static Map<String, String> keys() {
@@ -65,7 +67,7 @@ public final class StrataConfig {
         }
         Map<String, Value> ordered = new LinkedHashMap<>();
         KEYS.keySet().forEach(k -> ordered.put(k, v.get(k)));
-        return new StrataConfig(ordered);
+        return new StrataConfig(ordered, system);
     }
 
     private static void apply(Map<String, Value> v, Path file, List<String> allowed) {
@@ -110,6 +112,21 @@ public final class StrataConfig {
 
     public Path socket() {
         return Path.of(get("socket")).toAbsolutePath();
+    }
+
+    /** The files settings come from, lowest precedence first: the system's, then the home's. */
+    public List<Path> files() {
+        return List.of(systemFile, homeFile());
+    }
+
+    /** The home's own file, which {@code strata remote add} writes. */
+    public Path homeFile() {
+        return home().root().resolve("strata.conf");
+    }
+
+    /** The configured remotes by name (the home's file wins over the system's). */
+    public Map<String, dev.strata.ops.remote.Remote> remotes() {
+        return dev.strata.ops.remote.RemoteConfig.load(files());
     }
 
     public int readers() {

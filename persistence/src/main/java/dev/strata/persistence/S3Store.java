@@ -54,8 +54,13 @@ public final class S3Store implements Store {
     private volatile boolean bucketChecked;
 
     public S3Store(Settings settings) {
+        this(settings, "s3://" + settings.bucket() + (settings.prefix().isEmpty() ? "" : "/" + settings.prefix()));
+    }
+
+    /** A store that messages call {@code name} (a remote's name and URL). */
+    public S3Store(Settings settings, String name) {
         this.settings = settings;
-        this.name = "s3://" + settings.bucket() + (settings.prefix().isEmpty() ? "" : "/" + settings.prefix());
+        this.name = name;
         AwsCredentialsProvider credentials = settings.accessKey() != null
                 ? StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKey(), settings.secretKey()))
                 : DefaultCredentialsProvider.builder().build();

@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
                 HelpCommand.class, ImportCommand.class, TagsCommand.class, TagCommand.class,
                 LogCommand.class, InfoCommand.class, LsCommand.class, DiffCommand.class, RenderCommand.class,
                 CheckCommand.class, CleanCommand.class, ServiceCommand.class, RunCommand.class, ShellCommand.class, MountCommand.class,
-                UnmountCommand.class, CommitCommand.class, SnapshotCommand.class, BranchCommand.class, RuntimeCommand.class, CompletionCommand.class, ConfigCommand.class, DemoCommand.class})
+                UnmountCommand.class, CommitCommand.class, SnapshotCommand.class, BranchCommand.class, RuntimeCommand.class, CompletionCommand.class, ConfigCommand.class, DemoCommand.class,
+                RemoteCommand.class, TransferCommand.Push.class, TransferCommand.Pull.class, ServeCommand.class})
 public final class StrataCommand implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(StrataCommand.class);
 

@@ -1,0 +1,301 @@
+package dev.strata.ops.remote;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import dev.strata.persistence.CorruptObjectException;
+import dev.strata.persistence.Digest;
+import dev.strata.persistence.PermissionDeniedException;
+import dev.strata.persistence.RepositoryException;
+import dev.strata.persistence.Store;
+import dev.strata.persistence.TagStore;
+import dev.strata.persistence.UnknownRefException;
+import dev.strata.protocol.*;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@code grpc://} (or TLS {@code grpcs://}) remote: a repository served by {@code strata serve},
+ * through plain grpc-java (no actor system in the client). Uploads respect HTTP/2 flow control, so a
+ * big blob streams in constant memory.
+ */
+public final class GrpcStore implements Store {
+    private static final String SERVICE = "strata.v1.StrataRepository";
+    private static final long CALL_SECONDS = 60;
+
+    private final ManagedChannel channel;
+    private final String label;
+    private final String token;
+
+    private GrpcStore(ManagedChannel channel, String label, String token) {
+        this.channel = channel;
+        this.label = label;
+        this.token = token == null ? "" : token;
+    }
+
+    static GrpcStore connect(Remote remote, String label) {
+        URI uri = URI.create(remote.url());
+        String target = uri.getHost() + ":" + uri.getPort();
+        ManagedChannel channel = Grpc.newChannelBuilder(target, remote.kind() == Remote.Kind.GRPCS
+                ? TlsChannelCredentials.create() : InsecureChannelCredentials.create())
+                .maxInboundMessageSize(64 * 1024 * 1024).build();
+        return new GrpcStore(channel, label, remote.token());
+    }
+
+    private static <Q extends Message, A extends Message> MethodDescriptor<Q, A> method(String name, MethodDescriptor.MethodType type, Q q, A a) {
+        return MethodDescriptor.<Q, A>newBuilder().setType(type).setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))
+                .setRequestMarshaller(ProtoUtils.marshaller(q)).setResponseMarshaller(ProtoUtils.marshaller(a)).build();
+    }
+
+    private static final MethodDescriptor<HasRequest, HasReply> HAS = method("Has", MethodDescriptor.MethodType.UNARY,
+            HasRequest.getDefaultInstance(), HasReply.getDefaultInstance());
+    private static final MethodDescriptor<GetObjectRequest, GetObjectReply> GET_OBJECT = method("GetObject", MethodDescriptor.MethodType.UNARY,
+            GetObjectRequest.getDefaultInstance(), GetObjectReply.getDefaultInstance());
+    private static final MethodDescriptor<ReadBlobRequest, BlobChunk> READ_BLOB = method("ReadBlob", MethodDescriptor.MethodType.SERVER_STREAMING,
+            ReadBlobRequest.getDefaultInstance(), BlobChunk.getDefaultInstance());
+    private static final MethodDescriptor<ListTagsRequest, ListTagsReply> LIST_TAGS = method("ListTags", MethodDescriptor.MethodType.UNARY,
+            ListTagsRequest.getDefaultInstance(), ListTagsReply.getDefaultInstance());
+    private static final MethodDescriptor<TagHistoryRequest, TagHistoryReply> TAG_HISTORY = method("TagHistory", MethodDescriptor.MethodType.UNARY,
+            TagHistoryRequest.getDefaultInstance(), TagHistoryReply.getDefaultInstance());
+    private static final MethodDescriptor<PutObjectRequest, PutReply> PUT_OBJECT = method("PutObject", MethodDescriptor.MethodType.UNARY,
+            PutObjectRequest.getDefaultInstance(), PutReply.getDefaultInstance());
+    private static final MethodDescriptor<BlobChunk, PutReply> WRITE_BLOB = method("WriteBlob", MethodDescriptor.MethodType.CLIENT_STREAMING,
+            BlobChunk.getDefaultInstance(), PutReply.getDefaultInstance());
+    private static final MethodDescriptor<MergeTagRequest, PutReply> MERGE_TAG = method("MergeTag", MethodDescriptor.MethodType.UNARY,
+            MergeTagRequest.getDefaultInstance(), PutReply.getDefaultInstance());
+
+    private CallOptions options() {
+        return CallOptions.DEFAULT.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private <Q, A> A unary(MethodDescriptor<Q, A> method, Q request, String what) {
+        try {
+            return ClientCalls.blockingUnaryCall(channel, method, options(), request);
+        } catch (StatusRuntimeException e) {
+            throw error(e, what);
+        }
+    }
+
+    /** The server's status as the error a user reads, naming this remote. */
+    private RepositoryException error(StatusRuntimeException e, String what) {
+        Status s = e.getStatus();
+        String detail = s.getDescription() != null ? s.getDescription() : s.getCode().toString();
+        return switch (s.getCode()) {
+            case NOT_FOUND -> new UnknownRefException(detail + " (remote " + label + ")");
+            case PERMISSION_DENIED -> new PermissionDeniedException("remote " + label + " refused to " + what + ": " + detail);
+            case UNAVAILABLE -> new RepositoryException("cannot " + what + ": remote " + label + " is unreachable (" + detail + ")", e);
+            case DEADLINE_EXCEEDED -> new RepositoryException("cannot " + what + ": remote " + label + " did not answer within " + CALL_SECONDS + " s", e);
+            case DATA_LOSS -> new RepositoryException("remote " + label + " refused corrupt content: " + detail, e);
+            default -> new RepositoryException("cannot " + what + " on remote " + label + ": " + s.getCode() + " " + detail, e);
+        };
+    }
+
+    @Override
+    public String describe() {
+        return label;
+    }
+
+    private boolean has(ContentKind kind, Digest d) {
+        HasReply r = unary(HAS, HasRequest.newBuilder().setKind(kind).addDigests(ByteString.copyFrom(d.bytes())).build(), "look up " + d.shortHex());
+        return r.getPresentCount() == 1 && r.getPresent(0);
+    }
+
+    @Override
+    public boolean hasObject(Digest digest) {
+        return has(ContentKind.OBJECT, digest);
+    }
+
+    @Override
+    public byte[] object(Digest digest) {
+        return unary(GET_OBJECT, GetObjectRequest.newBuilder().setDigest(ByteString.copyFrom(digest.bytes())).build(),
+                "read object " + digest.shortHex()).getEncoded().toByteArray();
+    }
+
+    @Override
+    public boolean hasBlob(Digest digest) {
+        return has(ContentKind.BLOB, digest);
+    }
+
+    @Override
+    public InputStream blob(Digest digest, long offset) {
+        ClientCall<ReadBlobRequest, BlobChunk> call = channel.newCall(READ_BLOB, CallOptions.DEFAULT);
+        Iterator<BlobChunk> chunks = ClientCalls.blockingServerStreamingCall(call,
+                ReadBlobRequest.newBuilder().setDigest(ByteString.copyFrom(digest.bytes())).setOffset(offset).build());
+        String what = "read blob " + digest.shortHex();
+        try {
+            chunks.hasNext(); // the first answer (or the refusal: an unknown blob) arrives here
+        } catch (StatusRuntimeException e) {
+            throw error(e, what);
+        }
+        return new InputStream() {
+            private ByteString current = ByteString.EMPTY;
+            private int at;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                try {
+                    while (at >= current.size()) {
+                        if (!chunks.hasNext()) {
+                            return -1;
+                        }
+                        current = chunks.next().getData();
+                        at = 0;
+                    }
+                } catch (StatusRuntimeException e) {
+                    throw new IOException(error(e, what).getMessage(), e);
+                }
+                int n = Math.min(len, current.size() - at);
+                current.copyTo(buf, at, off, n);
+                at += n;
+                return n;
+            }
+
+            @Override
+            public void close() {
+                call.cancel("closed by the reader", null);
+            }
+        };
+    }
+
+    @Override
+    public List<String> tagNames() {
+        return unary(LIST_TAGS, ListTagsRequest.getDefaultInstance(), "list tags").getNamesList();
+    }
+
+    @Override
+    public List<TagStore.TagEntry> tagHistory(String name) {
+        return unary(TAG_HISTORY, TagHistoryRequest.newBuilder().setName(name).build(), "read tag " + name).getEntriesList().stream()
+                .map(e -> new TagStore.TagEntry(Digest.of(e.getTarget().toByteArray()), Instant.ofEpochMilli(e.getTimeMillis()), 0)).toList();
+    }
+
+    @Override
+    public void putObject(Digest digest, byte[] encoded) {
+        unary(PUT_OBJECT, PutObjectRequest.newBuilder().setDigest(ByteString.copyFrom(digest.bytes())).setEncoded(ByteString.copyFrom(encoded))
+                .setToken(token).build(), "store object " + digest.shortHex());
+    }
+
+    @Override
+    public void putBlob(Digest digest, long size, InputStream content) {
+        CompletableFuture<PutReply> answer = new CompletableFuture<>();
+        Object ready = new Object();
+        ClientCallStreamObserver<BlobChunk>[] stream = new ClientCallStreamObserver[1];
+        ClientResponseObserver<BlobChunk, PutReply> responses = new ClientResponseObserver<>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<BlobChunk> requests) {
+                stream[0] = requests;
+                requests.setOnReadyHandler(() -> {
+                    synchronized (ready) {
+                        ready.notifyAll();
+                    }
+                });
+            }
+
+            @Override
+            public void onNext(PutReply value) {
+                answer.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+                synchronized (ready) {
+                    ready.notifyAll();
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                answer.complete(PutReply.getDefaultInstance());
+            }
+        };
+        ClientCalls.asyncClientStreamingCall(channel.newCall(WRITE_BLOB, CallOptions.DEFAULT), responses);
+        String what = "store blob " + digest.shortHex();
+        try {
+            BlobChunk.Builder first = BlobChunk.newBuilder().setDigest(ByteString.copyFrom(digest.bytes())).setSize(size).setToken(token);
+            byte[] buf = new byte[RepositoryServer.CHUNK];
+            boolean sent = false;
+            for (int n; (n = content.readNBytes(buf, 0, buf.length)) > 0 || !sent; ) {
+                synchronized (ready) {
+                    while (!stream[0].isReady() && !answer.isDone()) {
+                        ready.wait(1000);
+                    }
+                }
+                if (answer.isDone()) {
+                    break; // refused early: the answer says why
+                }
+                BlobChunk.Builder chunk = sent ? BlobChunk.newBuilder() : first;
+                stream[0].onNext(chunk.setData(ByteString.copyFrom(buf, 0, Math.max(n, 0))).build());
+                sent = true;
+                if (n <= 0) {
+                    break;
+                }
+            }
+            if (!answer.isDone()) {
+                stream[0].onCompleted();
+            }
+            answer.get(CALL_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StatusRuntimeException s) {
+                RepositoryException error = error(s, what);
+                if (s.getStatus().getCode() == Status.Code.DATA_LOSS) {
+                    throw new CorruptObjectException(digest, String.valueOf(s.getStatus().getDescription())).receivedFrom("blob", digest, "this repository");
+                }
+                throw error;
+            }
+            throw new RepositoryException("cannot " + what + " on remote " + label + ": " + e.getCause(), e.getCause());
+        } catch (IOException e) {
+            stream[0].onError(Status.CANCELLED.withDescription("the local read failed").asRuntimeException());
+            throw new RepositoryException("reading blob " + digest.shortHex() + " to send it failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stream[0].onError(Status.CANCELLED.asRuntimeException());
+            throw new RepositoryException("the upload of blob " + digest.shortHex() + " was interrupted", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new RepositoryException("cannot " + what + ": remote " + label + " did not answer within " + CALL_SECONDS + " s", e);
+        }
+    }
+
+    @Override
+    public void mergeTag(String name, List<TagStore.TagEntry> entries, int by) {
+        MergeTagRequest.Builder r = MergeTagRequest.newBuilder().setName(name).setToken(token);
+        for (TagStore.TagEntry e : entries) {
+            r.addEntries(dev.strata.protocol.TagEntry.newBuilder().setTarget(ByteString.copyFrom(e.target().bytes())).setTimeMillis(e.time().toEpochMilli()));
+        }
+        unary(MERGE_TAG, r.build(), "move tag " + name);
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

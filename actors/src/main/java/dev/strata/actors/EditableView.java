@@ -305,6 +305,15 @@ final class EditableView {
         return n;
     }
 
+    /** The blob an open of kernel node {@code id} needs fetched from a remote first; null when none. */
+    dev.strata.persistence.Digest contentToFetch(long id) {
+        try {
+            return overlay.contentToFetch(node(id));
+        } catch (FsException e) {
+            return null; // the open itself will say what is wrong
+        }
+    }
+
     /** This view's object for a kernel node id; ESTALE when the id is another view's. */
     private Overlay.Node node(long id) throws FsException {
         if (id == NodeTable.ROOT) {

@@ -334,6 +334,13 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     }
 
     private Behavior<Command> onHandle(Handle h) {
+        if (h.request() instanceof FsRequest.Open o) {
+            dev.strata.persistence.Digest missing = contentToFetch(o.node());
+            if (missing != null) {
+                fetchThenAnswer(missing, h);
+                return this;
+            }
+        }
         FsReply reply;
         try {
             reply = answer(h.request());
@@ -347,6 +354,42 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         h.reply().accept(reply);
         return this;
     }
+
+    /** The blob an open of {@code id} must wait for (read-through from a remote); null when its content is here. */
+    private dev.strata.persistence.Digest contentToFetch(long id) {
+        if (editable != null) {
+            return editable.contentToFetch(id);
+        }
+        try {
+            return view.contentToFetch(viewNode(id));
+        } catch (FsException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Waits for a download off this Mount's thread (a download takes long; the Mount's dispatcher is
+     * shared), then handles the open again with the content here; a failed download fails the open with EIO.
+     */
+    private void fetchThenAnswer(dev.strata.persistence.Digest blob, Handle h) {
+        View lower = editable != null ? editable.overlay().lower() : view;
+        ActorRef<Command> self = getContext().getSelf();
+        java.util.concurrent.CompletableFuture.runAsync(() -> lower.fetch(blob), FETCH_WAITERS).whenComplete((done, failure) -> {
+            if (failure == null) {
+                self.tell(h);
+            } else {
+                Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                h.reply().accept(new FsReply.Error(Errno.EIO, "the content is not here and could not be fetched: " + cause.getMessage()));
+            }
+        });
+    }
+
+    /** Threads that wait for read-through downloads (the downloads run in the read-through's own pool). */
+    private static final java.util.concurrent.ExecutorService FETCH_WAITERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "strata-fetch-wait");
+        t.setDaemon(true);
+        return t;
+    });
 
     private FsReply answer(FsRequest r) throws FsException {
         if (editable != null) {

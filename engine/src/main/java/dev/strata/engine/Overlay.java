@@ -235,6 +235,11 @@ public final class Overlay implements AutoCloseable {
         return lower;
     }
 
+    /** The lower blob an open of object {@code n} would read that must be fetched first (see {@link View#contentToFetch}). */
+    public dev.strata.persistence.Digest contentToFetch(Node n) {
+        return n == null || n.dataFile || n.lower < 0 || n.kind != EntryKind.FILE ? null : lower.contentToFetch(n.lower);
+    }
+
     /** The object with this inode number, if it still exists. */
     public Node node(long id) {
         Node n = byId.get(id);

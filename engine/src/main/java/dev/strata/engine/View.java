@@ -221,7 +221,33 @@ public final class View {
         if (manifest.kind(node) != EntryKind.FILE) {
             throw new FsException(Errno.EINVAL, describe(node) + " has no content to read");
         }
-        return blobs.path(manifest.blob(node));
+        return localContent(node);
+    }
+
+    /**
+     * The blob a file node's content needs fetched from a remote before it can be opened; null when
+     * it is here, the node is no file, or nothing fetches (then opening says what is missing).
+     */
+    public dev.strata.persistence.Digest contentToFetch(int node) {
+        if (!blobs.fetches() || manifest.kind(node) != EntryKind.FILE) {
+            return null;
+        }
+        dev.strata.persistence.Digest d = manifest.blob(node);
+        return blobs.contains(d) ? null : d;
+    }
+
+    /** Fetches a blob {@link #contentToFetch} named, waiting for it; the caller is not the Mount's thread. */
+    public void fetch(dev.strata.persistence.Digest d) {
+        blobs.local(d);
+    }
+
+    /** The blob of a file node, fetched first from a remote when read-through is on and it is not here yet. */
+    private java.nio.file.Path localContent(int node) throws FsException {
+        try {
+            return blobs.local(manifest.blob(node));
+        } catch (dev.strata.persistence.RepositoryException e) {
+            throw new FsException(Errno.EIO, "the content of " + describe(node) + " is not here: " + e.getMessage());
+        }
     }
 
     /** Opens a file's content for reading; the caller closes the channel. */
@@ -234,7 +260,7 @@ public final class View {
             throw new FsException(Errno.EINVAL, describe(node) + " has no content to read");
         }
         try {
-            return FileChannel.open(blobs.path(manifest.blob(node)), StandardOpenOption.READ);
+            return FileChannel.open(localContent(node), StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new FsException(Errno.EIO, "the content of " + describe(node) + " is missing from the repository");
         } catch (IOException e) {

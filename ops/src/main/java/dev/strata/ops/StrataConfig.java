@@ -41,6 +41,7 @@ public final class StrataConfig {
         keys.put("readers", "STRATA_READERS");
         keys.put("passthrough", "STRATA_PASSTHROUGH");
         keys.put("log-level", "STRATA_LOG_LEVEL");
+        keys.put("read-through", "STRATA_READ_THROUGH");
         return keys;
     }
 
@@ -52,11 +53,12 @@ public final class StrataConfig {
         v.put("readers", new Value("2", "default"));
         v.put("passthrough", new Value("true", "default"));
         v.put("log-level", new Value("WARN", "default"));
+        v.put("read-through", new Value("", "default"));
         Path system = Path.of(env.getOrDefault("STRATA_SYSTEM_CONFIG", "/etc/strata/strata.conf"));
-        apply(v, system, List.of("home", "mountpoint", "socket", "readers", "passthrough", "log-level"));
+        apply(v, system, List.of("home", "mountpoint", "socket", "readers", "passthrough", "log-level", "read-through"));
         fromEnv(v, env, "home");
         // the home's own file may set anything but where the home is
-        apply(v, Path.of(v.get("home").value()).resolve("strata.conf"), List.of("mountpoint", "socket", "readers", "passthrough", "log-level"));
+        apply(v, Path.of(v.get("home").value()).resolve("strata.conf"), List.of("mountpoint", "socket", "readers", "passthrough", "log-level", "read-through"));
         for (String key : KEYS.keySet()) {
             if (!key.equals("home")) {
                 fromEnv(v, env, key);

@@ -65,7 +65,15 @@ public final class Checker {
         }
         referencedObjects.stream().filter(d -> !haveObjects.contains(d)).sorted()
                 .forEach(d -> problems.add("missing object " + d + " (referred to by another object)"));
-        referencedBlobs.stream().filter(d -> !haveBlobs.contains(d)).sorted()
+        Set<Digest> notFetched = new HashSet<>();
+        for (Digest marked : repo.partial().all()) {
+            if (repo.objects().contains(marked) && repo.read(marked) instanceof ManifestObject m) {
+                for (int i = 0; i < m.manifest().blobCount(); i++) {
+                    notFetched.add(m.manifest().blobAt(i));
+                }
+            }
+        }
+        referencedBlobs.stream().filter(d -> !haveBlobs.contains(d) && !notFetched.contains(d)).sorted()
                 .forEach(d -> problems.add("missing blob " + d + " (referred to by a manifest)"));
         List<String> sorted = new ArrayList<>(problems);
         Collections.sort(sorted);

@@ -31,6 +31,12 @@ public final class ContentStore {
 
     private final Path root;
     private final Path tmp;
+    private volatile Fetcher fetcher;
+
+    /** Brings missing content from elsewhere (read-through from a remote); throws when it cannot. */
+    public interface Fetcher {
+        void fetchBlob(Digest d);
+    }
 
     /** What a put did: the digest, and whether the content was already there. */
     public record Stored(Digest digest, long size, boolean existed) {
@@ -48,6 +54,33 @@ public final class ContentStore {
     public Path path(Digest d) {
         String hex = d.hex();
         return root.resolve(hex.substring(0, 2)).resolve(hex.substring(2));
+    }
+
+    /** From now on {@link #local} fetches missing content with {@code fetcher}. */
+    public void fetchMissingWith(Fetcher fetcher) {
+        this.fetcher = fetcher;
+    }
+
+    /**
+     * The path of content that is here, fetched first when it is not and a fetcher is set (so the
+     * caller may wait for a download); {@link UnknownRefException} when it is neither.
+     */
+    public Path local(Digest d) {
+        Path p = path(d);
+        if (Files.exists(p)) {
+            return p;
+        }
+        Fetcher f = fetcher;
+        if (f == null) {
+            throw new UnknownRefException("blob " + d + " is missing from " + root);
+        }
+        f.fetchBlob(d);
+        return p;
+    }
+
+    /** True when missing content can be fetched (read-through is on). */
+    public boolean fetches() {
+        return fetcher != null;
     }
 
     public boolean contains(Digest d) {

@@ -73,6 +73,21 @@ public final class LocalStore implements Store {
     }
 
     @Override
+    public boolean isPartial(Digest digest) {
+        return repo.partial().isPartial(digest);
+    }
+
+    @Override
+    public void markPartial(Digest digest) {
+        repo.partial().mark(digest);
+    }
+
+    @Override
+    public void markComplete(Digest digest) {
+        repo.partial().clear(digest);
+    }
+
+    @Override
     public void putObject(Digest digest, byte[] encoded) {
         ObjectCodec.decode(digest, encoded); // only canonical objects enter a repository
         try (RepositoryLock.Held writing = repo.writing()) {
@@ -91,7 +106,7 @@ public final class LocalStore implements Store {
     }
 
     @Override
-    public void mergeTag(String tag, List<TagStore.TagEntry> entries, int by) {
-        repo.tags().merge(tag, entries, by);
+    public int mergeTag(String tag, List<TagStore.TagEntry> entries, int by) {
+        return repo.tags().merge(tag, entries, by);
     }
 }

@@ -28,6 +28,8 @@ public final class Repository {
     private final ContentStore objects;
     private final TagStore tags;
     private final RepositoryLock gcLock;
+    private final PartialMarks partial;
+    private volatile ReadThrough readThrough;
 
     /** A ref resolved to the layer (or bare manifest) it names and that layer's manifest. */
     public record ResolvedLayer(Digest digest, Digest manifest) {
@@ -39,6 +41,7 @@ public final class Repository {
         this.blobs = new ContentStore(root.resolve("blobs/sha256"), tmp);
         this.objects = new ContentStore(root.resolve("objects/sha256"), tmp);
         this.gcLock = RepositoryLock.at(root.resolve("gc.lock"));
+        this.partial = new PartialMarks(root.resolve("partial"));
         this.tags = new TagStore(root.resolve("tags"), tmp, root.resolve("tags.lock"), gcLock);
     }
 
@@ -82,6 +85,11 @@ public final class Repository {
         return tags;
     }
 
+    /** Objects copied from a remote without their blobs (read-through), until a pull completes them. */
+    public PartialMarks partial() {
+        return partial;
+    }
+
     /** Held (shared) by anything that writes objects and then refers to them; garbage collection waits for it. */
     public RepositoryLock.Held writing() {
         return gcLock.shared();
@@ -107,8 +115,28 @@ public final class Repository {
         throw new RepositoryException("object " + digest.shortHex() + " is not a manifest");
     }
 
-    /** Resolves a single ref to an object digest: a tag first, then a digest or unique digest prefix. */
+    /** From now on a ref this repository lacks is looked up on {@code readThrough}'s remotes (the daemon's). */
+    public void readThrough(ReadThrough readThrough) {
+        this.readThrough = readThrough;
+    }
+
+    /**
+     * Resolves a single ref to an object digest: a tag first, then a digest or unique digest prefix;
+     * with read-through on, a ref no local tag or object matches is copied from a remote first.
+     */
     public Digest resolve(EnvSpec.Ref ref) {
+        try {
+            return resolveHere(ref);
+        } catch (UnknownRefException unknown) {
+            ReadThrough remotes = readThrough;
+            if (remotes != null && remotes.fetchRef(ref)) {
+                return resolveHere(ref);
+            }
+            throw unknown;
+        }
+    }
+
+    private Digest resolveHere(EnvSpec.Ref ref) {
         if (tags.exists(ref.name())) {
             return tags.resolve(ref.name(), ref.back());
         }

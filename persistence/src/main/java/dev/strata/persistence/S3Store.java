@@ -217,7 +217,7 @@ public final class S3Store implements Store {
     }
 
     @Override
-    public void mergeTag(String tag, List<TagStore.TagEntry> entries, int by) {
+    public int mergeTag(String tag, List<TagStore.TagEntry> entries, int by) {
         TagStore.checkName(tag);
         List<TagStore.TagEntry> history = new ArrayList<>(tagHistory(tag));
         int before = history.size();
@@ -227,11 +227,12 @@ public final class S3Store implements Store {
             }
         }
         if (history.size() == before) {
-            return;
+            return 0;
         }
         history.sort(java.util.Comparator.comparing(TagStore.TagEntry::time));
         byte[] text = TagStore.render(history).getBytes(StandardCharsets.UTF_8);
         call("write tag " + tag, () -> s3.putObject(b -> b.bucket(settings.bucket()).key(tagKey(tag)), RequestBody.fromBytes(text)));
+        return history.size() - before;
     }
 
     @Override

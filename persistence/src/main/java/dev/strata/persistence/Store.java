@@ -32,7 +32,21 @@ public interface Store extends AutoCloseable {
     /** A tag's history, oldest first; empty when there is no such tag. */
     List<TagStore.TagEntry> tagHistory(String name);
 
+    /** True when the object is here but not everything it reaches is (read-through copied it without its blobs). */
+    default boolean isPartial(Digest digest) {
+        return false;
+    }
+
     // writing
+
+    /** Marks an object about to be stored without its blobs (see {@link PartialMarks}). */
+    default void markPartial(Digest digest) {
+        throw new UnsupportedOperationException(describe() + " keeps only complete objects");
+    }
+
+    /** Everything the object reaches is here now. */
+    default void markComplete(Digest digest) {
+    }
 
     /** Stores an object whose encoding hashes to {@code digest}; refused (never stored) otherwise. */
     void putObject(Digest digest, byte[] encoded);
@@ -42,9 +56,9 @@ public interface Store extends AutoCloseable {
 
     /**
      * Adds to tag {@code name} the history entries it lacks, in time order, as one atomic step, for user
-     * {@code by} (who must be the tag's creator or root when the tag exists).
+     * {@code by} (who must be the tag's creator or root when the tag exists). Returns how many it added.
      */
-    void mergeTag(String name, List<TagStore.TagEntry> entries, int by);
+    int mergeTag(String name, List<TagStore.TagEntry> entries, int by);
 
     @Override
     default void close() {

@@ -56,6 +56,9 @@ public final class Sync {
     private final Map<Digest, Long> blobs = new LinkedHashMap<>();
     private final Set<Digest> visited = new LinkedHashSet<>();
     private final Set<Digest> blobsSeen = new LinkedHashSet<>();
+    /** Objects the destination had only partially, walked for their blobs: complete once this sync is done. */
+    private final Set<Digest> completing = new LinkedHashSet<>();
+    private boolean withBlobs = true;
 
     public Sync(Store from, Store to, Policy policy, int parallelism, int by, Listener listener) {
         if (parallelism < 1 || parallelism > 256) {
@@ -67,6 +70,15 @@ public final class Sync {
         this.parallelism = parallelism;
         this.by = by;
         this.listener = listener;
+    }
+
+    /**
+     * Copies objects without their blobs, marking them partial on the destination: what a runtime
+     * needs to start, before its files are read (read-through fetches each blob on first open).
+     */
+    public Sync withoutBlobs() {
+        withBlobs = false;
+        return this;
     }
 
     /** Syncs each ref of each spec ({@code tag}, {@code tag~N}, a digest; a stack {@code a+b} is its refs). */
@@ -83,13 +95,16 @@ public final class Sync {
         listener.planned(objects.size() + blobs.size(), objectBytes + blobBytes);
         copyBlobs();
         for (Map.Entry<Digest, byte[]> o : objects.entrySet()) {
+            if (!withBlobs) {
+                to.markPartial(o.getKey()); // before the object: never a moment where it looks complete
+            }
             to.putObject(o.getKey(), o.getValue());
             listener.transferred(1, o.getValue().length);
         }
+        completing.forEach(to::markComplete);
         int entries = 0;
         for (Map.Entry<String, List<TagStore.TagEntry>> t : tags.entrySet()) {
-            to.mergeTag(t.getKey(), t.getValue(), by);
-            entries += t.getValue().size();
+            entries += to.mergeTag(t.getKey(), t.getValue(), by);
         }
         return new Result(objects.size(), blobs.size(), objectBytes + blobBytes, entries, kept);
     }
@@ -105,9 +120,11 @@ public final class Sync {
                 visit(history.get(history.size() - 1 - ref.back()).target());
                 return;
             }
-            boolean exists = !to.tagHistory(ref.name()).isEmpty();
-            if (exists && policy == Policy.MISSING_ONLY) {
-                kept.add(ref.name());
+            List<TagStore.TagEntry> theirs = to.tagHistory(ref.name());
+            if (!theirs.isEmpty() && policy == Policy.MISSING_ONLY) {
+                if (!theirs.get(theirs.size() - 1).target().equals(history.get(history.size() - 1).target())) {
+                    kept.add(ref.name()); // the other side's tag points elsewhere, and stays so
+                }
                 visit(history.get(history.size() - 1).target());
                 return;
             }
@@ -144,7 +161,9 @@ public final class Sync {
         if (!visited.add(digest)) {
             return;
         }
-        if (policy != Policy.RESYNC && to.hasObject(digest)) {
+        boolean present = to.hasObject(digest);
+        boolean partial = present && withBlobs && to.isPartial(digest);
+        if (policy != Policy.RESYNC && present && !partial) {
             return;
         }
         byte[] encoded = from.object(digest);
@@ -157,10 +176,13 @@ public final class Sync {
             p.layers().forEach(this::visit);
         } else if (object instanceof Layer l) {
             visit(l.manifest());
-        } else if (object instanceof ManifestObject m) {
+        } else if (object instanceof ManifestObject m && withBlobs) {
             planBlobs(m.manifest());
         }
-        if (policy == Policy.RESYNC && to.hasObject(digest)) {
+        if (present) {
+            if (partial) {
+                completing.add(digest);
+            }
             return; // walked for what it reaches; nothing of its own to copy
         }
         objects.put(digest, encoded);

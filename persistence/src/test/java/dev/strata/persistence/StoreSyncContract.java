@@ -182,6 +182,6 @@ public abstract class StoreSyncContract {
         @Override public List<TagStore.TagEntry> tagHistory(String name) { return inner.tagHistory(name); }
         @Override public void putObject(Digest d, byte[] encoded) { inner.putObject(d, encoded); }
         @Override public void putBlob(Digest d, long size, InputStream content) { inner.putBlob(d, size, content); }
-        @Override public void mergeTag(String name, List<TagStore.TagEntry> entries, int by) { inner.mergeTag(name, entries, by); }
+        @Override public int mergeTag(String name, List<TagStore.TagEntry> entries, int by) { return inner.mergeTag(name, entries, by); }
     }
 }

@@ -25,12 +25,25 @@ final class DaemonFixture implements AutoCloseable {
     private final List<Process> children = new ArrayList<>();
 
     DaemonFixture(String... extraArgs) throws Exception {
+        this(null, extraArgs, true);
+    }
+
+    /** A daemon whose home's strata.conf holds {@code config} (HOCON) from the start. */
+    static DaemonFixture withConfig(String config, String... extraArgs) throws Exception {
+        return new DaemonFixture(config, extraArgs, true);
+    }
+
+    private DaemonFixture(String config, String[] extraArgs, boolean configured) throws Exception {
         work = Files.createTempDirectory("strata-daemon-test-");
         // temp dirs are 0700: open the way to the mount point for tests that run as another user
         dev.strata.persistence.NativeFs.chmod(work, 0755);
         home = work.resolve("home");
         mountpoint = work.resolve("mnt");
         strata = new StrataProcess(home);
+        if (config != null) {
+            Files.createDirectories(home);
+            Files.writeString(home.resolve("strata.conf"), config);
+        }
         start(extraArgs);
     }
 

@@ -14,6 +14,7 @@ final class StrataProcess {
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
     private final Path home;
+    private final java.util.Map<String, String> env = new java.util.HashMap<>();
 
     /** What a run printed and how it ended. */
     record Outcome(int exit, String out, String err) {
@@ -29,8 +30,15 @@ final class StrataProcess {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("STRATA_HOME", home.toString());
+        pb.environment().putAll(env);
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         return pb;
+    }
+
+    /** Sets an environment variable for every later run (AWS credentials, a token's variable). */
+    StrataProcess withEnv(String name, String value) {
+        env.put(name, value);
+        return this;
     }
 
     Process start(String... args) throws IOException {

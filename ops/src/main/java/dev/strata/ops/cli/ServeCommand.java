@@ -54,6 +54,8 @@ final class ServeCommand implements Runnable {
         if (writeTokenEnv != null && (token == null || token.length() < 16)) {
             throw new UsageException("the environment variable " + writeTokenEnv + " must hold a write token of at least 16 characters");
         }
+        // the access log: one line per blob served, what a read-through or a pull cost this server
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RepositoryServer.class)).setLevel(ch.qos.logback.classic.Level.INFO);
         // blobs stream in both directions: no limit on a request's size here (the control socket keeps its own)
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "strata-serve", ConfigFactory.parseString(
                 "pekko.http.server.parsing.max-content-length = infinite\npekko.http.server.idle-timeout = 120s").withFallback(ConfigFactory.load()));
@@ -69,7 +71,10 @@ final class ServeCommand implements Runnable {
             if (keyStore != null) {
                 bind = bind.enableHttps(ConnectionContext.httpsServer(Tls.serverContext(keyStore, keyStorePasswordEnv == null ? "" : strata.env.getOrDefault(keyStorePasswordEnv, ""))));
             }
-            ServerBinding binding = bind.bind(StrataRepositoryHandlerFactory.create(server, system)).toCompletableFuture().get();
+            var grpc = StrataRepositoryHandlerFactory.create(server, system);
+            org.apache.pekko.japi.function.Function<org.apache.pekko.http.javadsl.model.HttpRequest,
+                    java.util.concurrent.CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse>> handler = request -> grpc.apply(capped(request));
+            ServerBinding binding = bind.bind(handler).toCompletableFuture().get();
             InetSocketAddress at = binding.localAddress();
             strata.out.println((keyStore != null ? "grpcs://" : "grpc://") + at.getHostString() + ":" + at.getPort());
             strata.err.println("strata: serving " + strata.home().repositoryPath() + (token == null ? " read-only" : " (writes need the token)")
@@ -89,6 +94,20 @@ final class ServeCommand implements Runnable {
             blocking.shutdownNow();
         }
     }
+
+    /**
+     * Only a blob upload may be large (and it needs the write token in its first chunk); any other
+     * request body is held in memory whole, so it is capped before anything reads it.
+     */
+    static org.apache.pekko.http.javadsl.model.HttpRequest capped(org.apache.pekko.http.javadsl.model.HttpRequest request) {
+        if (request.getUri().path().endsWith("/WriteBlob")) {
+            return request;
+        }
+        return request.withEntity((org.apache.pekko.http.javadsl.model.RequestEntity) request.entity().withSizeLimit(REQUEST_MAX));
+    }
+
+    /** The largest request other than a blob upload: a manifest of a few hundred thousand entries. */
+    static final long REQUEST_MAX = 64L << 20;
 
     /** The server's TLS context from a PKCS#12 key store. */
     static final class Tls {

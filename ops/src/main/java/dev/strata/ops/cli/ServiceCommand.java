@@ -69,7 +69,7 @@ final class ServiceCommand {
             try {
                 daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough && config.passthrough(),
                         effective(readers, config.readers()),
-                        config.socket(), StrataCommand::serve));
+                        config.socket(), StrataCommand::serve, readThrough(strata)));
             } catch (IOException e) {
                 throw new RepositoryException(e.getMessage());
             }
@@ -100,6 +100,25 @@ final class ServiceCommand {
         }
     }
 
+    /** The remotes named by strata.read-through, opened for the daemon (empty: read-through off). */
+    static java.util.List<dev.strata.persistence.Store> readThrough(StrataCommand strata) {
+        String names = strata.config().get("read-through");
+        java.util.List<dev.strata.persistence.Store> stores = new java.util.ArrayList<>();
+        if (names == null || names.isBlank()) {
+            return stores;
+        }
+        java.util.Map<String, dev.strata.ops.remote.Remote> remotes = strata.config().remotes();
+        for (String name : names.split("[,\\s]+")) {
+            dev.strata.ops.remote.Remote r = remotes.get(name);
+            if (r == null) {
+                throw new IllegalArgumentException("strata.read-through names remote '" + dev.strata.actors.ControlRules.quote(name)
+                        + "', which is not configured (" + strata.config().values().get("read-through").source() + ")");
+            }
+            stores.add(dev.strata.ops.remote.Remotes.open(r, strata.env));
+        }
+        return stores;
+    }
+
     @Command(name = "status", description = "Show the daemon and its runtimes.")
     static final class Status implements Callable<Integer> {
         @ParentCommand
@@ -120,6 +139,10 @@ final class ServiceCommand {
                 }
                 strata.out.printf("daemon pid %d serving %s, up %s, passthrough %s%n", s.getDaemonPid(), s.getMountpoint(),
                         Format.duration(Duration.ofMillis(s.getUptimeMs())), s.getPassthrough() ? "on" : "off");
+                if (s.getReadThroughCount() > 0) {
+                    strata.out.printf("read-through from %s: %s fetched (%s), %s%n", String.join(", ", s.getReadThroughList()),
+                            Format.count(s.getRemoteFetches(), "blob"), Format.bytes(s.getRemoteBytes()), Format.count(s.getRemoteFailures(), "failure"));
+                }
                 if (s.getRuntimesCount() == 0) {
                     strata.out.println("no runtimes");
                 }

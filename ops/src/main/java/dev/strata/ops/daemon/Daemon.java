@@ -17,6 +17,7 @@ import dev.strata.engine.View;
 import dev.strata.fuse.FuseSession;
 import dev.strata.fuse.RequestRouter;
 import dev.strata.ops.StrataHome;
+import dev.strata.persistence.ReadThrough;
 import dev.strata.persistence.Repository;
 import dev.strata.protocol.StatusReply;
 import dev.strata.protocol.StrataControlHandlerFactory;
@@ -46,28 +47,32 @@ public final class Daemon {
     private final ActorSystem<Guardian.Command> system;
     private final FuseSession session;
     private final ControlSocketServer control;
+    private final ReadThrough readThrough;
     private final long startedAt = System.currentTimeMillis();
 
     /**
      * Options of {@code strata service start}; {@code socket} is where the control plane listens, and
      * {@code cli} runs the commands the native front end asks the daemon to run for its caller.
      */
-    public record Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli) {
-        /** A daemon that runs no CLI commands itself (the front end then starts the full CLI). */
+    public record Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli,
+                          List<dev.strata.persistence.Store> readThrough) {
+        /** A daemon that runs no CLI commands itself (the front end then starts the full CLI) and reads no remotes. */
         public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket) {
-            this(mountpoint, passthrough, readerThreads, socket, null);
+            this(mountpoint, passthrough, readerThreads, socket, null, List.of());
         }
     }
 
-    private Daemon(ActorSystem<Guardian.Command> system, FuseSession session, ControlSocketServer control) {
+    private Daemon(ActorSystem<Guardian.Command> system, FuseSession session, ControlSocketServer control, ReadThrough readThrough) {
         this.system = system;
         this.session = session;
         this.control = control;
+        this.readThrough = readThrough;
     }
 
     public static Daemon start(StrataHome home, Options options) throws IOException {
         home.secure();
         Repository repo = home.repository();
+        ReadThrough readThrough = options.readThrough().isEmpty() ? null : new ReadThrough(repo, options.readThrough(), 4).install();
         NodeTable nodes = new NodeTable();
         View empty = new View(LayerMerge.merge(List.of()), repo.blobs());
         RouteCache routes = new RouteCache();
@@ -90,7 +95,7 @@ public final class Daemon {
             // the native launcher's one-round-trip protocol, beside the gRPC socket
             ControlSocketServer launch = ControlSocketServer.start(launchSocket(options.socket()),
                     new LaunchProtocol(caller -> new ControlService(shared, caller), options.cli(), repo));
-            Daemon daemon = new Daemon(system, session, control);
+            Daemon daemon = new Daemon(system, session, control, readThrough);
             self[0] = daemon;
             // Shutdown tasks first, the address file last: a SIGTERM as soon as clients can see us must still unmount.
             CoordinatedShutdown cs = CoordinatedShutdown.get(system);
@@ -103,6 +108,9 @@ public final class Daemon {
             cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-control", () -> {
                 control.close();
                 launch.close();
+                if (readThrough != null) {
+                    readThrough.close();
+                }
                 return CompletableFuture.completedFuture(Done.getInstance());
             });
             DaemonAddress address = new DaemonAddress(control.path(), ProcessHandle.current().pid(), session.mountpoint());
@@ -148,8 +156,13 @@ public final class Daemon {
     }
 
     StatusReply.Builder status() {
-        return StatusReply.newBuilder().setMountpoint(session.mountpoint().toString()).setDaemonPid((int) ProcessHandle.current().pid())
+        StatusReply.Builder s = StatusReply.newBuilder().setMountpoint(session.mountpoint().toString()).setDaemonPid((int) ProcessHandle.current().pid())
                 .setUptimeMs(System.currentTimeMillis() - startedAt).setPassthrough(session.passthrough());
+        if (readThrough != null) {
+            ReadThrough.Counts c = readThrough.counts();
+            s.addAllReadThrough(readThrough.remoteNames()).setRemoteFetches(c.fetches()).setRemoteBytes(c.bytes()).setRemoteFailures(c.failures());
+        }
+        return s;
     }
 
     public CompletionStage<Done> whenTerminated() {

@@ -80,8 +80,8 @@ public final class GrpcStore implements Store {
             PutObjectRequest.getDefaultInstance(), PutReply.getDefaultInstance());
     private static final MethodDescriptor<BlobChunk, PutReply> WRITE_BLOB = method("WriteBlob", MethodDescriptor.MethodType.CLIENT_STREAMING,
             BlobChunk.getDefaultInstance(), PutReply.getDefaultInstance());
-    private static final MethodDescriptor<MergeTagRequest, PutReply> MERGE_TAG = method("MergeTag", MethodDescriptor.MethodType.UNARY,
-            MergeTagRequest.getDefaultInstance(), PutReply.getDefaultInstance());
+    private static final MethodDescriptor<MergeTagRequest, MergeTagReply> MERGE_TAG = method("MergeTag", MethodDescriptor.MethodType.UNARY,
+            MergeTagRequest.getDefaultInstance(), MergeTagReply.getDefaultInstance());
 
     private CallOptions options() {
         return CallOptions.DEFAULT.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS);
@@ -281,12 +281,12 @@ public final class GrpcStore implements Store {
     }
 
     @Override
-    public void mergeTag(String name, List<TagStore.TagEntry> entries, int by) {
+    public int mergeTag(String name, List<TagStore.TagEntry> entries, int by) {
         MergeTagRequest.Builder r = MergeTagRequest.newBuilder().setName(name).setToken(token);
         for (TagStore.TagEntry e : entries) {
             r.addEntries(dev.strata.protocol.TagEntry.newBuilder().setTarget(ByteString.copyFrom(e.target().bytes())).setTimeMillis(e.time().toEpochMilli()));
         }
-        unary(MERGE_TAG, r.build(), "move tag " + name);
+        return unary(MERGE_TAG, r.build(), "move tag " + name).getAdded();
     }
 
     @Override

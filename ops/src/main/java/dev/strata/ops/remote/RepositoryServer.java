@@ -214,13 +214,12 @@ public final class RepositoryServer implements StrataRepository {
     }
 
     @Override
-    public CompletionStage<PutReply> mergeTag(MergeTagRequest in) {
+    public CompletionStage<MergeTagReply> mergeTag(MergeTagRequest in) {
         return io(() -> {
             authorizeWrite(in.getToken());
             List<TagStore.TagEntry> entries = in.getEntriesList().stream()
                     .map(e -> new TagStore.TagEntry(digest(e.getTarget()), Instant.ofEpochMilli(e.getTimeMillis()), 0)).toList();
-            store.mergeTag(in.getName(), entries, TagStore.processUid());
-            return PutReply.getDefaultInstance();
+            return MergeTagReply.newBuilder().setAdded(store.mergeTag(in.getName(), entries, TagStore.processUid())).build();
         });
     }
 }

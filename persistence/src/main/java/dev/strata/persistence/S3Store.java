@@ -141,6 +141,27 @@ public final class S3Store implements Store {
         return exists(key("blobs", digest));
     }
 
+    /** Asks about many keys at once, a few requests in flight (each HEAD is a round trip). */
+    @Override
+    public java.util.Set<Digest> missingBlobs(java.util.Collection<Digest> digests) {
+        checkBucketOnce();
+        java.util.Set<Digest> missing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(16);
+        try {
+            pool.submit(() -> digests.parallelStream().filter(d -> !hasBlob(d)).forEach(missing::add)).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new RepositoryException(String.valueOf(e.getCause()), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RepositoryException("interrupted while asking " + name + " which blobs it has", e);
+        } finally {
+            pool.shutdown();
+        }
+        java.util.Set<Digest> ordered = new java.util.LinkedHashSet<>();
+        digests.stream().filter(missing::contains).forEach(ordered::add);
+        return ordered;
+    }
+
     @Override
     public InputStream blob(Digest digest, long offset) {
         return call("read blob " + digest.shortHex(), () -> {

@@ -23,6 +23,17 @@ public interface Store extends AutoCloseable {
 
     boolean hasBlob(Digest digest);
 
+    /** Which of {@code digests} this store lacks as blobs; stores across a network answer many at once. */
+    default java.util.Set<Digest> missingBlobs(java.util.Collection<Digest> digests) {
+        java.util.Set<Digest> missing = new java.util.LinkedHashSet<>();
+        for (Digest d : digests) {
+            if (!hasBlob(d)) {
+                missing.add(d);
+            }
+        }
+        return missing;
+    }
+
     /** The blob's content from {@code offset} on; {@link UnknownRefException} when this store lacks it. */
     InputStream blob(Digest digest, long offset);
 

@@ -189,13 +189,14 @@ public final class Sync {
     }
 
     private void planBlobs(Manifest manifest) {
+        Map<Digest, Long> candidates = new LinkedHashMap<>();
         for (int node = 0; node < manifest.count(); node++) {
-            if (manifest.kind(node) == EntryKind.FILE) {
-                Digest blob = manifest.blob(node);
-                if (blobsSeen.add(blob) && !to.hasBlob(blob)) {
-                    blobs.put(blob, manifest.size(node));
-                }
+            if (manifest.kind(node) == EntryKind.FILE && blobsSeen.add(manifest.blob(node))) {
+                candidates.put(manifest.blob(node), manifest.size(node));
             }
+        }
+        for (Digest missing : to.missingBlobs(candidates.keySet())) {
+            blobs.put(missing, candidates.get(missing));
         }
     }
 

@@ -16,8 +16,9 @@ public final class Bench {
             case "write" -> WriteBenchmark.main(rest);
             case "snapshot" -> SnapshotBenchmark.main(rest);
             case "client" -> ClientBenchmark.main(rest);
+            case "remote" -> RemoteBenchmark.main(rest);
             default -> {
-                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB] | write [GIB [FILES]] | snapshot [BASE_FILES...] | client [ROUNDS]");
+                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB] | write [GIB [FILES]] | snapshot [BASE_FILES...] | client [ROUNDS] | remote [GIB [FILES]]");
                 System.exit(2);
             }
         }

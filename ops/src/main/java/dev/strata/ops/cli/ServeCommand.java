@@ -58,7 +58,8 @@ final class ServeCommand implements Runnable {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RepositoryServer.class)).setLevel(ch.qos.logback.classic.Level.INFO);
         // blobs stream in both directions: no limit on a request's size here (the control socket keeps its own)
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "strata-serve", ConfigFactory.parseString(
-                "pekko.http.server.parsing.max-content-length = infinite\npekko.http.server.idle-timeout = 120s").withFallback(ConfigFactory.load()));
+                "pekko.http.server.parsing.max-content-length = infinite\npekko.http.server.idle-timeout = 120s\n"
+                + "pekko.http.server.socket-options.tcp-no-delay = on").withFallback(ConfigFactory.load()));
         ExecutorService blocking = Executors.newFixedThreadPool(8, r -> {
             Thread t = new Thread(r, "strata-serve-io");
             t.setDaemon(true);

@@ -60,6 +60,11 @@ public final class Daemon {
         public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket) {
             this(mountpoint, passthrough, readerThreads, socket, null, List.of());
         }
+
+        /** A daemon that reads no remotes. */
+        public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli) {
+            this(mountpoint, passthrough, readerThreads, socket, cli, List.of());
+        }
     }
 
     private Daemon(ActorSystem<Guardian.Command> system, FuseSession session, ControlSocketServer control, ReadThrough readThrough) {

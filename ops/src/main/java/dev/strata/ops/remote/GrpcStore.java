@@ -130,6 +130,28 @@ public final class GrpcStore implements Store {
                 "read object " + digest.shortHex()).getEncoded().toByteArray();
     }
 
+    /** Asks in batches of the server's limit: one round trip per 4096 blobs. */
+    @Override
+    public java.util.Set<Digest> missingBlobs(java.util.Collection<Digest> digests) {
+        java.util.Set<Digest> missing = new java.util.LinkedHashSet<>();
+        List<Digest> all = List.copyOf(digests);
+        for (int from = 0; from < all.size(); from += 4096) {
+            List<Digest> batch = all.subList(from, Math.min(all.size(), from + 4096));
+            HasRequest.Builder q = HasRequest.newBuilder().setKind(ContentKind.BLOB);
+            batch.forEach(d -> q.addDigests(ByteString.copyFrom(d.bytes())));
+            HasReply r = unary(HAS, q.build(), "look up " + batch.size() + " blobs");
+            if (r.getPresentCount() != batch.size()) {
+                throw new RepositoryException("remote " + label + " answered " + r.getPresentCount() + " of " + batch.size() + " lookups");
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                if (!r.getPresent(i)) {
+                    missing.add(batch.get(i));
+                }
+            }
+        }
+        return missing;
+    }
+
     @Override
     public boolean hasBlob(Digest digest) {
         return has(ContentKind.BLOB, digest);

@@ -6,9 +6,7 @@ import dev.strata.ops.remote.Remote;
 import dev.strata.ops.remote.Remotes;
 import dev.strata.persistence.Importer;
 import dev.strata.persistence.Renderer;
-import java.io.File;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,8 +46,10 @@ public final class RemoteBenchmark {
                     + work.resolve("tar-copy") + " -xf - && sync"));
             System.out.printf("  baseline tar -c | tar -x (then sync):  %7.2f s%n", tar);
 
-            Process grpc = serve(work.resolve("home-served"), servers, work);
-            String grpcUrl = Files.readString(work.resolve("home-served.url")).trim();
+            LocalServers.Started served = LocalServers.serve(List.of(top.resolve("bin/strata").toString()), work.resolve("home-served"),
+                    Map.of("STRATA_WRITE_TOKEN", TOKEN), work);
+            servers.add(served.process());
+            String grpcUrl = served.url();
             String s3Endpoint = startS3(top, work.resolve("s3"), servers, work);
             String[][] kinds = {
                     {"file", "file://" + work.resolve("shared-repo")},
@@ -71,12 +71,7 @@ public final class RemoteBenchmark {
 
             firstOutput(top, work, grpcUrl, src);
         } finally {
-            for (Process p : servers) {
-                p.destroy();
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
+            LocalServers.stop(servers);
             Renderer.deleteTree(work);
         }
     }
@@ -141,54 +136,14 @@ public final class RemoteBenchmark {
         return written;
     }
 
-    private static Process serve(Path home, List<Process> servers, Path work) throws Exception {
-        Files.createDirectories(home);
-        Path out = work.resolve(home.getFileName() + ".url");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("strata.top", ".")).resolve("bin/strata").toString(), "serve",
-                "--listen", "127.0.0.1:0", "--write-token-env", "STRATA_WRITE_TOKEN")
-                .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().put("STRATA_HOME", home.toString());
-        pb.environment().put("STRATA_WRITE_TOKEN", TOKEN);
-        Process p = pb.start();
-        servers.add(p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (Files.readString(out).isBlank()) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("strata serve did not start");
-            }
-            Thread.sleep(50);
-        }
-        return p;
-    }
-
-    /** S3Proxy's self-contained jar: the test build's copy, else Maven's. */
+    /** S3Proxy's self-contained jar: the test build's copy, made when missing. */
     private static String startS3(Path top, Path data, List<Process> servers, Path work) throws Exception {
         Path jar = top.resolve("src-test/target/s3proxy/s3proxy.jar");
         if (!Files.exists(jar)) {
             BenchTools.exec(List.of("mvn", "-B", "-q", "-f", top.resolve("pom.xml").toString(), "-pl", "src-test", "dependency:copy@s3proxy"), Map.of());
         }
-        Files.createDirectories(data.resolve("bench-bucket"));
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        }
-        String endpoint = "http://127.0.0.1:" + port;
-        Path props = work.resolve("s3proxy.properties");
-        Files.writeString(props, String.join("\n", "s3proxy.endpoint=" + endpoint, "s3proxy.authorization=aws-v2-or-v4",
-                "s3proxy.identity=bench", "s3proxy.credential=bench-secret", "jclouds.provider=filesystem", "jclouds.filesystem.basedir=" + data, ""));
-        Process p = new ProcessBuilder(JAVA, "-jar", jar.toString(), "--properties", props.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        servers.add(p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-                return endpoint;
-            } catch (java.io.IOException notYet) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("S3Proxy did not start");
-                }
-                Thread.sleep(100);
-            }
-        }
+        LocalServers.Started s3 = LocalServers.s3(jar, data, "bench-bucket", "bench", "bench-secret", work);
+        servers.add(s3.process());
+        return s3.url();
     }
 }

@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.bench.LocalServers;
 import dev.strata.persistence.Renderer;
 import dev.strata.persistence.TreeFacts;
-import java.io.File;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,12 +60,7 @@ class RemoteTest {
 
     @AfterAll
     static void stopServers() throws Exception {
-        for (Process p : servers) {
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        LocalServers.stop(servers);
         if (work != null) {
             Renderer.deleteTree(work);
         }
@@ -74,53 +68,17 @@ class RemoteTest {
 
     /** Starts {@code strata serve} for {@code home} on a free loopback port, writable with the token. */
     static Server serve(Path home) throws Exception {
-        Files.createDirectories(home);
-        Path log = Files.createTempFile(work, "serve", ".log");
-        Path out = Files.createTempFile(work, "serve", ".out");
-        ProcessBuilder pb = new ProcessBuilder(JAVA, "-cp", System.getProperty("java.class.path"), "dev.strata.ops.Main",
-                "serve", "--listen", "127.0.0.1:0", "--write-token-env", "STRATA_WRITE_TOKEN")
-                .redirectOutput(out.toFile()).redirectError(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().put("STRATA_HOME", home.toString());
-        pb.environment().put("STRATA_WRITE_TOKEN", TOKEN);
-        Process p = pb.start();
-        servers.add(p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (Files.readString(out).isBlank()) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("strata serve did not start: " + Files.readString(log));
-            }
-            Thread.sleep(50);
-        }
-        return new Server(p, Files.readString(out).trim(), log, home);
+        LocalServers.Started s = LocalServers.serve(List.of(JAVA, "-cp", System.getProperty("java.class.path"), "dev.strata.ops.Main"),
+                home, java.util.Map.of("STRATA_WRITE_TOKEN", TOKEN), work);
+        servers.add(s.process());
+        return new Server(s.process(), s.url(), s.log(), home);
     }
 
     /** Starts S3Proxy, a real S3 API server over a directory, in its own process; returns its endpoint. */
     static String startS3(Path data) throws Exception {
-        Files.createDirectories(data.resolve("strata-bucket"));
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        }
-        String endpoint = "http://127.0.0.1:" + port;
-        Path props = work.resolve("s3proxy.properties");
-        Files.writeString(props, String.join("\n", "s3proxy.endpoint=" + endpoint, "s3proxy.authorization=aws-v2-or-v4",
-                "s3proxy.identity=" + S3_ACCESS, "s3proxy.credential=" + S3_SECRET, "jclouds.provider=filesystem",
-                "jclouds.filesystem.basedir=" + data, ""));
-        Path log = work.resolve("s3proxy.log");
-        Process p = new ProcessBuilder(JAVA, "-jar", Path.of("target/s3proxy/s3proxy.jar").toAbsolutePath().toString(), "--properties", props.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        servers.add(p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-                return endpoint;
-            } catch (java.io.IOException notYet) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    throw new AssertionError("S3Proxy did not start: " + Files.readString(log));
-                }
-                Thread.sleep(100);
-            }
-        }
+        LocalServers.Started s3 = LocalServers.s3(Path.of("target/s3proxy/s3proxy.jar").toAbsolutePath(), data, "strata-bucket", S3_ACCESS, S3_SECRET, work);
+        servers.add(s3.process());
+        return s3.url();
     }
 
     private static StrataProcess home(String name) {

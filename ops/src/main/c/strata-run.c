@@ -7,7 +7,7 @@
  * orphan of its tree, ends the runtime it started, and exits with the command's code (128+N for a
  * signal, 127 for a command not found, 126 for one that cannot run, as shells do).
  *
- * The commands that only talk to the daemon (status, runtime, snapshot and branch commands, unmount,
+ * The commands that only talk to the daemon (status, runtime, snapshot, branch and fleet commands, unmount,
  * commit, diff) it hands to the daemon, which runs them for this caller and sends back what they
  * printed: a round trip instead of a JVM. Anything else (help, an option it does not know, a
  * repository command) goes to the full CLI named by $STRATA_FALLBACK, with the same arguments.
@@ -403,6 +403,7 @@ static int runs_in_daemon(int argc, char **argv) {
             || (strcmp(verb, "runtime") == 0 && argc > 2)
             || (strcmp(verb, "snapshot") == 0 && argc > 2)
             || (strcmp(verb, "branch") == 0 && argc > 2 && strcmp(sub, "exec") != 0)
+            || (strcmp(verb, "fleet") == 0 && argc > 2)
             || strcmp(verb, "unmount") == 0
             || strcmp(verb, "commit") == 0
             || strcmp(verb, "diff") == 0 /* the scratch's, or with two specs the repository's */

@@ -59,6 +59,14 @@ public final class ControlRules {
     }
 
     /** Stopping the daemon is root's. */
+    /** The fleet is driven by root and by the members of the configured admin group (gid 0 names no extra group). */
+    public static void checkFleetAdmin(Caller caller, int adminGroup) {
+        if (!caller.isRoot() && !(adminGroup != 0 && caller.inGroup(adminGroup))) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.DENIED, "only root" + (adminGroup != 0 ? " and members of group " + adminGroup : "")
+                    + " may drive the fleet");
+        }
+    }
+
     public static void checkShutdown(Caller caller) {
         if (!caller.isRoot()) {
             throw new RuntimeRefused(RuntimeRefused.Reason.DENIED, "only root may stop the daemon");

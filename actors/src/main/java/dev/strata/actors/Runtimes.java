@@ -56,7 +56,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
 
     public sealed interface Command permits Start, End, ListRunning, Remove, RemoveTag, Commit, Diff, Unbind, CreateSnapshot,
             ListSnapshots, DeleteSnapshot, CreateBranch, ListBranches, DiffBranch, CommitBranch, DeleteBranch, Progress, MountOf, Add,
-            RootsExited, MountStopped, Poll, Continue {
+            RootsExited, MountStopped, Poll, Continue, SetDraining {
     }
 
     /**
@@ -140,6 +140,13 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     }
 
     /** For tests and fault injection: the Mount actor of a runtime, if it runs. */
+    /**
+     * Drains this node (no new runtimes; joins of durable ones still work, running ones finish) or
+     * ends draining; answers how many runtimes still run. Sent by the fleet admin, never by a client.
+     */
+    public record SetDraining(boolean draining, ActorRef<Integer> replyTo) implements Command {
+    }
+
     public record MountOf(String name, ActorRef<Optional<ActorRef<Mount.Command>>> replyTo) implements Command {
     }
 
@@ -207,6 +214,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     /** Names being started: claimed before any disk work, released when the start is done or refused. */
     private final Set<String> claimed = new HashSet<>();
     private long incarnations;
+    private boolean draining;
 
     /** {@code routes}: the cache the Router publishes, whose sticky routes this reads to locate a process. */
     public static Behavior<Command> create(ActorRef<Router.Command> router, RouteCache routes, ActorRef<Snapshots.Command> snapshots,
@@ -253,6 +261,12 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
                 .onMessage(DeleteBranch.class, c -> guarded(c.replyTo(), () -> onDeleteBranch(c)))
                 .onMessage(Progress.class, c -> guarded(c.replyTo(), () -> onProgress(c)))
                 .onMessage(MountOf.class, this::onMountOf)
+                .onMessage(SetDraining.class, d -> {
+                    draining = d.draining();
+                    getContext().getLog().info("{} new runtimes", draining ? "draining: refusing" : "undrained: accepting");
+                    d.replyTo().tell(runtimes.size());
+                    return this;
+                })
                 .onMessage(Add.class, a -> {
                     add(a);
                     return this;
@@ -285,6 +299,10 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         }
         if (s.join() && s.name().isEmpty()) {
             throw new RuntimeRefused(RuntimeRefused.Reason.INVALID, "join needs the name of the runtime to join");
+        }
+        if (draining && !s.join()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.DRAINING, "this daemon is draining: it starts no new runtimes until an admin"
+                    + " runs strata fleet undrain");
         }
         String name = s.name().isEmpty() ? "run-" + s.rootPid() : ControlRules.checkName("runtime", s.name());
         ControlRules.checkSpec(s.envSpec());

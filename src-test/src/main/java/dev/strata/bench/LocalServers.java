@@ -24,12 +24,13 @@ public final class LocalServers {
      * Starts {@code strata serve} ({@code strata} is the command that runs the CLI) for {@code home} on a
      * free loopback port, writable with the token in {@code STRATA_WRITE_TOKEN} of {@code env}.
      */
-    public static Started serve(List<String> strata, Path home, Map<String, String> env, Path work) throws Exception {
+    public static Started serve(List<String> strata, Path home, Map<String, String> env, Path work, String... options) throws Exception {
         Files.createDirectories(home);
         Path log = Files.createTempFile(work, "serve", ".log");
         Path out = Files.createTempFile(work, "serve", ".out");
         List<String> cmd = new ArrayList<>(strata);
         cmd.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--write-token-env", "STRATA_WRITE_TOKEN"));
+        cmd.addAll(List.of(options));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().put("STRATA_HOME", home.toString());

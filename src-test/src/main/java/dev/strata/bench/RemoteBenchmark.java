@@ -80,7 +80,7 @@ public final class RemoteBenchmark {
     private static void firstOutput(Path top, Path work, String grpcUrl, Path src) throws Exception {
         Path home = work.resolve("home-read-through");
         Path mnt = work.resolve("mnt");
-        Remote origin = new Remote("origin", grpcUrl, null, null, null, null, null, null);
+        Remote origin = new Remote("origin", grpcUrl, null, null, null, null, null, null, null);
         Daemon daemon = Daemon.start(new StrataHome(home), new Daemon.Options(mnt, true, 2, new StrataHome(home).socketPath(),
                 dev.strata.ops.cli.StrataCommand::serve, List.of(Remotes.open(origin, Map.of()))));
         try {

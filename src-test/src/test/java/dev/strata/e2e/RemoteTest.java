@@ -67,9 +67,9 @@ class RemoteTest {
     }
 
     /** Starts {@code strata serve} for {@code home} on a free loopback port, writable with the token. */
-    static Server serve(Path home) throws Exception {
+    static Server serve(Path home, String... options) throws Exception {
         LocalServers.Started s = LocalServers.serve(List.of(JAVA, "-cp", System.getProperty("java.class.path"), "dev.strata.ops.Main"),
-                home, java.util.Map.of("STRATA_WRITE_TOKEN", TOKEN), work);
+                home, java.util.Map.of("STRATA_WRITE_TOKEN", TOKEN, "KEY_STORE_PASSWORD", "key-store-pass"), work, options);
         servers.add(s.process());
         return new Server(s.process(), s.url(), s.log(), home);
     }
@@ -128,6 +128,72 @@ class RemoteTest {
     }
 
     @Test
+    void pushAndPullOverTls() throws Exception {
+        Path keyStore = work.resolve("server.p12");
+        Path ca = work.resolve("server-ca.pem");
+        BenchExec.run("keytool", "-genkeypair", "-alias", "strata", "-keyalg", "EC", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1",
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", "key-store-pass");
+        BenchExec.run("keytool", "-exportcert", "-rfc", "-alias", "strata", "-keystore", keyStore.toString(), "-storepass", "key-store-pass",
+                "-file", ca.toString());
+        Server tls = serve(work.resolve("home-tls"), "--tls-key-store", keyStore.toString(), "--tls-password-env", "KEY_STORE_PASSWORD");
+        assertTrue(tls.url().startsWith("grpcs://127.0.0.1:"), tls.url());
+
+        StrataProcess untrusting = home("tls-untrusting");
+        untrusting.ok("remote", "add", "origin", tls.url());
+        StrataProcess.Outcome refused = untrusting.run("pull", "team/tree");
+        assertEquals(1, refused.exit(), "a server whose certificate no trusted authority signed is refused");
+
+        StrataProcess from = home("tls-push");
+        from.ok("import", source.toString(), "--tag", "team/tree");
+        from.ok("remote", "add", "origin", tls.url(), "--ca-file", ca.toString(), "--token-env", "STRATA_WRITE_TOKEN");
+        assertTrue(from.ok("push", "team/tree").err().contains("2001 blobs"));
+        StrataProcess to = home("tls-pull");
+        to.ok("remote", "add", "origin", tls.url(), "--ca-file", ca.toString());
+        assertTrue(to.ok("pull", "team/tree").err().contains("2001 blobs"));
+        assertTrue(to.ok("check").err().contains("all sound"));
+    }
+
+    /** Runs a helper command to its end. */
+    private static final class BenchExec {
+        static void run(String... cmd) throws Exception {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new AssertionError(String.join(" ", cmd) + " failed: " + out);
+            }
+        }
+    }
+
+    @Test
+    void aFullDiskMidPullIsNamedAndLeavesTheRepositoryConsistent() throws Exception {
+        Path tree = Files.createDirectories(work.resolve("too-big"));
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 40; i++) {
+            byte[] content = new byte[256 * 1024];
+            random.nextBytes(content);
+            Files.write(tree.resolve("part-" + i), content);
+        }
+        StrataProcess maker = home("full-disk-source");
+        maker.ok("import", tree.toString(), "--tag", "too-big");
+        Path small = Files.createDirectories(work.resolve("small-disk"));
+        BenchExec.run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", small.toString());
+        try {
+            StrataProcess full = new StrataProcess(small.resolve("home"));
+            full.ok("remote", "add", "origin", "file://" + work.resolve("full-disk-source/repo"));
+            StrataProcess.Outcome pulled = full.run("pull", "too-big", "-j", "1");
+            assertEquals(1, pulled.exit());
+            assertTrue(pulled.err().contains("No space left on device"), pulled.err());
+            assertTrue(full.ok("check").err().contains("all sound"), "nothing half-written");
+            assertFalse(full.run("tags").out().contains("too-big"));
+            try (var leftovers = Files.list(small.resolve("home/repo/tmp"))) {
+                assertEquals(0, leftovers.count(), "no temp file left behind");
+            }
+        } finally {
+            new ProcessBuilder("umount", "-l", small.toString()).start().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void writesToAServedRepositoryNeedItsToken() throws Exception {
         StrataProcess intruder = home("no-token");
         intruder.ok("import", source.toString(), "--tag", "team/tree");
@@ -160,8 +226,19 @@ class RemoteTest {
             assertTrue(Files.readString(again).endsWith("100\n"), Files.readString(again));
             assertEquals(3, server.blobsServed() - servedBefore, "a second runtime fetches nothing more");
 
+            // many runtimes opening one missing blob at once cause one download
+            List<Process> many = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                many.add(daemon.run("team/tree", "cat " + daemon.mountpoint + "/d5/f5", daemon.work.resolve("many-" + i + ".out")));
+            }
+            for (int i = 0; i < many.size(); i++) {
+                assertEquals(0, DaemonFixture.await(many.get(i)));
+                assertEquals("file 5 of the shared tree\n", Files.readString(daemon.work.resolve("many-" + i + ".out")));
+            }
+            assertEquals(4, server.blobsServed() - servedBefore, "ten runtimes, one download");
+
             String status = daemon.strata.ok("service", "status").out();
-            assertTrue(status.contains("read-through from origin") && status.contains("3 blobs fetched") && status.contains("0 failures"), status);
+            assertTrue(status.contains("read-through from origin") && status.contains("4 blobs fetched") && status.contains("0 failures"), status);
             assertTrue(daemon.strata.ok("check").err().contains("all sound"), "blobs not fetched yet are not problems");
 
             // a blob no remote can give fails that open with EIO, and everything local keeps working

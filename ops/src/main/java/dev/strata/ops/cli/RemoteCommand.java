@@ -52,6 +52,10 @@ final class RemoteCommand implements Runnable {
         @Option(names = "--token-env", paramLabel = "VAR", description = "gRPC: the environment variable that holds the server's write token.")
         String tokenEnv;
 
+        @Option(names = "--ca-file", paramLabel = "PEM", description = "grpcs: the certificate authority of the server's certificate,"
+                + " when the system's trusted ones did not sign it.")
+        Path caFile;
+
         @Override
         public void run() {
             StrataCommand strata = parent.strata;
@@ -59,7 +63,11 @@ final class RemoteCommand implements Runnable {
             if (accessKey != null && secret == null) {
                 throw new UsageException("--access-key needs --secret-key-env VAR naming where the secret key is");
             }
-            Remote remote = new Remote(name, url, endpoint, region, accessKey, secret, fromEnv(strata, tokenEnv), null);
+            Remote remote = new Remote(name, url, endpoint, region, accessKey, secret, fromEnv(strata, tokenEnv),
+                    caFile == null ? null : caFile.toAbsolutePath().toString(), null);
+            if (caFile != null && (remote.kind() != Remote.Kind.GRPCS || !Files.isReadable(caFile))) {
+                throw new UsageException("--ca-file is for grpcs:// remotes and must name a readable PEM file");
+            }
             if (remote.kind() == Remote.Kind.FILE) {
                 initialize(strata, Path.of(URI.create(url)));
             }

@@ -65,11 +65,12 @@ final class ServiceCommand {
                     }
                 }
             }
+            dev.strata.ops.fleet.FleetConfig fleet = dev.strata.ops.fleet.FleetConfig.load(config.files(), strata.env);
             Daemon daemon;
             try {
                 daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough && config.passthrough(),
                         effective(readers, config.readers()),
-                        config.socket(), StrataCommand::serve, readThrough(strata)));
+                        config.socket(), StrataCommand::serve, readThrough(strata), fleet, fleet == null ? null : pullFrom(strata, fleet)));
             } catch (IOException e) {
                 throw new RepositoryException(e.getMessage());
             }
@@ -98,6 +99,26 @@ final class ServiceCommand {
             }
             return 0;
         }
+    }
+
+    /** What a fleet pull does on this node: the refs from strata.cluster.pull-remote into this home's repository. */
+    static java.util.function.Function<java.util.List<String>, String> pullFrom(StrataCommand strata, dev.strata.ops.fleet.FleetConfig fleet) {
+        return refs -> {
+            if (fleet.pullRemote() == null) {
+                throw new IllegalStateException("this node has no strata.cluster.pull-remote to pull from");
+            }
+            dev.strata.ops.remote.Remote remote = strata.config().remotes().get(fleet.pullRemote());
+            if (remote == null) {
+                throw new IllegalStateException("strata.cluster.pull-remote names remote '" + fleet.pullRemote() + "', which is not configured");
+            }
+            try (dev.strata.persistence.Store from = dev.strata.ops.remote.Remotes.open(remote, strata.env);
+                 dev.strata.persistence.Store to = new dev.strata.persistence.LocalStore(strata.home().repository(), "this repository")) {
+                dev.strata.persistence.Sync.Result r = new dev.strata.persistence.Sync(from, to, dev.strata.persistence.Sync.Policy.MISSING_ONLY, 8, 0,
+                        new dev.strata.persistence.Sync.Listener() { }).sync(refs);
+                return "pulled from " + remote.name() + ": " + Format.count(r.objects(), "object") + ", " + Format.count(r.blobs(), "blob") + ", "
+                        + Format.bytes(r.bytes());
+            }
+        };
     }
 
     /** The remotes named by strata.read-through, opened for the daemon (empty: read-through off). */

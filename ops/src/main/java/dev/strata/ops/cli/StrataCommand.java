@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
                 LogCommand.class, InfoCommand.class, LsCommand.class, DiffCommand.class, RenderCommand.class,
                 CheckCommand.class, CleanCommand.class, ServiceCommand.class, RunCommand.class, ShellCommand.class, MountCommand.class,
                 UnmountCommand.class, CommitCommand.class, SnapshotCommand.class, BranchCommand.class, RuntimeCommand.class, CompletionCommand.class, ConfigCommand.class, DemoCommand.class,
-                RemoteCommand.class, TransferCommand.Push.class, TransferCommand.Pull.class, ServeCommand.class})
+                RemoteCommand.class, TransferCommand.Push.class, TransferCommand.Pull.class, ServeCommand.class, FleetCommand.class})
 public final class StrataCommand implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(StrataCommand.class);
 
@@ -123,7 +123,8 @@ public final class StrataCommand implements Runnable {
      */
     private static final java.util.Set<String> RUN_IN_DAEMON = java.util.Set.of("service status", "runtime list", "runtime info",
             "runtime remove", "snapshot create", "snapshot list", "snapshot delete", "branch create", "branch list", "branch bind",
-            "branch unbind", "branch diff", "branch commit", "branch delete", "unmount", "commit", "diff");
+            "branch unbind", "branch diff", "branch commit", "branch delete", "unmount", "commit", "diff",
+            "fleet status", "fleet runtimes", "fleet unmount", "fleet drain", "fleet undrain", "fleet pull");
 
     /**
      * Commands that read the repository (never a file of the caller's), which the daemon may run from

@@ -173,6 +173,31 @@ public final class ControlClient implements StrataControl, AutoCloseable {
     }
 
     @Override
+    public CompletionStage<FleetStatusReply> fleetStatus(FleetStatusRequest in) {
+        return call("FleetStatus", in, FleetStatusReply.getDefaultInstance());
+    }
+
+    @Override
+    public CompletionStage<FleetRuntimesReply> fleetRuntimes(FleetRuntimesRequest in) {
+        return call("FleetRuntimes", in, FleetRuntimesReply.getDefaultInstance());
+    }
+
+    @Override
+    public CompletionStage<FleetActionReply> fleetUnmount(FleetUnmountRequest in) {
+        return call("FleetUnmount", in, FleetActionReply.getDefaultInstance());
+    }
+
+    @Override
+    public CompletionStage<FleetActionReply> fleetDrain(FleetDrainRequest in) {
+        return call("FleetDrain", in, FleetActionReply.getDefaultInstance());
+    }
+
+    @Override
+    public CompletionStage<FleetActionReply> fleetPull(FleetPullRequest in) {
+        return call("FleetPull", in, FleetActionReply.getDefaultInstance());
+    }
+
+    @Override
     public void close() {
         channel.shutdownNow();
         try {

@@ -77,7 +77,8 @@ final class ControlService implements StrataControl {
     private static final int MAX_DESCRIPTION = 1024;
 
     /** What every connection's service shares: the actor system, the lifecycle owner, the daemon's own status and stop. */
-    record Daemon(ActorSystem<?> system, ActorRef<Runtimes.Command> runtimes, Supplier<StatusReply.Builder> status, Runnable shutdown) {
+    record Daemon(ActorSystem<?> system, ActorRef<Runtimes.Command> runtimes, Supplier<StatusReply.Builder> status, Runnable shutdown,
+                  dev.strata.ops.fleet.Fleet fleet) {
     }
 
     private final Daemon daemon;
@@ -276,6 +277,52 @@ final class ControlService implements StrataControl {
                 .addAllLayers(b.record().layers().stream().map(Digest::hex).toList()).setOwnerUid(b.record().owner()).build();
     }
 
+    /** A fleet call: the admin rule first, then the fleet (FAILED_PRECONDITION when this daemon is in none). */
+    private <T> CompletionStage<T> fleet(Function<dev.strata.ops.fleet.Fleet, CompletionStage<T>> call) {
+        return guarded(() -> {
+            dev.strata.ops.fleet.Fleet fleet = daemon.fleet();
+            ControlRules.checkFleetAdmin(caller, fleet == null ? 0 : fleet.config().adminGroup());
+            if (fleet == null) {
+                throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(
+                        "this daemon is in no fleet: set strata.cluster.enabled = true (and its seed nodes) in its configuration"));
+            }
+            return call.apply(fleet);
+        });
+    }
+
+    private static final int FLEET_REFS_MAX = 64;
+
+    @Override
+    public CompletionStage<dev.strata.protocol.FleetStatusReply> fleetStatus(dev.strata.protocol.FleetStatusRequest in) {
+        return fleet(dev.strata.ops.fleet.Fleet::status);
+    }
+
+    @Override
+    public CompletionStage<dev.strata.protocol.FleetRuntimesReply> fleetRuntimes(dev.strata.protocol.FleetRuntimesRequest in) {
+        return fleet(f -> f.runtimes(in.getNode()));
+    }
+
+    @Override
+    public CompletionStage<dev.strata.protocol.FleetActionReply> fleetUnmount(dev.strata.protocol.FleetUnmountRequest in) {
+        return fleet(f -> f.unmount(in.getNode(), ControlRules.checkName("runtime", in.getRuntime())));
+    }
+
+    @Override
+    public CompletionStage<dev.strata.protocol.FleetActionReply> fleetDrain(dev.strata.protocol.FleetDrainRequest in) {
+        return fleet(f -> f.drain(in.getNode(), in.getDrain()));
+    }
+
+    @Override
+    public CompletionStage<dev.strata.protocol.FleetActionReply> fleetPull(dev.strata.protocol.FleetPullRequest in) {
+        return fleet(f -> {
+            if (in.getRefsCount() == 0 || in.getRefsCount() > FLEET_REFS_MAX) {
+                throw new IllegalArgumentException("fleet pull takes 1 to " + FLEET_REFS_MAX + " refs, not " + in.getRefsCount());
+            }
+            in.getRefsList().forEach(ControlRules::checkSpec);
+            return f.pull(List.copyOf(in.getRefsList()), List.copyOf(in.getNodesList()));
+        });
+    }
+
     /** One place maps failures to gRPC statuses; anything unexpected is INTERNAL. */
     static GrpcServiceException translate(Throwable e) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -290,6 +337,7 @@ final class ControlService implements StrataControl {
                 case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
                 case IN_USE -> Status.FAILED_PRECONDITION;
                 case DENIED -> Status.PERMISSION_DENIED;
+                case DRAINING -> Status.UNAVAILABLE;
             };
         } else if (cause instanceof PermissionDeniedException) {
             status = Status.PERMISSION_DENIED;

@@ -55,7 +55,8 @@ public final class Daemon {
      * {@code cli} runs the commands the native front end asks the daemon to run for its caller.
      */
     public record Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli,
-                          List<dev.strata.persistence.Store> readThrough) {
+                          List<dev.strata.persistence.Store> readThrough, dev.strata.ops.fleet.FleetConfig fleet,
+                          java.util.function.Function<List<String>, String> fleetPull) {
         /** A daemon that runs no CLI commands itself (the front end then starts the full CLI) and reads no remotes. */
         public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket) {
             this(mountpoint, passthrough, readerThreads, socket, null, List.of());
@@ -64,6 +65,12 @@ public final class Daemon {
         /** A daemon that reads no remotes. */
         public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli) {
             this(mountpoint, passthrough, readerThreads, socket, cli, List.of());
+        }
+
+        /** A daemon in no fleet. */
+        public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli,
+                       List<dev.strata.persistence.Store> readThrough) {
+            this(mountpoint, passthrough, readerThreads, socket, cli, readThrough, null, null);
         }
     }
 
@@ -81,8 +88,11 @@ public final class Daemon {
         NodeTable nodes = new NodeTable();
         View empty = new View(LayerMerge.merge(List.of()), repo.blobs());
         RouteCache routes = new RouteCache();
+        // in a fleet, the actor system is a cluster node too (one name for all: cluster members must share it)
+        com.typesafe.config.Config config = options.fleet() == null ? com.typesafe.config.ConfigFactory.load()
+                : options.fleet().pekko().withFallback(com.typesafe.config.ConfigFactory.load());
         ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(ProcessTable.forThisPlatform(), nodes, () -> empty, routes,
-                repo, home.snapshotsPath(), home.runtimesPath()), "strata");
+                repo, home.snapshotsPath(), home.runtimesPath()), dev.strata.ops.fleet.FleetConfig.SYSTEM_NAME, config);
         FuseSession session = null;
         try {
             ActorRef<Router.Command> router = AskPattern.<Guardian.Command, ActorRef<Router.Command>>ask(
@@ -92,8 +102,18 @@ public final class Daemon {
             session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough()),
                     new RouterGateway(router, routes, nodes));
             Daemon[] self = new Daemon[1];
+            dev.strata.ops.fleet.Fleet fleet = null;
+            if (options.fleet() != null) {
+                fleet = new dev.strata.ops.fleet.Fleet(system, options.fleet());
+                FuseSession mountedNow = session;
+                system.systemActorOf(dev.strata.ops.fleet.FleetAdmin.create(new dev.strata.ops.fleet.FleetAdmin.Node(options.fleet().node(), runtimes,
+                        () -> self[0].describe(home), options.fleetPull() != null ? options.fleetPull()
+                                : refs -> { throw new IllegalStateException("this daemon has no strata.cluster.pull-remote"); },
+                        java.util.concurrent.Executors.newCachedThreadPool())), "fleet-admin", org.apache.pekko.actor.typed.Props.empty());
+                log.info("strata daemon in the fleet as {} (seed nodes {})", options.fleet().node(), options.fleet().seedNodes());
+            }
             ControlService.Daemon shared = new ControlService.Daemon(system, runtimes, () -> self[0].status(),
-                    () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()));
+                    () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()), fleet);
             var errors = ControlErrors.handler();
             ControlSocketServer control = ControlSocketServer.start(options.socket(), system,
                     caller -> handler(StrataControlHandlerFactory.create(new ControlService(shared, caller), errors, system)));
@@ -159,6 +179,34 @@ public final class Daemon {
         }
         system.terminate();
     }
+
+    private volatile long storeBytes = -1;
+    private volatile long storeMeasuredAt;
+
+    /** This node as the fleet sees it; the store's size is measured at most once a minute (a walk of the store). */
+    dev.strata.protocol.FleetNode.Builder describe(StrataHome home) {
+        long now = System.currentTimeMillis();
+        if (now - storeMeasuredAt > 60_000) {
+            storeMeasuredAt = now;
+            try (var files = java.nio.file.Files.walk(home.repositoryPath())) {
+                storeBytes = files.filter(java.nio.file.Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                storeBytes = -1;
+            }
+        }
+        boolean healthy;
+        try {
+            healthy = dev.strata.fuse.Mounts.isFuseMounted(session.mountpoint());
+        } catch (RuntimeException e) {
+            healthy = false;
+        }
+        return dev.strata.protocol.FleetNode.newBuilder().setVersion(VERSION).setUptimeMs(now - startedAt).setMountHealthy(healthy)
+                .setStoreBytes(storeBytes).setMountpoint(session.mountpoint().toString())
+                .setLoad(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    /** This build's version, as --version says it. */
+    public static final String VERSION = "0.1.0";
 
     StatusReply.Builder status() {
         StatusReply.Builder s = StatusReply.newBuilder().setMountpoint(session.mountpoint().toString()).setDaemonPid((int) ProcessHandle.current().pid())

@@ -55,9 +55,19 @@ public final class GrpcStore implements Store {
     static GrpcStore connect(Remote remote, String label) {
         URI uri = URI.create(remote.url());
         String target = uri.getHost() + ":" + uri.getPort();
-        ManagedChannel channel = Grpc.newChannelBuilder(target, remote.kind() == Remote.Kind.GRPCS
-                ? TlsChannelCredentials.create() : InsecureChannelCredentials.create())
-                .maxInboundMessageSize(64 * 1024 * 1024).build();
+        io.grpc.ChannelCredentials credentials;
+        if (remote.kind() != Remote.Kind.GRPCS) {
+            credentials = InsecureChannelCredentials.create();
+        } else if (remote.ca() == null) {
+            credentials = TlsChannelCredentials.create(); // the system's trusted authorities
+        } else {
+            try {
+                credentials = TlsChannelCredentials.newBuilder().trustManager(new java.io.File(remote.ca())).build();
+            } catch (IOException e) {
+                throw new RepositoryException("remote " + label + ": cannot read its certificate authority " + remote.ca() + ": " + e.getMessage(), e);
+            }
+        }
+        ManagedChannel channel = Grpc.newChannelBuilder(target, credentials).maxInboundMessageSize(64 * 1024 * 1024).build();
         return new GrpcStore(channel, label, remote.token());
     }
 

@@ -10,9 +10,11 @@ import java.util.regex.Pattern;
  * {@code url} is {@code file:///path}, {@code grpc://host:port}, {@code grpcs://host:port} or
  * {@code s3://bucket[/prefix]}; S3 remotes may name an {@code endpoint} (MinIO, S3Proxy, ...), a
  * {@code region}, and an {@code access-key} with {@code secret-key} (otherwise the AWS SDK's own
- * sources: AWS_ACCESS_KEY_ID and the rest). A gRPC remote may carry a {@code token} for writing.
+ * sources: AWS_ACCESS_KEY_ID and the rest). A gRPC remote may carry a {@code token} for writing, and a
+ * grpcs:// one the {@code ca} (a PEM file) that signed its server's certificate, when the system's do not.
  */
-public record Remote(String name, String url, String endpoint, String region, String accessKey, String secretKey, String token, String source) {
+public record Remote(String name, String url, String endpoint, String region, String accessKey, String secretKey, String token, String ca,
+                     String source) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,62}");
     private static final int URL_MAX = 1024;
 
@@ -66,6 +68,7 @@ public record Remote(String name, String url, String endpoint, String region, St
         putIf(m, "access-key", accessKey);
         putIf(m, "secret-key", secretKey);
         putIf(m, "token", token);
+        putIf(m, "ca", ca);
         return m;
     }
 
@@ -83,6 +86,9 @@ public record Remote(String name, String url, String endpoint, String region, St
         }
         if (token != null) {
             s.append(" token=(set)");
+        }
+        if (ca != null) {
+            s.append(" ca=").append(ca);
         }
         return s.toString();
     }

@@ -46,7 +46,7 @@ public final class RemoteConfig {
                 try {
                     Config r = all.toConfig().getConfig(ConfigUtil.quoteString(name));
                     remotes.put(name, new Remote(name, r.getString("url"), opt(r, "endpoint"), opt(r, "region"), opt(r, "access-key"),
-                            opt(r, "secret-key"), opt(r, "token"), file.toString()));
+                            opt(r, "secret-key"), opt(r, "token"), opt(r, "ca"), file.toString()));
                 } catch (ConfigException e) {
                     throw new IllegalArgumentException("remote '" + Remote.shorten(name) + "' in " + file + " is malformed: " + e.getMessage());
                 } catch (IllegalArgumentException e) {

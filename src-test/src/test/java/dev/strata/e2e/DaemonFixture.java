@@ -33,6 +33,19 @@ final class DaemonFixture implements AutoCloseable {
         return new DaemonFixture(config, extraArgs, true);
     }
 
+    /** The same, with {@code env} in the daemon's environment (a TLS store's password). */
+    static DaemonFixture withConfig(String config, java.util.Map<String, String> env) throws Exception {
+        DaemonFixture.nextEnv.set(env);
+        try {
+            return new DaemonFixture(config, new String[0], true);
+        } finally {
+            DaemonFixture.nextEnv.remove();
+        }
+    }
+
+    private static final ThreadLocal<java.util.Map<String, String>> nextEnv = new ThreadLocal<>();
+    private java.util.Map<String, String> env = java.util.Map.of();
+
     private DaemonFixture(String config, String[] extraArgs, boolean configured) throws Exception {
         work = Files.createTempDirectory("strata-daemon-test-");
         // temp dirs are 0700: open the way to the mount point for tests that run as another user
@@ -40,6 +53,9 @@ final class DaemonFixture implements AutoCloseable {
         home = work.resolve("home");
         mountpoint = work.resolve("mnt");
         strata = new StrataProcess(home);
+        if (nextEnv.get() != null) {
+            env = nextEnv.get();
+        }
         if (config != null) {
             Files.createDirectories(home);
             Files.writeString(home.resolve("strata.conf"), config);
@@ -53,6 +69,7 @@ final class DaemonFixture implements AutoCloseable {
         cmd.addAll(List.of(extraArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("daemon.log").toFile());
         pb.environment().put("STRATA_HOME", home.toString());
+        pb.environment().putAll(env);
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         daemon = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

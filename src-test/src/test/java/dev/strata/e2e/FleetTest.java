@@ -31,12 +31,20 @@ import org.junit.jupiter.api.Timeout;
 class FleetTest {
     static final List<DaemonFixture> nodes = new ArrayList<>();
     static int[] ports;
+    /** The repository every node's strata.cluster.pull-remote names (a file:// remote). */
+    static Path shared;
 
     @BeforeAll
     static void formAFleet() throws Exception {
         ports = freePorts(3);
+        shared = Files.createTempDirectory("strata-fleet-shared-");
+        Path tool = Files.createDirectories(shared.resolve("tool"));
+        Files.writeString(tool.resolve("tool.sh"), "echo fleet tool v1\n");
+        new dev.strata.persistence.Importer(dev.strata.persistence.Repository.open(shared.resolve("repo")))
+                .importDirectory(tool, "fleet/tool", java.util.Map.of(), new dev.strata.persistence.Importer.Listener() { });
         for (int i = 0; i < 3; i++) {
-            DaemonFixture node = DaemonFixture.withConfig(config(ports, i, ""));
+            DaemonFixture node = DaemonFixture.withConfig(config(ports, i, ", pull-remote = \"shared\"")
+                    + "strata.remotes.shared.url = \"file://" + shared.resolve("repo") + "\"\n");
             nodes.add(node);
             node.layer("base", "etc/motd", "node " + i + "\n");
         }
@@ -60,6 +68,9 @@ class FleetTest {
         }
         for (DaemonFixture node : nodes) {
             node.close();
+        }
+        if (shared != null) {
+            dev.strata.persistence.Renderer.deleteTree(shared);
         }
     }
 
@@ -230,5 +241,21 @@ class FleetTest {
         victim.start();
         awaitStatus(survivor, s -> count(s, " up ") == 3, 90);
         running.destroyForcibly();
+    }
+
+    @Test
+    @Order(6)
+    void fleetPullBringsARefToEveryNodeAndNamesFailures() throws Exception {
+        StrataProcess.Outcome pulled = nodes.get(0).strata.run("fleet", "pull", "fleet/tool");
+        assertEquals(0, pulled.exit(), pulled.out() + pulled.err());
+        assertEquals(3, count(pulled.out(), "ok     pulled from shared: 2 objects, 1 blob"), pulled.out());
+        for (DaemonFixture node : nodes) {
+            assertTrue(node.strata.ok("ls", "fleet/tool").out().contains("tool.sh"));
+        }
+        StrataProcess.Outcome again = nodes.get(1).strata.run("fleet", "pull", "fleet/tool", "--nodes", address(ports[2]));
+        assertEquals(1, count(again.out(), "pulled from shared: 0 objects, 0 blobs"), again.out());
+        StrataProcess.Outcome unknown = nodes.get(0).strata.run("fleet", "pull", "no-such-tool");
+        assertEquals(1, unknown.exit());
+        assertEquals(3, count(unknown.out(), "failed unknown ref 'no-such-tool'"), unknown.out());
     }
 }

@@ -17,8 +17,9 @@ public final class Bench {
             case "snapshot" -> SnapshotBenchmark.main(rest);
             case "client" -> ClientBenchmark.main(rest);
             case "remote" -> RemoteBenchmark.main(rest);
+            case "fleet" -> FleetBenchmark.main(rest);
             default -> {
-                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB] | write [GIB [FILES]] | snapshot [BASE_FILES...] | client [ROUNDS] | remote [GIB [FILES]]");
+                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB] | write [GIB [FILES]] | snapshot [BASE_FILES...] | client [ROUNDS] | remote [GIB [FILES]] | fleet [DAEMONS...]");
                 System.exit(2);
             }
         }

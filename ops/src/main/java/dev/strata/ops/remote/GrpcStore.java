@@ -43,11 +43,20 @@ public final class GrpcStore implements Store {
     private static final long CALL_SECONDS = 60;
 
     private final ManagedChannel channel;
+    /** Blob streams spread over a few connections: one HTTP/2 connection's server side tops out well below the disk. */
+    private final ManagedChannel[] blobChannels;
+    private final java.util.concurrent.atomic.AtomicInteger nextBlobChannel = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int BLOB_CONNECTIONS = 4;
     private final String label;
     private final String token;
 
-    private GrpcStore(ManagedChannel channel, String label, String token) {
-        this.channel = channel;
+    private GrpcStore(java.util.function.Supplier<ManagedChannel> channels, String label, String token) {
+        this.channel = channels.get();
+        this.blobChannels = new ManagedChannel[BLOB_CONNECTIONS];
+        blobChannels[0] = channel;
+        for (int i = 1; i < BLOB_CONNECTIONS; i++) {
+            blobChannels[i] = channels.get();
+        }
         this.label = label;
         this.token = token == null ? "" : token;
     }
@@ -67,8 +76,8 @@ public final class GrpcStore implements Store {
                 throw new RepositoryException("remote " + label + ": cannot read its certificate authority " + remote.ca() + ": " + e.getMessage(), e);
             }
         }
-        ManagedChannel channel = Grpc.newChannelBuilder(target, credentials).maxInboundMessageSize(64 * 1024 * 1024).build();
-        return new GrpcStore(channel, label, remote.token());
+        io.grpc.ChannelCredentials chosen = credentials;
+        return new GrpcStore(() -> Grpc.newChannelBuilder(target, chosen).maxInboundMessageSize(64 * 1024 * 1024).build(), label, remote.token());
     }
 
     private static <Q extends Message, A extends Message> MethodDescriptor<Q, A> method(String name, MethodDescriptor.MethodType type, Q q, A a) {
@@ -169,7 +178,7 @@ public final class GrpcStore implements Store {
 
     @Override
     public InputStream blob(Digest digest, long offset) {
-        ClientCall<ReadBlobRequest, BlobChunk> call = channel.newCall(READ_BLOB, CallOptions.DEFAULT);
+        ClientCall<ReadBlobRequest, BlobChunk> call = blobChannel().newCall(READ_BLOB, CallOptions.DEFAULT);
         Iterator<BlobChunk> chunks = ClientCalls.blockingServerStreamingCall(call,
                 ReadBlobRequest.newBuilder().setDigest(ByteString.copyFrom(digest.bytes())).setOffset(offset).build());
         String what = "read blob " + digest.shortHex();
@@ -265,7 +274,7 @@ public final class GrpcStore implements Store {
                 answer.complete(PutReply.getDefaultInstance());
             }
         };
-        ClientCalls.asyncClientStreamingCall(channel.newCall(WRITE_BLOB, CallOptions.DEFAULT), responses);
+        ClientCalls.asyncClientStreamingCall(blobChannel().newCall(WRITE_BLOB, CallOptions.DEFAULT), responses);
         String what = "store blob " + digest.shortHex();
         try {
             BlobChunk.Builder first = BlobChunk.newBuilder().setDigest(ByteString.copyFrom(digest.bytes())).setSize(size).setToken(token);
@@ -321,11 +330,19 @@ public final class GrpcStore implements Store {
         return unary(MERGE_TAG, r.build(), "move tag " + name).getAdded();
     }
 
+    private ManagedChannel blobChannel() {
+        return blobChannels[Math.floorMod(nextBlobChannel.getAndIncrement(), BLOB_CONNECTIONS)];
+    }
+
     @Override
     public void close() {
-        channel.shutdownNow();
+        for (ManagedChannel c : blobChannels) {
+            c.shutdownNow();
+        }
         try {
-            channel.awaitTermination(5, TimeUnit.SECONDS);
+            for (ManagedChannel c : blobChannels) {
+                c.awaitTermination(5, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

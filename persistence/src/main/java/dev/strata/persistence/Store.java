@@ -37,6 +37,23 @@ public interface Store extends AutoCloseable {
     /** The blob's content from {@code offset} on; {@link UnknownRefException} when this store lacks it. */
     InputStream blob(Digest digest, long offset);
 
+    /** Takes each blob of a batch, in order; it reads the stream to its end (or fails) before the next arrives. */
+    interface BlobSink {
+        void accept(Digest digest, InputStream content) throws java.io.IOException;
+    }
+
+    /**
+     * Reads several blobs one after another (all present, or {@link UnknownRefException}); stores across a
+     * network send a batch in one request. Every blob's stream is closed by this call.
+     */
+    default void blobs(List<Digest> digests, BlobSink sink) throws java.io.IOException {
+        for (Digest d : digests) {
+            try (InputStream in = blob(d, 0)) {
+                sink.accept(d, in);
+            }
+        }
+    }
+
     /** Every tag name, sorted. */
     List<String> tagNames();
 

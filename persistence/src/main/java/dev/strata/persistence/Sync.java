@@ -211,8 +211,26 @@ public final class Sync {
         });
         try {
             List<Future<?>> running = new ArrayList<>();
+            // small blobs travel in batches (one request each for a remote), big ones alone
+            List<Digest> batch = new ArrayList<>();
+            long batchBytes = 0;
             for (Map.Entry<Digest, Long> b : blobs.entrySet()) {
-                running.add(pool.submit(() -> copyBlob(b.getKey(), b.getValue())));
+                if (b.getValue() >= BATCH_BYTES) {
+                    running.add(pool.submit(() -> copyBlob(b.getKey(), b.getValue())));
+                    continue;
+                }
+                batch.add(b.getKey());
+                batchBytes += b.getValue();
+                if (batch.size() == BATCH_BLOBS || batchBytes >= BATCH_BYTES) {
+                    List<Digest> full = List.copyOf(batch);
+                    running.add(pool.submit(() -> copyBatch(full)));
+                    batch.clear();
+                    batchBytes = 0;
+                }
+            }
+            if (!batch.isEmpty()) {
+                List<Digest> rest = List.copyOf(batch);
+                running.add(pool.submit(() -> copyBatch(rest)));
             }
             RuntimeException first = null;
             for (Future<?> f : running) {
@@ -235,6 +253,24 @@ public final class Sync {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    private static final int BATCH_BLOBS = 64;
+    private static final long BATCH_BYTES = 4L << 20;
+
+    private void copyBatch(List<Digest> batch) {
+        try {
+            from.blobs(batch, (digest, content) -> {
+                try (InputStream in = new CountingStream(content, n -> listener.transferred(0, n))) {
+                    to.putBlob(digest, blobs.get(digest), in);
+                } catch (CorruptObjectException e) {
+                    throw e.receivedFrom("blob", digest, from.describe());
+                }
+                listener.transferred(1, 0);
+            });
+        } catch (java.io.IOException e) {
+            throw new RepositoryException("reading blobs from " + from.describe() + " failed: " + e.getMessage(), e);
         }
     }
 

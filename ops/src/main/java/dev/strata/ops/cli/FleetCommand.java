@@ -167,7 +167,36 @@ final class FleetCommand {
             if (nodes != null) {
                 q.addAllNodes(nodes);
             }
-            return report(parent.strata, DaemonClient.once(parent.strata, c -> c.fleetPull(q.build()), PULL_PATIENCE));
+            StrataCommand strata = parent.strata;
+            try (DaemonClient client = DaemonClient.connect(strata)) {
+                FleetActionReply r = strata.interactive()
+                        ? client.call(c -> c.fleetPull(q.build()), PULL_PATIENCE, Duration.ofMillis(500), () -> showProgress(strata, client))
+                        : client.call(c -> c.fleetPull(q.build()), PULL_PATIENCE);
+                if (strata.interactive()) {
+                    strata.err.print("\r\033[K");
+                }
+                return report(strata, r);
+            }
+        }
+
+        /** One line, redrawn: each pulling node's share of bytes moved. */
+        private static void showProgress(StrataCommand strata, DaemonClient client) {
+            FleetStatusReply s;
+            try {
+                s = client.call(c -> c.fleetStatus(FleetStatusRequest.getDefaultInstance()), Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                return;
+            }
+            StringBuilder line = new StringBuilder("pulling:");
+            for (FleetNode n : s.getNodesList()) {
+                if (n.getPulling()) {
+                    long pct = n.getPullBytesTotal() == 0 ? 0 : 100 * n.getPullBytesDone() / n.getPullBytesTotal();
+                    line.append("  ").append(n.getNode()).append(' ').append(pct).append("% (").append(n.getPullItemsDone()).append('/')
+                            .append(n.getPullItemsTotal()).append(')');
+                }
+            }
+            strata.err.print("\r\033[K" + line);
+            strata.err.flush();
         }
     }
 }

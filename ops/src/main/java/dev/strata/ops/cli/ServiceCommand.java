@@ -102,8 +102,9 @@ final class ServiceCommand {
     }
 
     /** What a fleet pull does on this node: the refs from strata.cluster.pull-remote into this home's repository. */
-    static java.util.function.Function<java.util.List<String>, String> pullFrom(StrataCommand strata, dev.strata.ops.fleet.FleetConfig fleet) {
-        return refs -> {
+    static java.util.function.BiFunction<java.util.List<String>, dev.strata.persistence.Sync.Listener, String> pullFrom(StrataCommand strata,
+                                                                                                                      dev.strata.ops.fleet.FleetConfig fleet) {
+        return (refs, progress) -> {
             if (fleet.pullRemote() == null) {
                 throw new IllegalStateException("this node has no strata.cluster.pull-remote to pull from");
             }
@@ -114,7 +115,7 @@ final class ServiceCommand {
             try (dev.strata.persistence.Store from = dev.strata.ops.remote.Remotes.open(remote, strata.env);
                  dev.strata.persistence.Store to = new dev.strata.persistence.LocalStore(strata.home().repository(), "this repository")) {
                 dev.strata.persistence.Sync.Result r = new dev.strata.persistence.Sync(from, to, dev.strata.persistence.Sync.Policy.MISSING_ONLY, 8, 0,
-                        new dev.strata.persistence.Sync.Listener() { }).sync(refs);
+                        progress).sync(refs);
                 return "pulled from " + remote.name() + ": " + Format.count(r.objects(), "object") + ", " + Format.count(r.blobs(), "blob") + ", "
                         + Format.bytes(r.bytes());
             }

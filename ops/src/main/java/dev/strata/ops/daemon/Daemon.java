@@ -56,7 +56,7 @@ public final class Daemon {
      */
     public record Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli,
                           List<dev.strata.persistence.Store> readThrough, dev.strata.ops.fleet.FleetConfig fleet,
-                          java.util.function.Function<List<String>, String> fleetPull) {
+                          java.util.function.BiFunction<List<String>, dev.strata.persistence.Sync.Listener, String> fleetPull) {
         /** A daemon that runs no CLI commands itself (the front end then starts the full CLI) and reads no remotes. */
         public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket) {
             this(mountpoint, passthrough, readerThreads, socket, null, List.of());
@@ -108,7 +108,7 @@ public final class Daemon {
                 FuseSession mountedNow = session;
                 system.systemActorOf(dev.strata.ops.fleet.FleetAdmin.create(new dev.strata.ops.fleet.FleetAdmin.Node(options.fleet().node(), runtimes,
                         () -> self[0].describe(home), options.fleetPull() != null ? options.fleetPull()
-                                : refs -> { throw new IllegalStateException("this daemon has no strata.cluster.pull-remote"); },
+                                : (refs, progress) -> { throw new IllegalStateException("this daemon has no strata.cluster.pull-remote"); },
                         java.util.concurrent.Executors.newCachedThreadPool())), "fleet-admin", org.apache.pekko.actor.typed.Props.empty());
                 log.info("strata daemon in the fleet as {} (seed nodes {})", options.fleet().node(), options.fleet().seedNodes());
             }

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -48,9 +47,47 @@ public final class FleetAdmin {
     public record Pull(List<String> refs, ActorRef<FleetOutcome> replyTo) implements Command {
     }
 
-    /** What the admin needs of its daemon: its node name, the lifecycle owner, a self-description, and how to pull. */
+    /**
+     * What the admin needs of its daemon: its node name, the lifecycle owner, a self-description, and
+     * how to pull (refs, told to a listener as the transfer goes; returns what it did).
+     */
     public record Node(String name, ActorRef<Runtimes.Command> runtimes, Supplier<FleetNode.Builder> describe,
-                       Function<List<String>, String> pull, Executor blocking) {
+                       java.util.function.BiFunction<List<String>, dev.strata.persistence.Sync.Listener, String> pull, Executor blocking) {
+    }
+
+    /** How far this node's fleet pull has come, for fleet status while it runs. */
+    private static final class PullMeter implements dev.strata.persistence.Sync.Listener {
+        final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicLong items = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong itemsTotal = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong bytesTotal = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public void planned(long n, long b) {
+            itemsTotal.addAndGet(n);
+            bytesTotal.addAndGet(b);
+        }
+
+        @Override
+        public void transferred(long n, long b) {
+            items.addAndGet(n);
+            bytes.addAndGet(b);
+        }
+
+        void start() {
+            if (running.getAndIncrement() == 0) {
+                items.set(0);
+                itemsTotal.set(0);
+                bytes.set(0);
+                bytesTotal.set(0);
+            }
+        }
+
+        FleetNode.Builder into(FleetNode.Builder b) {
+            return b.setPulling(running.get() > 0).setPullItemsDone(items.get()).setPullItemsTotal(itemsTotal.get())
+                    .setPullBytesDone(bytes.get()).setPullBytesTotal(bytesTotal.get());
+        }
     }
 
     private FleetAdmin() {
@@ -60,9 +97,10 @@ public final class FleetAdmin {
         return Behaviors.setup(ctx -> {
             ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
             boolean[] draining = {false};
+            PullMeter pulling = new PullMeter();
             return Behaviors.receive(Command.class)
                     .onMessage(Describe.class, d -> {
-                        runtimes(ctx.getSystem(), node).whenComplete((list, failure) -> d.replyTo().tell(node.describe().get()
+                        runtimes(ctx.getSystem(), node).whenComplete((list, failure) -> d.replyTo().tell(pulling.into(node.describe().get())
                                 .setRuntimes(list == null ? -1 : list.size()).setDraining(draining[0]).build()));
                         return Behaviors.same();
                     })
@@ -99,7 +137,9 @@ public final class FleetAdmin {
                         return Behaviors.same();
                     })
                     .onMessage(Pull.class, p -> {
-                        CompletableFuture.supplyAsync(() -> node.pull().apply(p.refs()), node.blocking())
+                        pulling.start();
+                        CompletableFuture.supplyAsync(() -> node.pull().apply(p.refs(), pulling), node.blocking())
+                                .whenComplete((said, failure) -> pulling.running.decrementAndGet())
                                 .whenComplete((said, failure) -> p.replyTo().tell(failure == null ? outcome(node, true, said, 0)
                                         : outcome(node, false, (failure.getCause() != null ? failure.getCause() : failure).getMessage(), 0)));
                         return Behaviors.same();

@@ -91,6 +91,8 @@ public final class GrpcStore implements Store {
             GetObjectRequest.getDefaultInstance(), GetObjectReply.getDefaultInstance());
     private static final MethodDescriptor<ReadBlobRequest, BlobChunk> READ_BLOB = method("ReadBlob", MethodDescriptor.MethodType.SERVER_STREAMING,
             ReadBlobRequest.getDefaultInstance(), BlobChunk.getDefaultInstance());
+    private static final MethodDescriptor<ReadBlobsRequest, BlobChunk> READ_BLOBS = method("ReadBlobs", MethodDescriptor.MethodType.SERVER_STREAMING,
+            ReadBlobsRequest.getDefaultInstance(), BlobChunk.getDefaultInstance());
     private static final MethodDescriptor<ListTagsRequest, ListTagsReply> LIST_TAGS = method("ListTags", MethodDescriptor.MethodType.UNARY,
             ListTagsRequest.getDefaultInstance(), ListTagsReply.getDefaultInstance());
     private static final MethodDescriptor<TagHistoryRequest, TagHistoryReply> TAG_HISTORY = method("TagHistory", MethodDescriptor.MethodType.UNARY,
@@ -221,6 +223,84 @@ public final class GrpcStore implements Store {
                 call.cancel("closed by the reader", null);
             }
         };
+    }
+
+    /** A batch in one stream: each blob's chunks follow the chunk that names it. */
+    @Override
+    public void blobs(List<Digest> digests, BlobSink sink) throws IOException {
+        ClientCall<ReadBlobsRequest, BlobChunk> call = blobChannel().newCall(READ_BLOBS, CallOptions.DEFAULT);
+        ReadBlobsRequest.Builder q = ReadBlobsRequest.newBuilder();
+        digests.forEach(d -> q.addDigests(ByteString.copyFrom(d.bytes())));
+        String what = "read " + digests.size() + " blobs";
+        try {
+            Iterator<BlobChunk> chunks = ClientCalls.blockingServerStreamingCall(call, q.build());
+            BlobChunk header = chunks.hasNext() ? chunks.next() : null;
+            for (Digest expected : digests) {
+                if (header == null || header.getDigest().isEmpty() || !Digest.of(header.getDigest().toByteArray()).equals(expected)) {
+                    throw new RepositoryException("remote " + label + " sent the blobs of a batch out of order (expected " + expected.shortHex() + ")");
+                }
+                BatchEntry content = new BatchEntry(chunks);
+                sink.accept(expected, content);
+                content.skipRest();
+                header = content.next;
+            }
+        } catch (StatusRuntimeException e) {
+            throw error(e, what);
+        } finally {
+            call.cancel("done", null);
+        }
+    }
+
+    /** One blob's content within a batch stream; it ends where the chunk naming the next blob begins. */
+    private final class BatchEntry extends InputStream {
+        private final Iterator<BlobChunk> chunks;
+        private ByteString current = ByteString.EMPTY;
+        private int at;
+        private boolean ended;
+        BlobChunk next;
+
+        BatchEntry(Iterator<BlobChunk> chunks) {
+            this.chunks = chunks;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            try {
+                while (at >= current.size()) {
+                    if (ended || !chunks.hasNext()) {
+                        ended = true;
+                        return -1;
+                    }
+                    BlobChunk c = chunks.next();
+                    if (!c.getDigest().isEmpty()) {
+                        next = c;
+                        ended = true;
+                        return -1;
+                    }
+                    current = c.getData();
+                    at = 0;
+                }
+            } catch (StatusRuntimeException e) {
+                throw new IOException(error(e, "read a blob").getMessage(), e);
+            }
+            int n = Math.min(len, current.size() - at);
+            current.copyTo(buf, at, off, n);
+            at += n;
+            return n;
+        }
+
+        void skipRest() throws IOException {
+            byte[] sink = new byte[8192];
+            while (read(sink, 0, sink.length) >= 0) {
+                // what the reader left of this blob
+            }
+        }
     }
 
     @Override

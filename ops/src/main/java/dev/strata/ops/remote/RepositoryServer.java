@@ -158,6 +158,37 @@ public final class RepositoryServer implements StrataRepository {
                 });
     }
 
+    private static final int BATCH_MAX = 256;
+
+    @Override
+    public Source<BlobChunk, NotUsed> readBlobs(ReadBlobsRequest in) {
+        List<Digest> digests;
+        try {
+            if (in.getDigestsCount() > BATCH_MAX) {
+                throw new IllegalArgumentException("at most " + BATCH_MAX + " blobs per call, not " + in.getDigestsCount());
+            }
+            digests = in.getDigestsList().stream().map(RepositoryServer::digest).toList();
+        } catch (RuntimeException e) {
+            return Source.failed(grpcError(e));
+        }
+        // each blob: a chunk naming it, then its content; the next blob is opened only when this one is sent
+        return Source.from(digests).flatMapConcat(d -> {
+            InputStream opened;
+            try {
+                opened = store.blob(d, 0);
+            } catch (RuntimeException e) {
+                return Source.<BlobChunk>failed(grpcError(e));
+            }
+            log.info("serving blob {} from 0", d.hex());
+            blobsServed.incrementAndGet();
+            return Source.single(BlobChunk.newBuilder().setDigest(ByteString.copyFrom(d.bytes())).build())
+                    .concat(StreamConverters.fromInputStream(() -> opened, CHUNK).map(chunk -> {
+                        bytesServed.addAndGet(chunk.size());
+                        return BlobChunk.newBuilder().setData(ByteString.copyFrom(chunk.toArray())).build();
+                    }));
+        });
+    }
+
     @Override
     public CompletionStage<ListTagsReply> listTags(ListTagsRequest in) {
         return io(() -> ListTagsReply.newBuilder().addAllNames(store.tagNames()).build());

@@ -120,33 +120,36 @@ final class FleetCommand {
         }
     }
 
-    @Command(name = "drain", description = "Node NODE starts no new runtimes; running ones finish. Says how many still run.")
-    static final class Drain implements java.util.concurrent.Callable<Integer> {
+    /** drain and undrain: one switch of a node. */
+    abstract static class DrainSwitch implements java.util.concurrent.Callable<Integer> {
         @ParentCommand
         FleetCommand parent;
 
         @Parameters(index = "0", paramLabel = "NODE")
         String node;
 
+        abstract boolean drain();
+
         @Override
         public Integer call() {
             return report(parent.strata, DaemonClient.once(parent.strata, c -> c.fleetDrain(FleetDrainRequest.newBuilder().setNode(node)
-                    .setDrain(true).build())));
+                    .setDrain(drain()).build())));
+        }
+    }
+
+    @Command(name = "drain", description = "Node NODE starts no new runtimes; running ones finish. Says how many still run.")
+    static final class Drain extends DrainSwitch {
+        @Override
+        boolean drain() {
+            return true;
         }
     }
 
     @Command(name = "undrain", description = "Node NODE starts runtimes again.")
-    static final class Undrain implements java.util.concurrent.Callable<Integer> {
-        @ParentCommand
-        FleetCommand parent;
-
-        @Parameters(index = "0", paramLabel = "NODE")
-        String node;
-
+    static final class Undrain extends DrainSwitch {
         @Override
-        public Integer call() {
-            return report(parent.strata, DaemonClient.once(parent.strata, c -> c.fleetDrain(FleetDrainRequest.newBuilder().setNode(node)
-                    .setDrain(false).build())));
+        boolean drain() {
+            return false;
         }
     }
 

@@ -54,6 +54,19 @@ public interface Store extends AutoCloseable {
         }
     }
 
+    /** Where a batch of blobs comes from: another store's {@link #blobs}, as a function. */
+    interface BlobSource {
+        void blobs(List<Digest> digests, BlobSink sink) throws java.io.IOException;
+    }
+
+    /**
+     * Stores a batch of blobs read from {@code source}, each verified as {@link #putBlob} does; stores
+     * across a network take the whole batch in one request.
+     */
+    default void putBlobs(List<Digest> digests, java.util.function.ToLongFunction<Digest> sizes, BlobSource source) throws java.io.IOException {
+        source.blobs(digests, (d, in) -> putBlob(d, sizes.applyAsLong(d), in));
+    }
+
     /** Every tag name, sorted. */
     List<String> tagNames();
 

@@ -261,14 +261,14 @@ public final class Sync {
 
     private void copyBatch(List<Digest> batch) {
         try {
-            from.blobs(batch, (digest, content) -> {
+            to.putBlobs(batch, blobs::get, (digests, sink) -> from.blobs(digests, (digest, content) -> {
                 try (InputStream in = new CountingStream(content, n -> listener.transferred(0, n))) {
-                    to.putBlob(digest, blobs.get(digest), in);
+                    sink.accept(digest, in);
                 } catch (CorruptObjectException e) {
                     throw e.receivedFrom("blob", digest, from.describe());
                 }
                 listener.transferred(1, 0);
-            });
+            }));
         } catch (java.io.IOException e) {
             throw new RepositoryException("reading blobs from " + from.describe() + " failed: " + e.getMessage(), e);
         }

@@ -101,6 +101,8 @@ public final class GrpcStore implements Store {
             PutObjectRequest.getDefaultInstance(), PutReply.getDefaultInstance());
     private static final MethodDescriptor<BlobChunk, PutReply> WRITE_BLOB = method("WriteBlob", MethodDescriptor.MethodType.CLIENT_STREAMING,
             BlobChunk.getDefaultInstance(), PutReply.getDefaultInstance());
+    private static final MethodDescriptor<BlobChunk, PutReply> WRITE_BLOBS = method("WriteBlobs", MethodDescriptor.MethodType.CLIENT_STREAMING,
+            BlobChunk.getDefaultInstance(), PutReply.getDefaultInstance());
     private static final MethodDescriptor<MergeTagRequest, MergeTagReply> MERGE_TAG = method("MergeTag", MethodDescriptor.MethodType.UNARY,
             MergeTagRequest.getDefaultInstance(), MergeTagReply.getDefaultInstance());
 
@@ -322,82 +324,126 @@ public final class GrpcStore implements Store {
 
     @Override
     public void putBlob(Digest digest, long size, InputStream content) {
-        CompletableFuture<PutReply> answer = new CompletableFuture<>();
-        Object ready = new Object();
-        ClientCallStreamObserver<BlobChunk>[] stream = new ClientCallStreamObserver[1];
-        ClientResponseObserver<BlobChunk, PutReply> responses = new ClientResponseObserver<>() {
-            @Override
-            public void beforeStart(ClientCallStreamObserver<BlobChunk> requests) {
-                stream[0] = requests;
-                requests.setOnReadyHandler(() -> {
+        Upload upload = new Upload(WRITE_BLOB);
+        upload.run("store blob " + digest.shortHex(), digest, () ->
+                upload.sendBlob(BlobChunk.newBuilder().setDigest(ByteString.copyFrom(digest.bytes())).setSize(size).setToken(token), content));
+    }
+
+    /** A batch in one upload: each blob's chunks follow the chunk that names it. */
+    @Override
+    public void putBlobs(List<Digest> digests, java.util.function.ToLongFunction<Digest> sizes, BlobSource source) {
+        Upload upload = new Upload(WRITE_BLOBS);
+        upload.run("store " + digests.size() + " blobs", null, () -> {
+            boolean[] first = {true};
+            source.blobs(digests, (d, in) -> {
+                BlobChunk.Builder header = BlobChunk.newBuilder().setDigest(ByteString.copyFrom(d.bytes())).setSize(sizes.applyAsLong(d));
+                if (first[0]) {
+                    header.setToken(token);
+                    first[0] = false;
+                }
+                try {
+                    upload.sendBlob(header, in);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("the upload was interrupted");
+                }
+            });
+        });
+    }
+
+    /** A client-streaming upload that respects HTTP/2 flow control, so a big blob streams in constant memory. */
+    private final class Upload {
+        private final CompletableFuture<PutReply> answer = new CompletableFuture<>();
+        private final Object ready = new Object();
+        private ClientCallStreamObserver<BlobChunk> stream;
+
+        Upload(MethodDescriptor<BlobChunk, PutReply> method) {
+            ClientCalls.asyncClientStreamingCall(blobChannel().newCall(method, CallOptions.DEFAULT), new ClientResponseObserver<BlobChunk, PutReply>() {
+                @Override
+                public void beforeStart(ClientCallStreamObserver<BlobChunk> requests) {
+                    stream = requests;
+                    requests.setOnReadyHandler(() -> {
+                        synchronized (ready) {
+                            ready.notifyAll();
+                        }
+                    });
+                }
+
+                @Override
+                public void onNext(PutReply value) {
+                    answer.complete(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    answer.completeExceptionally(t);
                     synchronized (ready) {
                         ready.notifyAll();
                     }
-                });
-            }
-
-            @Override
-            public void onNext(PutReply value) {
-                answer.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-                synchronized (ready) {
-                    ready.notifyAll();
                 }
-            }
 
-            @Override
-            public void onCompleted() {
-                answer.complete(PutReply.getDefaultInstance());
-            }
-        };
-        ClientCalls.asyncClientStreamingCall(blobChannel().newCall(WRITE_BLOB, CallOptions.DEFAULT), responses);
-        String what = "store blob " + digest.shortHex();
-        try {
-            BlobChunk.Builder first = BlobChunk.newBuilder().setDigest(ByteString.copyFrom(digest.bytes())).setSize(size).setToken(token);
+                @Override
+                public void onCompleted() {
+                    answer.complete(PutReply.getDefaultInstance());
+                }
+            });
+        }
+
+        /** Sends a blob: the header chunk with the first content, then the rest; stops when the server has answered (refused). */
+        void sendBlob(BlobChunk.Builder header, InputStream content) throws IOException, InterruptedException {
             byte[] buf = new byte[RepositoryServer.CHUNK];
             boolean sent = false;
             for (int n; (n = content.readNBytes(buf, 0, buf.length)) > 0 || !sent; ) {
                 synchronized (ready) {
-                    while (!stream[0].isReady() && !answer.isDone()) {
+                    while (!stream.isReady() && !answer.isDone()) {
                         ready.wait(1000);
                     }
                 }
                 if (answer.isDone()) {
-                    break; // refused early: the answer says why
+                    return; // refused early: the answer says why
                 }
-                BlobChunk.Builder chunk = sent ? BlobChunk.newBuilder() : first;
-                stream[0].onNext(chunk.setData(ByteString.copyFrom(buf, 0, Math.max(n, 0))).build());
+                BlobChunk.Builder chunk = sent ? BlobChunk.newBuilder() : header;
+                stream.onNext(chunk.setData(ByteString.copyFrom(buf, 0, Math.max(n, 0))).build());
                 sent = true;
                 if (n <= 0) {
                     break;
                 }
             }
-            if (!answer.isDone()) {
-                stream[0].onCompleted();
-            }
-            answer.get(CALL_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof StatusRuntimeException s) {
-                RepositoryException error = error(s, what);
-                if (s.getStatus().getCode() == Status.Code.DATA_LOSS) {
-                    throw new CorruptObjectException(digest, String.valueOf(s.getStatus().getDescription())).receivedFrom("blob", digest, "this repository");
+        }
+
+        interface Sending {
+            void send() throws IOException, InterruptedException;
+        }
+
+        /** Sends, ends the upload and waits for the server's answer, which says whether all arrived sound. */
+        void run(String what, Digest single, Sending sending) {
+            try {
+                sending.send();
+                if (!answer.isDone()) {
+                    stream.onCompleted();
                 }
-                throw error;
+                answer.get(CALL_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof StatusRuntimeException s) {
+                    if (s.getStatus().getCode() == Status.Code.DATA_LOSS && single != null) {
+                        throw new CorruptObjectException(single, String.valueOf(s.getStatus().getDescription())).receivedFrom("blob", single, "this repository");
+                    }
+                    throw error(s, what);
+                }
+                throw new RepositoryException("cannot " + what + " on remote " + label + ": " + e.getCause(), e.getCause());
+            } catch (IOException e) {
+                stream.onError(Status.CANCELLED.withDescription("the local read failed").asRuntimeException());
+                throw new RepositoryException("reading what " + what + " sends failed: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stream.onError(Status.CANCELLED.asRuntimeException());
+                throw new RepositoryException("cannot " + what + ": interrupted", e);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new RepositoryException("cannot " + what + ": remote " + label + " did not answer within " + CALL_SECONDS + " s", e);
+            } catch (RuntimeException e) {
+                stream.onError(Status.CANCELLED.withDescription("the sender failed").asRuntimeException());
+                throw e;
             }
-            throw new RepositoryException("cannot " + what + " on remote " + label + ": " + e.getCause(), e.getCause());
-        } catch (IOException e) {
-            stream[0].onError(Status.CANCELLED.withDescription("the local read failed").asRuntimeException());
-            throw new RepositoryException("reading blob " + digest.shortHex() + " to send it failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            stream[0].onError(Status.CANCELLED.asRuntimeException());
-            throw new RepositoryException("the upload of blob " + digest.shortHex() + " was interrupted", e);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new RepositoryException("cannot " + what + ": remote " + label + " did not answer within " + CALL_SECONDS + " s", e);
         }
     }
 

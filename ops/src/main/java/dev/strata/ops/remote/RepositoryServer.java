@@ -245,6 +245,95 @@ public final class RepositoryServer implements StrataRepository {
     }
 
     @Override
+    public CompletionStage<PutReply> writeBlobs(Source<BlobChunk, NotUsed> in) {
+        org.apache.pekko.stream.javadsl.SinkQueueWithCancel<BlobChunk> queue = in.runWith(Sink.queue(), materializer);
+        return io(() -> {
+            try {
+                BlobChunk header = take(queue);
+                if (header == null) {
+                    throw new IllegalArgumentException("an empty blob upload");
+                }
+                authorizeWrite(header.getToken());
+                while (header != null) {
+                    if (header.getDigest().isEmpty()) {
+                        throw new IllegalArgumentException("a chunk where a blob should begin names none");
+                    }
+                    Digest d = digest(header.getDigest());
+                    Entry content = new Entry(header.getData(), queue);
+                    store.putBlob(d, header.getSize(), content);
+                    content.skipRest();
+                    header = content.next;
+                }
+                return PutReply.getDefaultInstance();
+            } catch (java.io.IOException e) {
+                throw new RepositoryException("receiving blobs failed: " + e.getMessage(), e);
+            } finally {
+                queue.cancel();
+            }
+        });
+    }
+
+    /** The next chunk of an upload, or null at its end; waits at most a minute. */
+    private static BlobChunk take(org.apache.pekko.stream.javadsl.SinkQueueWithCancel<BlobChunk> queue) throws java.io.IOException {
+        try {
+            return queue.pull().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS).orElse(null);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new java.io.IOException("the upload broke off: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+        }
+    }
+
+    /** One blob's content within a batch upload: it ends where the chunk naming the next blob begins. */
+    private static final class Entry extends InputStream {
+        private final org.apache.pekko.stream.javadsl.SinkQueueWithCancel<BlobChunk> queue;
+        private ByteString current;
+        private int at;
+        private boolean ended;
+        BlobChunk next;
+
+        Entry(ByteString first, org.apache.pekko.stream.javadsl.SinkQueueWithCancel<BlobChunk> queue) {
+            this.current = first;
+            this.queue = queue;
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws java.io.IOException {
+            while (at >= current.size()) {
+                if (ended) {
+                    return -1;
+                }
+                BlobChunk c = take(queue);
+                if (c == null || !c.getDigest().isEmpty()) {
+                    next = c;
+                    ended = true;
+                    return -1;
+                }
+                current = c.getData();
+                at = 0;
+            }
+            int n = Math.min(len, current.size() - at);
+            current.copyTo(buf, at, off, n);
+            at += n;
+            return n;
+        }
+
+        void skipRest() throws java.io.IOException {
+            byte[] sink = new byte[8192];
+            while (read(sink, 0, sink.length) >= 0) {
+                // what the store left of this blob
+            }
+        }
+    }
+
+    @Override
     public CompletionStage<MergeTagReply> mergeTag(MergeTagRequest in) {
         return io(() -> {
             authorizeWrite(in.getToken());

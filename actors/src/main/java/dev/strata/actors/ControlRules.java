@@ -67,6 +67,13 @@ public final class ControlRules {
         }
     }
 
+    /** The daemon's metrics count every user's requests and runtimes: root reads them. */
+    public static void checkMetrics(Caller caller) {
+        if (!caller.isRoot()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.DENIED, "only root may read the daemon's metrics");
+        }
+    }
+
     public static void checkShutdown(Caller caller) {
         if (!caller.isRoot()) {
             throw new RuntimeRefused(RuntimeRefused.Reason.DENIED, "only root may stop the daemon");

@@ -27,6 +27,27 @@ final class FuseKernel {
             FSYNCDIR = 30, ACCESS = 34, CREATE = 35, INTERRUPT = 36, DESTROY = 38, BATCH_FORGET = 42,
             FALLOCATE = 43, READDIRPLUS = 44, RENAME2 = 45, LSEEK = 46, COPY_FILE_RANGE = 47, TMPFILE = 51;
 
+    private static final String[] NAMES = names();
+
+    private static String[] names() {
+        String[] n = new String[64];
+        String all = "1 LOOKUP 2 FORGET 3 GETATTR 4 SETATTR 5 READLINK 6 SYMLINK 8 MKNOD 9 MKDIR 10 UNLINK 11 RMDIR 12 RENAME 13 LINK "
+                + "14 OPEN 15 READ 16 WRITE 17 STATFS 18 RELEASE 20 FSYNC 21 SETXATTR 22 GETXATTR 23 LISTXATTR 24 REMOVEXATTR 25 FLUSH 26 INIT "
+                + "27 OPENDIR 28 READDIR 29 RELEASEDIR 30 FSYNCDIR 31 GETLK 32 SETLK 33 SETLKW 34 ACCESS 35 CREATE 36 INTERRUPT 37 BMAP "
+                + "38 DESTROY 39 IOCTL 40 POLL 41 NOTIFY_REPLY 42 BATCH_FORGET 43 FALLOCATE 44 READDIRPLUS 45 RENAME2 46 LSEEK "
+                + "47 COPY_FILE_RANGE 48 SETUPMAPPING 49 REMOVEMAPPING 50 SYNCFS 51 TMPFILE 52 STATX";
+        String[] parts = all.split(" ");
+        for (int i = 0; i < parts.length; i += 2) {
+            n[Integer.parseInt(parts[i])] = parts[i + 1];
+        }
+        return n;
+    }
+
+    /** The protocol's name of an opcode, as the kernel headers spell it without FUSE_. */
+    static String name(int opcode) {
+        return opcode >= 0 && opcode < NAMES.length && NAMES[opcode] != null ? NAMES[opcode] : "OP_" + opcode;
+    }
+
     static final long ASYNC_READ = 1L;
     static final long ATOMIC_O_TRUNC = 1L << 3;
     static final long BIG_WRITES = 1L << 5;

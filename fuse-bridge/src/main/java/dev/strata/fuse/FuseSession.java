@@ -42,6 +42,7 @@ public final class FuseSession implements AutoCloseable {
     private final Map<Long, OpenFile> handles = new ConcurrentHashMap<>();
     /** Requests sent on and not answered yet, with the time they were sent. */
     private final Map<Long, Long> inFlight = new ConcurrentHashMap<>();
+    private final RequestObserver observer;
     private final java.util.concurrent.ScheduledExecutorService sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fuse-sweeper");
         t.setDaemon(true);
@@ -104,12 +105,16 @@ public final class FuseSession implements AutoCloseable {
     private final Map<Long, Backing> backings = new java.util.HashMap<>();
 
     /** Mount options. */
-    public record Options(Path mountpoint, int readerThreads, boolean passthrough) {
+    public record Options(Path mountpoint, int readerThreads, boolean passthrough, RequestObserver observer) {
+        public Options(Path mountpoint, int readerThreads, boolean passthrough) {
+            this(mountpoint, readerThreads, passthrough, RequestObserver.NONE);
+        }
     }
 
     private FuseSession(Options options, RequestRouter router, int fd) {
         this.mountpoint = options.mountpoint();
         this.router = router;
+        this.observer = options.observer();
         this.wantPassthrough = options.passthrough();
         this.fd = fd;
     }
@@ -131,7 +136,7 @@ public final class FuseSession implements AutoCloseable {
             FuseNative.LIBC.close(fd);
             throw new IOException("cannot mount FUSE at " + mp + ": " + FuseNative.describe(e) + " (Strata mounts as root)");
         }
-        FuseSession session = new FuseSession(new Options(mp, options.readerThreads(), options.passthrough()), router, fd);
+        FuseSession session = new FuseSession(new Options(mp, options.readerThreads(), options.passthrough(), options.observer()), router, fd);
         try {
             session.handshake();
         } catch (IOException | RuntimeException e) {
@@ -231,12 +236,13 @@ public final class FuseSession implements AutoCloseable {
 
     private void handle(ByteBuffer in) {
         int opcode = in.getInt(4);
+        observer.received(opcode);
         long unique = in.getLong(8);
         long node = in.getLong(16);
         Caller caller = new Caller(in.getInt(32), in.getInt(24), in.getInt(28));
         in.position(FuseKernel.IN_HEADER);
         switch (opcode) {
-            case FuseKernel.LOOKUP -> dispatch(unique, new FsRequest.Lookup(caller, node, cString(in)), 0);
+            case FuseKernel.LOOKUP -> dispatch(opcode, unique, new FsRequest.Lookup(caller, node, cString(in)), 0);
             case FuseKernel.FORGET -> router.forget(node, in.getLong());
             case FuseKernel.BATCH_FORGET -> {
                 int count = in.getInt();
@@ -245,9 +251,9 @@ public final class FuseSession implements AutoCloseable {
                     router.forget(in.getLong(), in.getLong());
                 }
             }
-            case FuseKernel.GETATTR -> dispatch(unique, new FsRequest.GetAttr(caller, node), 0);
-            case FuseKernel.READLINK -> dispatch(unique, new FsRequest.ReadLink(caller, node), 0);
-            case FuseKernel.OPEN -> dispatch(unique, new FsRequest.Open(caller, node, in.getInt()), 0);
+            case FuseKernel.GETATTR -> dispatch(opcode, unique, new FsRequest.GetAttr(caller, node), 0);
+            case FuseKernel.READLINK -> dispatch(opcode, unique, new FsRequest.ReadLink(caller, node), 0);
+            case FuseKernel.OPEN -> dispatch(opcode, unique, new FsRequest.Open(caller, node, in.getInt()), 0);
             case FuseKernel.READ -> read(unique, in.getLong(), in.getLong(), in.getInt());
             case FuseKernel.WRITE -> write(unique, in);
             case FuseKernel.RELEASE -> release(unique, in.getLong());
@@ -256,53 +262,53 @@ public final class FuseSession implements AutoCloseable {
             case FuseKernel.FLUSH -> replyError(unique, dev.strata.engine.Errno.ENOSYS.code());
             case FuseKernel.RELEASEDIR -> replyEmpty(unique);
             case FuseKernel.FSYNC -> fsync(unique, caller, node, in.getLong(), in.getInt());
-            case FuseKernel.FSYNCDIR -> dispatch(unique, new FsRequest.Sync(caller, node), 0);
+            case FuseKernel.FSYNCDIR -> dispatch(opcode, unique, new FsRequest.Sync(caller, node), 0);
             case FuseKernel.FALLOCATE -> fallocate(unique, in.getLong(), in.getLong(), in.getLong(), in.getInt());
             case FuseKernel.LSEEK -> lseek(unique, in.getLong(), in.getLong(), in.getInt());
             case FuseKernel.COPY_FILE_RANGE -> copyFileRange(unique, in);
-            case FuseKernel.OPENDIR -> dispatch(unique, new FsRequest.OpenDir(caller, node), 0);
+            case FuseKernel.OPENDIR -> dispatch(opcode, unique, new FsRequest.OpenDir(caller, node), 0);
             case FuseKernel.READDIR, FuseKernel.READDIRPLUS -> {
                 in.getLong(); // fh
                 long offset = in.getLong();
                 int size = in.getInt();
-                dispatch(unique, new FsRequest.ReadDir(caller, node, offset, opcode == FuseKernel.READDIRPLUS), size);
+                dispatch(opcode, unique, new FsRequest.ReadDir(caller, node, offset, opcode == FuseKernel.READDIRPLUS), size);
             }
-            case FuseKernel.STATFS -> dispatch(unique, new FsRequest.StatFs(caller, node), 0);
-            case FuseKernel.ACCESS -> dispatch(unique, new FsRequest.Access(caller, node, in.getInt()), 0);
+            case FuseKernel.STATFS -> dispatch(opcode, unique, new FsRequest.StatFs(caller, node), 0);
+            case FuseKernel.ACCESS -> dispatch(opcode, unique, new FsRequest.Access(caller, node, in.getInt()), 0);
             case FuseKernel.GETXATTR -> {
                 int size = in.getInt();
                 in.getInt();
-                dispatch(unique, new FsRequest.GetXattr(caller, node, new String(cString(in), StandardCharsets.UTF_8)), size);
+                dispatch(opcode, unique, new FsRequest.GetXattr(caller, node, new String(cString(in), StandardCharsets.UTF_8)), size);
             }
-            case FuseKernel.LISTXATTR -> dispatch(unique, new FsRequest.ListXattr(caller, node), in.getInt());
+            case FuseKernel.LISTXATTR -> dispatch(opcode, unique, new FsRequest.ListXattr(caller, node), in.getInt());
             case FuseKernel.CREATE -> {
                 int flags = in.getInt();
                 int mode = in.getInt();
                 in.getInt(); // umask: applied to mode by the kernel already (no DONT_MASK)
                 in.getInt();
-                dispatch(unique, new FsRequest.Create(caller, node, cString(in), mode, flags), 0);
+                dispatch(opcode, unique, new FsRequest.Create(caller, node, cString(in), mode, flags), 0);
             }
             case FuseKernel.MKNOD -> {
                 int mode = in.getInt();
                 long rdev = Integer.toUnsignedLong(in.getInt());
                 in.getLong();
-                dispatch(unique, new FsRequest.MakeNode(caller, node, cString(in), mode, rdev), 0);
+                dispatch(opcode, unique, new FsRequest.MakeNode(caller, node, cString(in), mode, rdev), 0);
             }
             case FuseKernel.MKDIR -> {
                 int mode = in.getInt();
                 in.getInt();
-                dispatch(unique, new FsRequest.MakeDirectory(caller, node, cString(in), mode), 0);
+                dispatch(opcode, unique, new FsRequest.MakeDirectory(caller, node, cString(in), mode), 0);
             }
             case FuseKernel.SYMLINK -> {
                 byte[] name = cString(in);
-                dispatch(unique, new FsRequest.Symlink(caller, node, name, cString(in)), 0);
+                dispatch(opcode, unique, new FsRequest.Symlink(caller, node, name, cString(in)), 0);
             }
             case FuseKernel.LINK -> {
                 long target = in.getLong();
-                dispatch(unique, new FsRequest.Link(caller, target, node, cString(in)), 0);
+                dispatch(opcode, unique, new FsRequest.Link(caller, target, node, cString(in)), 0);
             }
-            case FuseKernel.UNLINK -> dispatch(unique, new FsRequest.Unlink(caller, node, cString(in)), 0);
-            case FuseKernel.RMDIR -> dispatch(unique, new FsRequest.RemoveDirectory(caller, node, cString(in)), 0);
+            case FuseKernel.UNLINK -> dispatch(opcode, unique, new FsRequest.Unlink(caller, node, cString(in)), 0);
+            case FuseKernel.RMDIR -> dispatch(opcode, unique, new FsRequest.RemoveDirectory(caller, node, cString(in)), 0);
             case FuseKernel.RENAME, FuseKernel.RENAME2 -> {
                 long newParent = in.getLong();
                 int flags = 0;
@@ -311,18 +317,18 @@ public final class FuseSession implements AutoCloseable {
                     in.getInt();
                 }
                 byte[] name = cString(in);
-                dispatch(unique, new FsRequest.Rename(caller, node, name, newParent, cString(in), flags), 0);
+                dispatch(opcode, unique, new FsRequest.Rename(caller, node, name, newParent, cString(in), flags), 0);
             }
-            case FuseKernel.SETATTR -> dispatch(unique, setattr(caller, node, in), 0);
+            case FuseKernel.SETATTR -> dispatch(opcode, unique, setattr(caller, node, in), 0);
             case FuseKernel.SETXATTR -> {
                 int size = in.getInt();
                 int flags = in.getInt();
                 String name = new String(cString(in), StandardCharsets.UTF_8);
                 byte[] value = new byte[Math.min(size, in.remaining())];
                 in.get(value);
-                dispatch(unique, new FsRequest.SetXattr(caller, node, name, value, flags), 0);
+                dispatch(opcode, unique, new FsRequest.SetXattr(caller, node, name, value, flags), 0);
             }
-            case FuseKernel.REMOVEXATTR -> dispatch(unique, new FsRequest.RemoveXattr(caller, node, new String(cString(in), StandardCharsets.UTF_8)), 0);
+            case FuseKernel.REMOVEXATTR -> dispatch(opcode, unique, new FsRequest.RemoveXattr(caller, node, new String(cString(in), StandardCharsets.UTF_8)), 0);
             case FuseKernel.INTERRUPT -> {
                 // Requests are answered quickly; the kernel accepts the normal answer of an interrupted one.
             }
@@ -331,7 +337,7 @@ public final class FuseSession implements AutoCloseable {
                 // fuse_create_in, then the name of the kernel's anonymous dentry ("/"), which names nothing
                 int flags = in.getInt();
                 int mode = in.getInt();
-                dispatch(unique, new FsRequest.CreateUnnamed(caller, node, mode, flags), 0);
+                dispatch(opcode, unique, new FsRequest.CreateUnnamed(caller, node, mode, flags), 0);
             }
             default -> replyError(unique, dev.strata.engine.Errno.ENOSYS.code());
         }
@@ -374,12 +380,14 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /** Sends the request on and answers the kernel when the reply comes; {@code size} is the kernel's buffer for sized replies. */
-    private void dispatch(long unique, FsRequest request, int size) {
+    private void dispatch(int opcode, long unique, FsRequest request, int size) {
         inFlight.put(unique, System.nanoTime());
         router.dispatch(request, reply -> {
-            if (inFlight.remove(unique) == null) {
+            Long started = inFlight.remove(unique);
+            if (started == null) {
                 return; // answered already by the sweeper
             }
+            observer.answered(opcode, System.nanoTime() - started, reply instanceof FsReply.Error);
             try {
                 answer(unique, request, reply, size);
             } catch (RuntimeException e) {
@@ -616,7 +624,7 @@ public final class FuseSession implements AutoCloseable {
                 return;
             }
         }
-        dispatch(unique, new FsRequest.Sync(caller, node), 0);
+        dispatch(FuseKernel.FSYNC, unique, new FsRequest.Sync(caller, node), 0);
     }
 
     private void fallocate(long unique, long fh, long offset, long length, int mode) {

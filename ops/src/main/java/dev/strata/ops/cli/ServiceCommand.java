@@ -149,11 +149,18 @@ final class ServiceCommand {
         @picocli.CommandLine.Option(names = "--json", description = "Print JSON (see the README's schema) instead of text.")
         boolean json;
 
+        @picocli.CommandLine.Option(names = "--metrics", description = "Print the daemon's metrics in Prometheus' text format (root).")
+        boolean metrics;
+
 
         @Override
         public Integer call() {
             StrataCommand strata = service.strata;
             try (DaemonClient client = DaemonClient.connect(strata)) {
+                if (metrics) {
+                    strata.out.print(client.call(c -> c.metrics(dev.strata.protocol.MetricsRequest.getDefaultInstance())).getText());
+                    return 0;
+                }
                 StatusReply s = client.call(c -> c.status(StatusRequest.getDefaultInstance()));
                 if (json) {
                     Json.print(strata, s);

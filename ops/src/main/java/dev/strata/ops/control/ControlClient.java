@@ -173,6 +173,11 @@ public final class ControlClient implements StrataControl, AutoCloseable {
     }
 
     @Override
+    public CompletionStage<MetricsReply> metrics(MetricsRequest in) {
+        return call("Metrics", in, MetricsReply.getDefaultInstance());
+    }
+
+    @Override
     public CompletionStage<FleetStatusReply> fleetStatus(FleetStatusRequest in) {
         return call("FleetStatus", in, FleetStatusReply.getDefaultInstance());
     }

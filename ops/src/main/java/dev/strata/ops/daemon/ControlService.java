@@ -78,7 +78,7 @@ final class ControlService implements StrataControl {
 
     /** What every connection's service shares: the actor system, the lifecycle owner, the daemon's own status and stop. */
     record Daemon(ActorSystem<?> system, ActorRef<Runtimes.Command> runtimes, Supplier<StatusReply.Builder> status, Runnable shutdown,
-                  dev.strata.ops.fleet.Fleet fleet) {
+                  dev.strata.ops.fleet.Fleet fleet, dev.strata.ops.metrics.DaemonMetrics metrics) {
     }
 
     private final Daemon daemon;
@@ -275,6 +275,14 @@ final class ControlService implements StrataControl {
     private static BranchInfo toProto(Runtimes.Branch b) {
         return BranchInfo.newBuilder().setName(b.record().name()).setSnapshot(b.record().snapshot()).setRunning(b.running())
                 .addAllLayers(b.record().layers().stream().map(Digest::hex).toList()).setOwnerUid(b.record().owner()).build();
+    }
+
+    @Override
+    public CompletionStage<dev.strata.protocol.MetricsReply> metrics(dev.strata.protocol.MetricsRequest in) {
+        return guarded(() -> {
+            ControlRules.checkMetrics(caller);
+            return CompletableFuture.completedFuture(dev.strata.protocol.MetricsReply.newBuilder().setText(daemon.metrics().scrape()).build());
+        });
     }
 
     /** A fleet call: the admin rule first, then the fleet (FAILED_PRECONDITION when this daemon is in none). */

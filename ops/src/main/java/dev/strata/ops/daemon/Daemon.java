@@ -85,6 +85,10 @@ public final class Daemon {
         home.secure();
         Repository repo = home.repository();
         ReadThrough readThrough = options.readThrough().isEmpty() ? null : new ReadThrough(repo, options.readThrough(), 4).install();
+        dev.strata.ops.metrics.DaemonMetrics metrics = new dev.strata.ops.metrics.DaemonMetrics();
+        if (readThrough != null) {
+            metrics.readThrough(readThrough);
+        }
         NodeTable nodes = new NodeTable();
         View empty = new View(LayerMerge.merge(List.of()), repo.blobs());
         RouteCache routes = new RouteCache();
@@ -99,7 +103,7 @@ public final class Daemon {
                     system, Guardian.GetRouter::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
             ActorRef<Runtimes.Command> runtimes = AskPattern.<Guardian.Command, ActorRef<Runtimes.Command>>ask(
                     system, Guardian.GetRuntimes::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
-            session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough()),
+            session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough(), metrics),
                     new RouterGateway(router, routes, nodes));
             Daemon[] self = new Daemon[1];
             dev.strata.ops.fleet.Fleet fleet = null;
@@ -113,10 +117,10 @@ public final class Daemon {
                 log.info("strata daemon in the fleet as {} (seed nodes {})", options.fleet().node(), options.fleet().seedNodes());
             }
             ControlService.Daemon shared = new ControlService.Daemon(system, runtimes, () -> self[0].status(),
-                    () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()), fleet);
+                    () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()), fleet, metrics);
             var errors = ControlErrors.handler();
             ControlSocketServer control = ControlSocketServer.start(options.socket(), system,
-                    caller -> handler(StrataControlHandlerFactory.create(new ControlService(shared, caller), errors, system)));
+                    caller -> timed(metrics, handler(StrataControlHandlerFactory.create(new ControlService(shared, caller), errors, system))));
             // the native launcher's one-round-trip protocol, beside the gRPC socket
             ControlSocketServer launch = ControlSocketServer.start(launchSocket(options.socket()),
                     new LaunchProtocol(caller -> new ControlService(shared, caller), options.cli(), repo));
@@ -169,6 +173,26 @@ public final class Daemon {
             } catch (Exception e) {
                 return CompletableFuture.failedFuture(e);
             }
+        };
+    }
+
+    /** The control methods there are: a metric's tag takes only these (a client cannot invent tags). */
+    private static final java.util.Set<String> CONTROL_METHODS = dev.strata.protocol.StrataControlProto.getDescriptor()
+            .findServiceByName("StrataControl").getMethods().stream().map(com.google.protobuf.Descriptors.MethodDescriptor::getName)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
+
+    /** Times every control call by its method. */
+    private static java.util.function.Function<org.apache.pekko.http.javadsl.model.HttpRequest,
+            CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse>> timed(dev.strata.ops.metrics.DaemonMetrics metrics,
+            java.util.function.Function<org.apache.pekko.http.javadsl.model.HttpRequest,
+                    CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse>> calls) {
+        return request -> {
+            long started = System.nanoTime();
+            String path = request.getUri().path();
+            String method = path.substring(path.lastIndexOf('/') + 1);
+            String known = CONTROL_METHODS.contains(method) ? method : "other";
+            return calls.apply(request).whenComplete((response, failure) -> metrics.controlCall(known, System.nanoTime() - started,
+                    failure == null && response.status().isSuccess()));
         };
     }
 

@@ -1,0 +1,97 @@
+package dev.strata.ops.metrics;
+
+import dev.strata.fuse.RequestObserver;
+import dev.strata.persistence.ReadThrough;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The daemon's meters: kernel requests and their answer latency per FUSE opcode, control calls and
+ * their latency per method, and read-through fetches. Meters are made once per opcode or method and
+ * kept in arrays and maps, so recording a request is a lookup and a histogram update.
+ */
+public final class DaemonMetrics implements RequestObserver {
+    private static final int OPCODES = 64;
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicReferenceArray<Counter> received = new AtomicReferenceArray<>(OPCODES);
+    private final AtomicReferenceArray<Timer> answered = new AtomicReferenceArray<>(OPCODES);
+    private final AtomicReferenceArray<Counter> errors = new AtomicReferenceArray<>(OPCODES);
+    private final ConcurrentHashMap<String, Timer> calls = new ConcurrentHashMap<>();
+
+    public DaemonMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+    }
+
+    /** Counts what read-through fetched, when remotes are read. */
+    public void readThrough(ReadThrough readThrough) {
+        FunctionCounter.builder("strata_remote_fetches", readThrough, r -> r.counts().fetches()).description("blobs fetched from remotes")
+                .register(registry);
+        FunctionCounter.builder("strata_remote_fetched_bytes", readThrough, r -> r.counts().bytes()).baseUnit("bytes").register(registry);
+        FunctionCounter.builder("strata_remote_fetch_failures", readThrough, r -> r.counts().failures()).register(registry);
+    }
+
+    @Override
+    public void received(int opcode) {
+        if (opcode < 0 || opcode >= OPCODES) {
+            return;
+        }
+        Counter c = received.get(opcode);
+        if (c == null) {
+            c = Counter.builder("strata_fuse_requests").description("kernel requests received").tag("opcode", RequestObserver.name(opcode))
+                    .register(registry);
+            received.set(opcode, c);
+        }
+        c.increment();
+    }
+
+    @Override
+    public void answered(int opcode, long nanos, boolean error) {
+        if (opcode < 0 || opcode >= OPCODES) {
+            return;
+        }
+        Timer t = answered.get(opcode);
+        if (t == null) {
+            t = Timer.builder("strata_fuse_answer").description("from a request's arrival to its answer, for requests the bridge hands on")
+                    .tag("opcode", RequestObserver.name(opcode)).publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+            answered.set(opcode, t);
+        }
+        t.record(nanos, TimeUnit.NANOSECONDS);
+        if (error) {
+            Counter e = errors.get(opcode);
+            if (e == null) {
+                e = Counter.builder("strata_fuse_errors").description("requests answered with an error").tag("opcode", RequestObserver.name(opcode))
+                        .register(registry);
+                errors.set(opcode, e);
+            }
+            e.increment();
+        }
+    }
+
+    /** Records one control call of {@code method} ("Mount", "Status", ...). */
+    public void controlCall(String method, long nanos, boolean ok) {
+        String name = method.length() > 64 ? "other" : method;
+        calls.computeIfAbsent(name + (ok ? "" : "!"), k -> Timer.builder("strata_control_calls").description("control calls and their latency")
+                .tag("method", name).tag("outcome", ok ? "ok" : "error").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofMinutes(30)).register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Every meter, in Prometheus' text exposition format. */
+    public String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.strata.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The daemon measures itself: kernel requests per opcode and control calls, read as root, refused to others. */
+class MetricsTest {
+    private static double value(String metrics, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.eE+-]+)$").matcher(metrics);
+        assertTrue(m.find(), "no " + series + " in:\n" + metrics.lines().filter(l -> l.startsWith("strata_")).limit(60).toList());
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void kernelRequestsAndControlCallsAreCountedAndOnlyRootReadsThem() throws Exception {
+        try (DaemonFixture daemon = new DaemonFixture()) {
+            daemon.layer("base", "etc/motd", "hello\n", "etc/other", "x\n");
+            String before = daemon.strata.ok("service", "status", "--metrics").out();
+            Path out = daemon.work.resolve("reads.out");
+            String script = "for i in 1 2 3 4 5; do cat " + daemon.mountpoint + "/etc/motd > /dev/null; stat " + daemon.mountpoint
+                    + "/etc/other > /dev/null; done; ls " + daemon.mountpoint + "/etc";
+            assertEquals(0, DaemonFixture.await(daemon.run("base", script, out)));
+            String after = daemon.strata.ok("service", "status", "--metrics").out();
+
+            assertTrue(value(after, "strata_fuse_requests_total{opcode=\"LOOKUP\"}") >= 2, "lookups counted");
+            assertTrue(value(after, "strata_fuse_requests_total{opcode=\"OPEN\"}") >= 1, "opens counted");
+            assertTrue(value(after, "strata_fuse_answer_seconds_count{opcode=\"LOOKUP\"}")
+                    <= value(after, "strata_fuse_requests_total{opcode=\"LOOKUP\"}"), "every answer had a request");
+            assertTrue(after.contains("strata_fuse_answer_seconds_bucket{opcode=\"GETATTR\""), "latency histograms per opcode");
+            assertTrue(value(after, "strata_control_calls_seconds_count{method=\"Mount\",outcome=\"ok\"}") >= 1, "the run's control call");
+            assertTrue(value(after, "strata_control_calls_seconds_count{method=\"Metrics\",outcome=\"ok\"}") >= 1);
+            assertTrue(!before.contains("opcode=\"OPEN\"") || value(before, "strata_fuse_requests_total{opcode=\"OPEN\"}")
+                    < value(after, "strata_fuse_requests_total{opcode=\"OPEN\"}"));
+
+            Path frontEnd = daemon.work.resolve("strata-run");
+            Files.copy(NativeClientTest.NATIVE, frontEnd, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "STRATA_HOME=" + daemon.home,
+                    frontEnd.toString(), "service", "status", "--metrics").redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            String refused = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(1, p.exitValue(), refused);
+            assertTrue(refused.contains("only root may read the daemon's metrics"), refused);
+        }
+    }
+}

@@ -42,6 +42,7 @@ public final class StrataConfig {
         keys.put("passthrough", "STRATA_PASSTHROUGH");
         keys.put("log-level", "STRATA_LOG_LEVEL");
         keys.put("read-through", "STRATA_READ_THROUGH");
+        keys.put("metrics-listen", "STRATA_METRICS_LISTEN");
         return keys;
     }
 
@@ -54,11 +55,12 @@ public final class StrataConfig {
         v.put("passthrough", new Value("true", "default"));
         v.put("log-level", new Value("WARN", "default"));
         v.put("read-through", new Value("", "default"));
+        v.put("metrics-listen", new Value("", "default"));
         Path system = Path.of(env.getOrDefault("STRATA_SYSTEM_CONFIG", "/etc/strata/strata.conf"));
-        apply(v, system, List.of("home", "mountpoint", "socket", "readers", "passthrough", "log-level", "read-through"));
+        apply(v, system, List.of("home", "mountpoint", "socket", "readers", "passthrough", "log-level", "read-through", "metrics-listen"));
         fromEnv(v, env, "home");
         // the home's own file may set anything but where the home is
-        apply(v, Path.of(v.get("home").value()).resolve("strata.conf"), List.of("mountpoint", "socket", "readers", "passthrough", "log-level", "read-through"));
+        apply(v, Path.of(v.get("home").value()).resolve("strata.conf"), List.of("mountpoint", "socket", "readers", "passthrough", "log-level", "read-through", "metrics-listen"));
         for (String key : KEYS.keySet()) {
             if (!key.equals("home")) {
                 fromEnv(v, env, key);

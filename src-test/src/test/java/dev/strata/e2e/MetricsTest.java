@@ -21,7 +21,8 @@ class MetricsTest {
 
     @Test
     void kernelRequestsAndControlCallsAreCountedAndOnlyRootReadsThem() throws Exception {
-        try (DaemonFixture daemon = new DaemonFixture()) {
+        int port = FleetTest.freePorts(1)[0];
+        try (DaemonFixture daemon = DaemonFixture.withConfig("strata.metrics-listen = \"127.0.0.1:" + port + "\"\n")) {
             daemon.layer("base", "etc/motd", "hello\n", "etc/other", "x\n");
             String before = daemon.strata.ok("service", "status", "--metrics").out();
             Path out = daemon.work.resolve("reads.out");
@@ -39,6 +40,12 @@ class MetricsTest {
             assertTrue(value(after, "strata_control_calls_seconds_count{method=\"Metrics\",outcome=\"ok\"}") >= 1);
             assertTrue(!before.contains("opcode=\"OPEN\"") || value(before, "strata_fuse_requests_total{opcode=\"OPEN\"}")
                     < value(after, "strata_fuse_requests_total{opcode=\"OPEN\"}"));
+
+            // a scraper on this machine reads the same on the loopback endpoint
+            java.net.http.HttpResponse<String> scraped = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, scraped.statusCode());
+            assertTrue(value(scraped.body(), "strata_fuse_requests_total{opcode=\"OPEN\"}") >= 1);
 
             Path frontEnd = daemon.work.resolve("strata-run");
             Files.copy(NativeClientTest.NATIVE, frontEnd, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);

@@ -70,7 +70,8 @@ final class ServiceCommand {
             try {
                 daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough && config.passthrough(),
                         effective(readers, config.readers()),
-                        config.socket(), StrataCommand::serve, readThrough(strata), fleet, fleet == null ? null : pullFrom(strata, fleet)));
+                        config.socket(), StrataCommand::serve, readThrough(strata), fleet, fleet == null ? null : pullFrom(strata, fleet),
+                        config.get("metrics-listen")));
             } catch (IOException e) {
                 throw new RepositoryException(e.getMessage());
             }

@@ -56,7 +56,8 @@ public final class Daemon {
      */
     public record Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli,
                           List<dev.strata.persistence.Store> readThrough, dev.strata.ops.fleet.FleetConfig fleet,
-                          java.util.function.BiFunction<List<String>, dev.strata.persistence.Sync.Listener, String> fleetPull) {
+                          java.util.function.BiFunction<List<String>, dev.strata.persistence.Sync.Listener, String> fleetPull,
+                          String metricsListen) {
         /** A daemon that runs no CLI commands itself (the front end then starts the full CLI) and reads no remotes. */
         public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket) {
             this(mountpoint, passthrough, readerThreads, socket, null, List.of());
@@ -70,7 +71,7 @@ public final class Daemon {
         /** A daemon in no fleet. */
         public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli,
                        List<dev.strata.persistence.Store> readThrough) {
-            this(mountpoint, passthrough, readerThreads, socket, cli, readThrough, null, null);
+            this(mountpoint, passthrough, readerThreads, socket, cli, readThrough, null, null, null);
         }
     }
 
@@ -142,6 +143,9 @@ public final class Daemon {
                 }
                 return CompletableFuture.completedFuture(Done.getInstance());
             });
+            if (options.metricsListen() != null && !options.metricsListen().isBlank()) {
+                serveMetrics(system, metrics, options.metricsListen());
+            }
             DaemonAddress address = new DaemonAddress(control.path(), ProcessHandle.current().pid(), session.mountpoint());
             address.write(home);
             log.info("strata daemon {} serving {} (control on {}, passthrough {})", address.pid(), session.mountpoint(), control.path(),
@@ -174,6 +178,38 @@ public final class Daemon {
                 return CompletableFuture.failedFuture(e);
             }
         };
+    }
+
+    /**
+     * Serves GET /metrics in Prometheus' text format on a loopback address (strata.metrics-listen), for
+     * a scraper on this machine; anything else there answers 404. Off the FUSE path entirely.
+     */
+    private static void serveMetrics(ActorSystem<?> system, dev.strata.ops.metrics.DaemonMetrics metrics, String listen) throws IOException {
+        int colon = listen.lastIndexOf(':');
+        String host = colon > 0 ? listen.substring(0, colon) : "";
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+            throw new IOException("strata.metrics-listen is HOST:PORT on loopback, not '" + listen + "'");
+        }
+        if (!java.net.InetAddress.getByName(host).isLoopbackAddress()) {
+            throw new IOException("strata.metrics-listen must be a loopback address (the metrics count every user's work), not '" + host + "'");
+        }
+        try {
+            org.apache.pekko.http.javadsl.Http.get(system).newServerAt(host, port).bindSync(request ->
+                    request.getUri().path().equals("/metrics")
+                            ? org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(org.apache.pekko.http.javadsl.model.ContentTypes.TEXT_PLAIN_UTF8,
+                                    metrics.scrape())
+                            : org.apache.pekko.http.javadsl.model.HttpResponse.create().withStatus(404))
+                    .toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("cannot serve metrics on " + listen + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        log.info("metrics on http://{}:{}/metrics", host, port);
     }
 
     /** The control methods there are: a metric's tag takes only these (a client cannot invent tags). */

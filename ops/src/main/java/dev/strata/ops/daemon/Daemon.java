@@ -243,16 +243,21 @@ public final class Daemon {
     private volatile long storeBytes = -1;
     private volatile long storeMeasuredAt;
 
-    /** This node as the fleet sees it; the store's size is measured at most once a minute (a walk of the store). */
+    /**
+     * This node as the fleet sees it. The store's size is a walk of the store: it is measured at most once
+     * a minute, in the background, and the last measurement is reported (-1 before the first).
+     */
     dev.strata.protocol.FleetNode.Builder describe(StrataHome home) {
         long now = System.currentTimeMillis();
         if (now - storeMeasuredAt > 60_000) {
             storeMeasuredAt = now;
-            try (var files = java.nio.file.Files.walk(home.repositoryPath())) {
-                storeBytes = files.filter(java.nio.file.Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-            } catch (IOException | java.io.UncheckedIOException e) {
-                storeBytes = -1;
-            }
+            CompletableFuture.runAsync(() -> {
+                try (var files = java.nio.file.Files.walk(home.repositoryPath())) {
+                    storeBytes = files.filter(java.nio.file.Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    storeBytes = -1;
+                }
+            });
         }
         boolean healthy;
         try {

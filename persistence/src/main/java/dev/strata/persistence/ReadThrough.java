@@ -67,13 +67,13 @@ public final class ReadThrough implements ContentStore.Fetcher {
         RepositoryException unreachable = null;
         for (Store remote : remotes) {
             try {
-                boolean known = (TagStore.isValidName(ref.name()) && !remote.tagHistory(ref.name()).isEmpty())
-                        || (Digest.isFullHex(ref.name()) && remote.hasObject(Digest.parse(ref.name())));
-                if (!known) {
+                boolean tag = TagStore.isValidName(ref.name()) && !remote.tagHistory(ref.name()).isEmpty();
+                if (!tag && !(Digest.isFullHex(ref.name()) && remote.hasObject(Digest.parse(ref.name())))) {
                     continue;
                 }
+                // a tag comes whole, with its history, so that tag~N resolves here as it does there
                 Sync.Result r = new Sync(remote, local, Sync.Policy.MISSING_ONLY, 4, 0, new Sync.Listener() { })
-                        .withoutBlobs().sync(List.of(ref.text()));
+                        .withoutBlobs().sync(List.of(tag ? ref.name() : ref.text()));
                 log.info("read-through: {} from {} ({} objects)", ref.text(), remote.describe(), r.objects());
                 return true;
             } catch (UnknownRefException e) {

@@ -89,7 +89,12 @@ final class RemoteCommand implements Runnable {
         /** A file remote is a repository: an empty or missing directory becomes one; anything else must be one already. */
         private static void initialize(StrataCommand strata, Path root) {
             try {
-                boolean empty = !Files.exists(root) || (Files.isDirectory(root) && Files.list(root).findAny().isEmpty());
+                boolean empty = !Files.exists(root);
+                if (!empty && Files.isDirectory(root)) {
+                    try (var entries = Files.list(root)) {
+                        empty = entries.findAny().isEmpty();
+                    }
+                }
                 if (empty) {
                     Repository.open(root);
                     strata.err.println("strata: made an empty repository at " + root);

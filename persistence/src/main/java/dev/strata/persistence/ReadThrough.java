@@ -132,19 +132,10 @@ public final class ReadThrough implements ContentStore.Fetcher {
                 if (!remote.hasBlob(d)) {
                     continue;
                 }
-                long[] size = {0};
-                try (java.io.InputStream in = new java.io.FilterInputStream(remote.blob(d, 0)) {
-                    @Override
-                    public int read(byte[] b, int off, int len) throws java.io.IOException {
-                        int n = super.read(b, off, len);
-                        size[0] += Math.max(n, 0);
-                        return n;
-                    }
-                }) {
-                    local.repository().blobs().putExpecting(d, in);
+                try (java.io.InputStream in = remote.blob(d, 0)) {
+                    bytes.addAndGet(local.repository().blobs().putExpecting(d, in).size());
                 }
                 fetches.incrementAndGet();
-                bytes.addAndGet(size[0]);
                 return;
             } catch (CorruptObjectException e) {
                 last = e.receivedFrom("blob", d, remote.describe());

@@ -240,17 +240,12 @@ public final class S3Store implements Store {
     @Override
     public int mergeTag(String tag, List<TagStore.TagEntry> entries, int by) {
         TagStore.checkName(tag);
-        List<TagStore.TagEntry> history = new ArrayList<>(tagHistory(tag));
-        int before = history.size();
-        for (TagStore.TagEntry e : entries) {
-            if (history.stream().noneMatch(h -> h.target().equals(e.target()) && h.time().equals(e.time()))) {
-                history.add(new TagStore.TagEntry(e.target(), e.time(), by));
-            }
-        }
+        List<TagStore.TagEntry> current = tagHistory(tag);
+        int before = current.size();
+        List<TagStore.TagEntry> history = TagStore.merged(current, entries, by);
         if (history.size() == before) {
             return 0;
         }
-        history.sort(java.util.Comparator.comparing(TagStore.TagEntry::time));
         byte[] text = TagStore.render(history).getBytes(StandardCharsets.UTF_8);
         call("write tag " + tag, () -> s3.putObject(b -> b.bucket(settings.bucket()).key(tagKey(tag)), RequestBody.fromBytes(text)));
         return history.size() - before;

@@ -284,32 +284,4 @@ public final class Sync {
         }
         listener.transferred(1, 0);
     }
-
-    /** Reports bytes as they pass, so a progress bar moves during a big blob. */
-    private static final class CountingStream extends java.io.FilterInputStream {
-        private final java.util.function.LongConsumer counted;
-
-        CountingStream(InputStream in, java.util.function.LongConsumer counted) {
-            super(in);
-            this.counted = counted;
-        }
-
-        @Override
-        public int read() throws java.io.IOException {
-            int b = super.read();
-            if (b >= 0) {
-                counted.accept(1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws java.io.IOException {
-            int n = super.read(buf, off, len);
-            if (n > 0) {
-                counted.accept(n);
-            }
-            return n;
-        }
-    }
 }

@@ -85,23 +85,30 @@ public final class TagStore {
     public int merge(String name, List<TagEntry> incoming, int by) {
         checkName(name);
         try (RepositoryLock.Held writing = gcLock.shared(); RepositoryLock.Held held = lock.exclusive()) {
-            List<TagEntry> history = new ArrayList<>(historyOldestFirst(name));
-            List<TagEntry> added = new ArrayList<>();
-            for (TagEntry e : incoming) {
-                boolean known = history.stream().anyMatch(h -> h.target().equals(e.target()) && h.time().equals(e.time()));
-                if (!known) {
-                    added.add(new TagEntry(e.target(), e.time(), by));
-                }
-            }
-            if (added.isEmpty()) {
+            List<TagEntry> history = historyOldestFirst(name);
+            List<TagEntry> merged = merged(history, incoming, by);
+            if (merged.size() == history.size()) {
                 return 0;
             }
             checkMayChange(name, history, by, "move");
-            history.addAll(added);
-            history.sort(java.util.Comparator.comparing(TagEntry::time)); // stable: equal times keep their order
-            AtomicFiles.write(file(name), render(history).getBytes(StandardCharsets.UTF_8), tmp);
-            return added.size();
+            AtomicFiles.write(file(name), render(merged).getBytes(StandardCharsets.UTF_8), tmp);
+            return merged.size() - history.size();
         }
+    }
+
+    /**
+     * {@code history} with the entries of {@code incoming} it lacks (same target and time), as user
+     * {@code by}'s, in time order: what every kind of store writes when a tag is synced.
+     */
+    public static List<TagEntry> merged(List<TagEntry> history, List<TagEntry> incoming, int by) {
+        List<TagEntry> out = new ArrayList<>(history);
+        for (TagEntry e : incoming) {
+            if (out.stream().noneMatch(h -> h.target().equals(e.target()) && h.time().equals(e.time()))) {
+                out.add(new TagEntry(e.target(), e.time(), by));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(TagEntry::time)); // stable: equal times keep their order
+        return out;
     }
 
     /** The tag file's text for a history, oldest first. */

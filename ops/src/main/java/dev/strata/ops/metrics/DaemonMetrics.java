@@ -81,11 +81,10 @@ public final class DaemonMetrics implements RequestObserver {
         }
     }
 
-    /** Records one control call of {@code method} ("Mount", "Status", ...). */
+    /** Records one control call of {@code method}: one of the service's own names ("Mount", "Status", ...) or "other". */
     public void controlCall(String method, long nanos, boolean ok) {
-        String name = method.length() > 64 ? "other" : method;
-        calls.computeIfAbsent(name + (ok ? "" : "!"), k -> Timer.builder("strata_control_calls").description("control calls and their latency")
-                .tag("method", name).tag("outcome", ok ? "ok" : "error").publishPercentileHistogram()
+        calls.computeIfAbsent(method + (ok ? "" : "!"), k -> Timer.builder("strata_control_calls").description("control calls and their latency")
+                .tag("method", method).tag("outcome", ok ? "ok" : "error").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofMinutes(30)).register(registry))
                 .record(nanos, TimeUnit.NANOSECONDS);
     }

@@ -241,67 +241,20 @@ public final class GrpcStore implements Store {
                 if (header == null || header.getDigest().isEmpty() || !Digest.of(header.getDigest().toByteArray()).equals(expected)) {
                     throw new RepositoryException("remote " + label + " sent the blobs of a batch out of order (expected " + expected.shortHex() + ")");
                 }
-                BatchEntry content = new BatchEntry(chunks);
+                ChunkedBlob content = new ChunkedBlob(header.getData(), () -> {
+                    try {
+                        return chunks.hasNext() ? chunks.next() : null;
+                    } catch (StatusRuntimeException e) {
+                        throw new IOException(error(e, "read a blob").getMessage(), e);
+                    }
+                });
                 sink.accept(expected, content);
-                content.skipRest();
-                header = content.next;
+                header = content.skipToNext();
             }
         } catch (StatusRuntimeException e) {
             throw error(e, what);
         } finally {
             call.cancel("done", null);
-        }
-    }
-
-    /** One blob's content within a batch stream; it ends where the chunk naming the next blob begins. */
-    private final class BatchEntry extends InputStream {
-        private final Iterator<BlobChunk> chunks;
-        private ByteString current = ByteString.EMPTY;
-        private int at;
-        private boolean ended;
-        BlobChunk next;
-
-        BatchEntry(Iterator<BlobChunk> chunks) {
-            this.chunks = chunks;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            try {
-                while (at >= current.size()) {
-                    if (ended || !chunks.hasNext()) {
-                        ended = true;
-                        return -1;
-                    }
-                    BlobChunk c = chunks.next();
-                    if (!c.getDigest().isEmpty()) {
-                        next = c;
-                        ended = true;
-                        return -1;
-                    }
-                    current = c.getData();
-                    at = 0;
-                }
-            } catch (StatusRuntimeException e) {
-                throw new IOException(error(e, "read a blob").getMessage(), e);
-            }
-            int n = Math.min(len, current.size() - at);
-            current.copyTo(buf, at, off, n);
-            at += n;
-            return n;
-        }
-
-        void skipRest() throws IOException {
-            byte[] sink = new byte[8192];
-            while (read(sink, 0, sink.length) >= 0) {
-                // what the reader left of this blob
-            }
         }
     }
 

@@ -259,10 +259,9 @@ public final class RepositoryServer implements StrataRepository {
                         throw new IllegalArgumentException("a chunk where a blob should begin names none");
                     }
                     Digest d = digest(header.getDigest());
-                    Entry content = new Entry(header.getData(), queue);
+                    ChunkedBlob content = new ChunkedBlob(header.getData(), () -> take(queue));
                     store.putBlob(d, header.getSize(), content);
-                    content.skipRest();
-                    header = content.next;
+                    header = content.skipToNext();
                 }
                 return PutReply.getDefaultInstance();
             } catch (java.io.IOException e) {
@@ -282,54 +281,6 @@ public final class RepositoryServer implements StrataRepository {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted");
-        }
-    }
-
-    /** One blob's content within a batch upload: it ends where the chunk naming the next blob begins. */
-    private static final class Entry extends InputStream {
-        private final org.apache.pekko.stream.javadsl.SinkQueueWithCancel<BlobChunk> queue;
-        private ByteString current;
-        private int at;
-        private boolean ended;
-        BlobChunk next;
-
-        Entry(ByteString first, org.apache.pekko.stream.javadsl.SinkQueueWithCancel<BlobChunk> queue) {
-            this.current = first;
-            this.queue = queue;
-        }
-
-        @Override
-        public int read() throws java.io.IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws java.io.IOException {
-            while (at >= current.size()) {
-                if (ended) {
-                    return -1;
-                }
-                BlobChunk c = take(queue);
-                if (c == null || !c.getDigest().isEmpty()) {
-                    next = c;
-                    ended = true;
-                    return -1;
-                }
-                current = c.getData();
-                at = 0;
-            }
-            int n = Math.min(len, current.size() - at);
-            current.copyTo(buf, at, off, n);
-            at += n;
-            return n;
-        }
-
-        void skipRest() throws java.io.IOException {
-            byte[] sink = new byte[8192];
-            while (read(sink, 0, sink.length) >= 0) {
-                // what the store left of this blob
-            }
         }
     }
 

@@ -490,6 +490,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         Map<String, ActorRef<Mount.Command>> mounts = new HashMap<>();
         runtimes.forEach((name, r) -> mounts.put(name, r.mount()));
         router.tell(new Router.Routes(rootOf, mounts, resolveAgain));
+        routes.publishCensus(runtimes.values().stream().map(Runtime::info).toList());
     }
 
     // ---- re-adoption after a restart ----

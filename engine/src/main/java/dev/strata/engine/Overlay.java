@@ -39,6 +39,9 @@ import java.util.TreeMap;
  * and only then changes memory, so a failed journal write changes nothing.
  */
 public final class Overlay implements AutoCloseable {
+    private static final java.util.concurrent.atomic.LongAdder COPY_UPS = new java.util.concurrent.atomic.LongAdder();
+    private static final java.util.concurrent.atomic.LongAdder COPY_UP_BYTES = new java.util.concurrent.atomic.LongAdder();
+
     /** fuse_setattr_in.valid bits. */
     public static final int SET_MODE = 1;
     public static final int SET_UID = 1 << 1;
@@ -494,11 +497,24 @@ public final class Overlay implements AutoCloseable {
             NativeFs.setTimes(part, n.atime, n.mtime);
             Files.move(part, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             log(new ScratchJournal.CopiedUp(n.id));
+            COPY_UPS.increment();
+            if (keepContent) {
+                COPY_UP_BYTES.add(n.size);
+            }
         } catch (IOException e) {
             deleteQuietly(part);
             throw new FsException(noSpace(e) ? Errno.ENOSPC : Errno.EIO, "copy-up of " + describe(n) + " failed: " + e.getMessage());
         }
         applyCopiedUp(n);
+    }
+
+    /** Copy-ups made by every overlay of this process, and the bytes they moved, for the daemon's metrics. */
+    public static long copyUps() {
+        return COPY_UPS.sum();
+    }
+
+    public static long copyUpBytes() {
+        return COPY_UP_BYTES.sum();
     }
 
     private void applyCopiedUp(Node n) {

@@ -27,6 +27,9 @@ import java.util.zip.CRC32C;
  * everything after it. {@link #sync()} makes the log durable against power loss (FSYNC requests).
  */
 public final class ScratchJournal implements AutoCloseable {
+    private static final java.util.concurrent.atomic.LongAdder APPENDS = new java.util.concurrent.atomic.LongAdder();
+    private static final java.util.concurrent.atomic.LongAdder SYNCS = new java.util.concurrent.atomic.LongAdder();
+
     private static final int MAGIC = 0x5354524a; // "STRJ"
     private static final int VERSION = 1;
 
@@ -152,11 +155,22 @@ public final class ScratchJournal implements AutoCloseable {
             channel.write(frame);
         }
         records++;
+        APPENDS.increment();
     }
 
     /** Makes every appended record durable. */
     public void sync() throws IOException {
         channel.force(false);
+        SYNCS.increment();
+    }
+
+    /** Records appended and syncs made by every journal of this process, for the daemon's metrics. */
+    public static long appends() {
+        return APPENDS.sum();
+    }
+
+    public static long syncs() {
+        return SYNCS.sum();
     }
 
     /** Records in the log. */

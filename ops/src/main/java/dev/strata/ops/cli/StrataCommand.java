@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
                 LogCommand.class, InfoCommand.class, LsCommand.class, DiffCommand.class, RenderCommand.class,
                 CheckCommand.class, CleanCommand.class, ServiceCommand.class, RunCommand.class, ShellCommand.class, MountCommand.class,
                 UnmountCommand.class, CommitCommand.class, SnapshotCommand.class, BranchCommand.class, RuntimeCommand.class, CompletionCommand.class, ConfigCommand.class, DemoCommand.class,
-                RemoteCommand.class, TransferCommand.Push.class, TransferCommand.Pull.class, ServeCommand.class, FleetCommand.class})
+                RemoteCommand.class, TransferCommand.Push.class, TransferCommand.Pull.class, ServeCommand.class, FleetCommand.class, SimCommand.class})
 public final class StrataCommand implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(StrataCommand.class);
 

@@ -93,6 +93,7 @@ public final class Daemon {
         NodeTable nodes = new NodeTable();
         View empty = new View(LayerMerge.merge(List.of()), repo.blobs());
         RouteCache routes = new RouteCache();
+        metrics.engine(routes);
         // in a fleet, the actor system is a cluster node too (one name for all: cluster members must share it)
         com.typesafe.config.Config config = options.fleet() == null ? com.typesafe.config.ConfigFactory.load()
                 : options.fleet().pekko().withFallback(com.typesafe.config.ConfigFactory.load());
@@ -105,7 +106,7 @@ public final class Daemon {
             ActorRef<Runtimes.Command> runtimes = AskPattern.<Guardian.Command, ActorRef<Runtimes.Command>>ask(
                     system, Guardian.GetRuntimes::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
             session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough(), metrics),
-                    new RouterGateway(router, routes, nodes));
+                    new RouterGateway(router, routes, nodes, answerDelay()));
             Daemon[] self = new Daemon[1];
             dev.strata.ops.fleet.Fleet fleet = null;
             if (options.fleet() != null) {
@@ -300,12 +301,33 @@ public final class Daemon {
     }
 
     /**
+     * For tests of the load harness only: STRATA_TEST_ANSWER_DELAY_US makes every kernel answer wait that
+     * long (on a timer, not on a reader thread), so that a deliberately slowed daemon can be measured.
+     */
+    private static Consumer<Runnable> answerDelay() {
+        String micros = System.getenv("STRATA_TEST_ANSWER_DELAY_US");
+        if (micros == null || micros.isBlank()) {
+            return null;
+        }
+        long delay = Long.parseLong(micros.trim());
+        log.warn("every kernel answer is delayed by {} us (STRATA_TEST_ANSWER_DELAY_US, for tests only)", delay);
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "strata-answer-delay");
+            t.setDaemon(true);
+            return t;
+        });
+        return answer -> timer.schedule(answer, delay, java.util.concurrent.TimeUnit.MICROSECONDS);
+    }
+
+    /**
      * Sends each kernel request to the Mount the Router last chose for the calling thread, or to the
      * Router when it has not chosen yet; forgets go straight to the node table.
      */
-    private record RouterGateway(ActorRef<Router.Command> router, RouteCache routes, NodeTable nodes) implements RequestRouter {
+    private record RouterGateway(ActorRef<Router.Command> router, RouteCache routes, NodeTable nodes, Consumer<Runnable> delay)
+            implements RequestRouter {
         @Override
-        public void dispatch(FsRequest request, Consumer<FsReply> reply) {
+        public void dispatch(FsRequest request, Consumer<FsReply> answer) {
+            Consumer<FsReply> reply = delay == null ? answer : a -> delay.accept(() -> answer.accept(a));
             int tid = request.caller().tid();
             ActorRef<Mount.Command> mount = tid == 0 ? null : routes.mountFor(tid);
             if (mount != null) {

@@ -1,9 +1,13 @@
 package dev.strata.ops.metrics;
 
+import dev.strata.actors.RouteCache;
+import dev.strata.engine.Overlay;
 import dev.strata.fuse.RequestObserver;
+import dev.strata.persistence.ScratchJournal;
 import dev.strata.persistence.ReadThrough;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -17,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The daemon's meters: kernel requests and their answer latency per FUSE opcode, control calls and
- * their latency per method, and read-through fetches. Meters are made once per opcode or method and
+ * their latency per method, the engine's counts, and read-through fetches. Meters are made once per opcode or method and
  * kept in arrays and maps, so recording a request is a lookup and a histogram update.
  */
 public final class DaemonMetrics implements RequestObserver {
@@ -33,6 +37,29 @@ public final class DaemonMetrics implements RequestObserver {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+    }
+
+    /**
+     * The engine's own counts, read when scraped (they cost a counter increment where they happen):
+     * copy-ups and their bytes, scratch journal appends and fsyncs, route-cache hits and misses, and
+     * the runtimes running by kind.
+     */
+    public void engine(RouteCache routes) {
+        FunctionCounter.builder("strata_copy_ups", routes, r -> Overlay.copyUps()).description("lower files copied into a scratch")
+                .register(registry);
+        FunctionCounter.builder("strata_copy_up_bytes", routes, r -> Overlay.copyUpBytes()).baseUnit("bytes")
+                .description("bytes copied into a scratch by copy-ups").register(registry);
+        FunctionCounter.builder("strata_journal_appends", routes, r -> ScratchJournal.appends()).description("scratch journal records appended")
+                .register(registry);
+        FunctionCounter.builder("strata_journal_fsyncs", routes, r -> ScratchJournal.syncs()).description("scratch journal fsyncs")
+                .register(registry);
+        FunctionCounter.builder("strata_route_cache", routes, RouteCache::hits).tag("result", "hit")
+                .description("kernel requests routed by the route cache (hit) or by the Router (miss)").register(registry);
+        FunctionCounter.builder("strata_route_cache", routes, RouteCache::misses).tag("result", "miss").register(registry);
+        for (RouteCache.RuntimeKind kind : RouteCache.RuntimeKind.values()) {
+            Gauge.builder("strata_runtimes", routes, r -> r.running(kind)).tag("kind", kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+                    .description("runtimes running, by kind").register(registry);
+        }
     }
 
     /** Counts what read-through fetched, when remotes are read. */

@@ -24,9 +24,13 @@ final class DaemonSampler implements AutoCloseable {
     private volatile boolean stopping;
     private String problem;
 
-    DaemonSampler(long pid, long startNanos) {
+    private final Runnable onDeath;
+
+    /** {@code onDeath}: what to do when the daemon's process is gone (the run cannot go on). */
+    DaemonSampler(long pid, long startNanos, Runnable onDeath) {
         this.proc = Path.of("/proc", Long.toString(pid));
         this.startNanos = startNanos;
+        this.onDeath = onDeath;
         this.thread = new Thread(this::sampleEverySecond, "strata-sim-sampler");
         thread.setDaemon(true);
         thread.start();
@@ -37,6 +41,11 @@ final class DaemonSampler implements AutoCloseable {
         long lastNanos = 0;
         while (!stopping) {
             long now = System.nanoTime();
+            if (!Files.exists(proc)) {
+                problem = "the daemon (" + proc + ") ended " + Measurements.round((now - startNanos) / 1e9) + " s into the run";
+                onDeath.run();
+                return;
+            }
             try {
                 String stat = Files.readString(proc.resolve("stat"));
                 String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

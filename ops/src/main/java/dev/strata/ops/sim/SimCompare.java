@@ -11,11 +11,13 @@ import java.util.TreeSet;
 
 /**
  * {@code strata sim compare OLD NEW}: Strata's figures of two runs side by side, per operation; a p99
- * that grew or a throughput that fell past the threshold is a regression. Operations measured fewer
- * than {@link #MIN_COUNT} times in either run are shown but not judged: their p99 is one sample.
+ * that grew or a throughput that fell past the threshold is a regression. A p99 is judged only where
+ * both runs measured at least {@link #P99_MIN_COUNT} operations (below that it is one or two samples,
+ * a pause anywhere on the machine), a throughput where both measured at least {@link #RATE_MIN_COUNT}.
  */
 public final class SimCompare {
-    static final int MIN_COUNT = 50;
+    static final int P99_MIN_COUNT = 500;
+    static final int RATE_MIN_COUNT = 50;
     /** A p99 within this much of the old one is noise, whatever the percentage (timer and scheduler jitter). */
     static final double P99_FLOOR_US = 200;
 
@@ -40,13 +42,15 @@ public final class SimCompare {
             double p99b = number(b, "p99_us");
             double rateA = number(a, "ops_per_s");
             double rateB = number(b, "ops_per_s");
-            boolean judged = number(a, "count") >= MIN_COUNT && number(b, "count") >= MIN_COUNT;
-            boolean slower = judged && p99b > p99a * (1 + limit) && p99b - p99a > P99_FLOOR_US;
-            boolean fewer = judged && rateB < rateA * (1 - limit);
+            double count = Math.min(number(a, "count"), number(b, "count"));
+            boolean slower = count >= P99_MIN_COUNT && p99b > p99a * (1 + limit) && p99b - p99a > P99_FLOOR_US;
+            boolean fewer = count >= RATE_MIN_COUNT && rateB < rateA * (1 - limit);
             ok &= !slower && !fewer;
-            out.printf("%-18s %10.1f %10.1f %7s%s   %10.1f %10.1f %7s%s%s%n", kind, p99a, p99b, change(p99a, p99b), slower ? "!" : " ",
-                    rateA, rateB, change(rateA, rateB), fewer ? "!" : " ", judged ? "" : "  (too few to judge)");
+            out.printf("%-18s %10.1f %10.1f %7s%s   %10.1f %10.1f %7s%s%s%n", kind, p99a, p99b, change(p99a, p99b),
+                    slower ? "!" : count >= P99_MIN_COUNT ? " " : "~", rateA, rateB, change(rateA, rateB), fewer ? "!" : " ",
+                    count >= RATE_MIN_COUNT ? "" : "  (too few to judge)");
         }
+        out.println("(~: a p99 of fewer than " + P99_MIN_COUNT + " operations, shown, not judged)");
         out.println(ok ? "no regression past " + thresholdPercent + "%" : "regressed past " + thresholdPercent + "% (marked !)");
         return ok;
     }

@@ -38,6 +38,7 @@ public final class Simulator {
     private final me.tongfei.progressbar.ProgressBarConsumer bar;
     /** Set to end the run early (Ctrl-C): agents end what they started and the report says so. */
     private final AtomicBoolean stop = new AtomicBoolean();
+    private volatile boolean interrupted;
 
     public Simulator(StrataHome home, PrintStream err, me.tongfei.progressbar.ProgressBarConsumer bar) {
         this.home = home;
@@ -47,6 +48,7 @@ public final class Simulator {
 
     /** Ends the run early; {@link #run} still cleans up and writes a report marked interrupted. */
     public void stop() {
+        interrupted = true;
         stop.set(true);
     }
 
@@ -60,12 +62,13 @@ public final class Simulator {
         Path work = Files.createTempDirectory(out, "work-");
         Path log = out.resolve("workers.log");
         Path objects = out.resolve("objects");
-        Path built = builtDirectory();
+        Path built = System.getenv("STRATA_SIM_BIN") != null ? Path.of(System.getenv("STRATA_SIM_BIN")) : builtDirectory();
         Path worker = built.resolve("strata-sim-worker");
         Path frontEnd = built.resolve("strata-run");
         for (Path p : List.of(worker, frontEnd)) {
             if (!Files.isExecutable(p)) {
-                throw new RepositoryException("the simulator needs " + p + " (built with the rest by mvn install)");
+                throw new RepositoryException("the simulator needs " + p + " (built with the rest by mvn install; "
+                        + "STRATA_SIM_BIN names the directory that holds it when the jar runs from elsewhere)");
             }
         }
         String runId = "sim-" + Long.toString(System.currentTimeMillis() / 1000 % 46_656_000L, 36);
@@ -94,13 +97,14 @@ public final class Simulator {
                 String before = scrape(strata, daemonReport);
                 long started = System.nanoTime();
                 Map<String, Object> measured;
-                try (DaemonSampler sampler = new DaemonSampler(daemon.pid(), started)) {
+                try (DaemonSampler sampler = new DaemonSampler(daemon.pid(), started, () -> stop.set(true))) {
                     Simulation simulation = new Simulation(scenario, strata, runId, stop, err, bar);
                     measured = simulation.run();
                     incidents.addAll(simulation.incidents);
                     daemonReport.put("samples", sampler.samples());
                     if (sampler.problem() != null) {
                         daemonReport.put("problem", sampler.problem());
+                        incidents.add(sampler.problem());
                     }
                 }
                 report.put("strata", measured);
@@ -117,7 +121,7 @@ public final class Simulator {
                 daemonReport.put("alive_at_end", alive(strata));
                 report.put("daemon", daemonReport);
             }
-            if (options.nativeBaseline() && !stop.get()) {
+            if (options.nativeBaseline() && !stop.get()) { // not after Ctrl-C, nor when the daemon died
                 Path rendered = work.resolve("native");
                 Repository repo = home.repository();
                 new Renderer(repo).render(View.of(repo.manifests(EnvSpec.parse(spec)), repo.blobs()).manifest(), rendered, Renderer.Mode.COPY);
@@ -135,7 +139,7 @@ public final class Simulator {
         } finally {
             deleteTree(work);
             deleteTree(objects);
-            run.put("interrupted", stop.get());
+            run.put("interrupted", interrupted);
             report.put("incidents", incidents);
             report.put("leftovers", leftovers);
             Path json = out.resolve("sim-report.json");
@@ -279,7 +283,7 @@ public final class Simulator {
         }
     }
 
-    /** The directory of this build's jar, where the native front end and the worker are built. */
+    /** Where the native front end and the worker are built: beside this build's jar (or its classes directory). */
     private static Path builtDirectory() {
         try {
             return Path.of(Simulator.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();

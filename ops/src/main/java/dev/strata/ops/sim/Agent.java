@@ -9,7 +9,6 @@ import java.util.function.BooleanSupplier;
  * means to do and measure an operation. Every tree it starts is its own process tree.
  */
 final class Agent {
-    final int index;
     /** A prefix for the names of everything this agent makes: runtimes, branches, snapshots. */
     final String name;
     final Scenario.Mix mix;
@@ -22,7 +21,6 @@ final class Agent {
     private int sequence;
 
     Agent(int index, String runId, Scenario scenario, Target target, Measurements measured, BooleanSupplier running) {
-        this.index = index;
         this.name = runId + "-a" + index;
         this.mix = scenario.personalityOf(index);
         this.scenario = scenario;

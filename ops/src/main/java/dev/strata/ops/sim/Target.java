@@ -40,9 +40,6 @@ abstract class Target implements AutoCloseable {
     /** One short tree that runs the layer's compiler on one file and ends: its exit code, or -1 when it could not start. */
     abstract int runOnce(String name, String source) throws IOException, InterruptedException;
 
-    /** Whether snapshots, branches and commits exist here (the baseline has none). */
-    abstract boolean controlPlane();
-
     Worker track(Worker w) {
         workers.add(w);
         return w;
@@ -101,11 +98,6 @@ abstract class Target implements AutoCloseable {
         @Override
         String name() {
             return "strata";
-        }
-
-        @Override
-        boolean controlPlane() {
-            return true;
         }
 
         @Override
@@ -188,11 +180,6 @@ abstract class Target implements AutoCloseable {
         @Override
         String name() {
             return "native";
-        }
-
-        @Override
-        boolean controlPlane() {
-            return false;
         }
 
         @Override

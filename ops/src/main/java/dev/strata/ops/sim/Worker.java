@@ -110,10 +110,6 @@ final class Worker implements AutoCloseable {
         return "worker stopped answering";
     }
 
-    long pid() {
-        return process.pid();
-    }
-
     boolean alive() {
         return process.isAlive();
     }

@@ -20,12 +20,15 @@ public final class AncestryResolver extends AbstractBehavior<AncestryResolver.Co
     public sealed interface Command permits Resolve, CheckAlive {
     }
 
-    /** Asks for the process of thread {@code tid} and its ancestors, nearest first. */
-    public record Resolve(int tid, ActorRef<Ancestry> replyTo) implements Command {
+    /**
+     * Asks for the process of thread {@code tid} and its ancestors, nearest first, up to the first
+     * that {@code enough} accepts (all of them when it accepts none).
+     */
+    public record Resolve(int tid, java.util.function.Predicate<ProcessIdentity> enough, ActorRef<Ancestry> replyTo) implements Command {
     }
 
-    /** Empty when the thread no longer exists. */
-    public record Ancestry(int tid, List<ProcessIdentity> chain) {
+    /** Empty when the thread no longer exists; {@code cut} when the walk ended early, at a process the asker accepted. */
+    public record Ancestry(int tid, List<ProcessIdentity> chain, boolean cut) {
     }
 
     public record CheckAlive(Set<ProcessIdentity> processes, ActorRef<Liveness> replyTo) implements Command {
@@ -54,7 +57,8 @@ public final class AncestryResolver extends AbstractBehavior<AncestryResolver.Co
     }
 
     private Behavior<Command> onResolve(Resolve r) {
-        r.replyTo().tell(new Ancestry(r.tid(), table.ancestry(r.tid())));
+        List<ProcessIdentity> chain = table.ancestry(r.tid(), r.enough());
+        r.replyTo().tell(new Ancestry(r.tid(), chain, !chain.isEmpty() && r.enough().test(chain.get(chain.size() - 1))));
         return this;
     }
 

@@ -46,8 +46,10 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
     private Guardian(ActorContext<Command> ctx, ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes,
                      Repository repo, Path snapshotsDir, Path runtimesDir) {
         super(ctx);
-        ActorRef<AncestryResolver.Command> resolver = ctx.spawn(AncestryResolver.create(processes), "ancestry-resolver",
-                DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
+        int resolvers = ctx.getSystem().settings().config().getInt("strata.resolvers");
+        ActorRef<AncestryResolver.Command> resolver = ctx.spawn(org.apache.pekko.actor.typed.javadsl.Routers.pool(resolvers,
+                        Behaviors.supervise(AncestryResolver.create(processes)).onFailure(SupervisorStrategy.restart()))
+                .withRouteeProps(DispatcherSelector.fromConfig("strata.resolver-dispatcher")), "ancestry-resolver");
         // The registries resume after a bug in one message: restarting them would forget every runtime
         // and snapshot (and stop their actors), while their state stays whole between messages.
         router = ctx.spawn(Behaviors.supervise(Router.create(resolver, processes, nodes, emptyView, routes))

@@ -122,13 +122,34 @@ public final class Router extends AbstractBehavior<Router.Command> {
         waiting = new ArrayList<>();
         waiting.add(f);
         pending.put(tid, waiting);
-        resolver.tell(new AncestryResolver.Resolve(tid, ancestryAdapter));
+        resolver.tell(new AncestryResolver.Resolve(tid, routed(), ancestryAdapter));
         return this;
+    }
+
+    /**
+     * Processes whose route is known now (a bound root, or a sticky route to a running runtime): the
+     * ancestry walk can stop at the first of them, since the routing rule takes the nearest.
+     */
+    private java.util.function.Predicate<ProcessIdentity> routed() {
+        Map<ProcessIdentity, String> rootsNow = roots;
+        Map<String, ActorRef<Mount.Command>> mountsNow = mounts;
+        return p -> {
+            if (rootsNow.containsKey(p)) {
+                return true;
+            }
+            String stuck = sticky.get(p);
+            return stuck != null && mountsNow.containsKey(stuck);
+        };
     }
 
     private Behavior<Command> onResolved(Resolved r) {
         List<ProcessIdentity> chain = r.ancestry().chain();
         String runtime = runtimeOf(chain);
+        if (runtime == null && r.ancestry().cut()) {
+            // the walk stopped at a process whose route ended meanwhile: walk the whole chain
+            resolver.tell(new AncestryResolver.Resolve(r.ancestry().tid(), p -> false, ancestryAdapter));
+            return this;
+        }
         if (runtime != null && !chain.isEmpty()) {
             sticky.put(chain.get(0), runtime);
         }

@@ -9,6 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /** A process table a test can edit: start, end and reuse pids at will. */
 final class FakeProcessTable implements ProcessTable {
     private final Map<Integer, ProcessInfo> processes = new ConcurrentHashMap<>();
+    /** Reads of a process's identity, as /proc reads would be. */
+    final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
 
     FakeProcessTable() {
         start(1, 0, 0); // init
@@ -42,6 +44,7 @@ final class FakeProcessTable implements ProcessTable {
 
     @Override
     public Optional<ProcessInfo> info(int pid) {
+        reads.incrementAndGet();
         return Optional.ofNullable(processes.get(pid));
     }
 }

@@ -103,6 +103,20 @@ class RouterTest {
     }
 
     @Test
+    void theAncestryWalkStopsAtTheNearestRoutedProcessAndANestedRuntimesEndFallsBackToTheOuter() {
+        processes.start(100, 1, 1).start(200, 2, 100).start(300, 3, 200).start(400, 4, 300);
+        addRuntime("outer", 100, "in-outer");
+        addRuntime("inner", 200, "in-inner");
+        int before = processes.reads.get();
+        assertTrue(sees(lookup(400, "in-inner")));
+        assertEquals(3, processes.reads.get() - before, "400, 300 and the root 200: not 100 nor init");
+        TestProbe<StatusReply<RuntimeInfo>> ended = testKit.createTestProbe();
+        runtimes.tell(new Runtimes.End(ROOT, "inner", ended.getRef()));
+        assertTrue(ended.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+        assertTrue(sees(lookup(400, "in-outer")), "with the inner runtime gone, its processes see the outer one");
+    }
+
+    @Test
     void aReusedPidNeverInheritsADeadRuntime() {
         processes.start(100, 1, 1);
         addRuntime("a", 100, "in-a");

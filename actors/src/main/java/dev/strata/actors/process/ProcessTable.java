@@ -18,6 +18,14 @@ public interface ProcessTable {
 
     /** The process of {@code tid} and its ancestors, nearest first, up to (not including) pid 0. */
     default List<ProcessIdentity> ancestry(int tid) {
+        return ancestry(tid, p -> false);
+    }
+
+    /**
+     * The same, ending early with the first process {@code enough} accepts (the nearest one whose
+     * route is known already): each ancestor costs a read of the process table.
+     */
+    default List<ProcessIdentity> ancestry(int tid, java.util.function.Predicate<ProcessIdentity> enough) {
         List<ProcessIdentity> chain = new ArrayList<>();
         Optional<Integer> pid = processOf(tid);
         int next = pid.orElse(0);
@@ -27,6 +35,9 @@ public interface ProcessTable {
                 break;
             }
             chain.add(info.get().identity());
+            if (enough.test(info.get().identity())) {
+                break;
+            }
             next = info.get().parentPid();
         }
         return chain;

@@ -40,8 +40,8 @@ public final class FuseSession implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final Map<Long, OpenFile> handles = new ConcurrentHashMap<>();
-    /** Requests sent on and not answered yet, with the time they were sent. */
-    private final Map<Long, Long> inFlight = new ConcurrentHashMap<>();
+    /** Requests sent on and not answered yet. */
+    private final Map<Long, Pending> inFlight = new ConcurrentHashMap<>();
     private final RequestObserver observer;
     private final java.util.concurrent.ScheduledExecutorService sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fuse-sweeper");
@@ -329,9 +329,7 @@ public final class FuseSession implements AutoCloseable {
                 dispatch(opcode, unique, new FsRequest.SetXattr(caller, node, name, value, flags), 0);
             }
             case FuseKernel.REMOVEXATTR -> dispatch(opcode, unique, new FsRequest.RemoveXattr(caller, node, new String(cString(in), StandardCharsets.UTF_8)), 0);
-            case FuseKernel.INTERRUPT -> {
-                // Requests are answered quickly; the kernel accepts the normal answer of an interrupted one.
-            }
+            case FuseKernel.INTERRUPT -> interrupt(unique, in.getLong());
             case FuseKernel.DESTROY -> replyEmpty(unique);
             case FuseKernel.TMPFILE -> {
                 // fuse_create_in, then the name of the kernel's anonymous dentry ("/"), which names nothing
@@ -379,15 +377,50 @@ public final class FuseSession implements AutoCloseable {
         return name;
     }
 
+    /**
+     * A request handed on and not answered yet: when it came, and whether an INTERRUPT may answer it
+     * EINTR at once (it changes nothing, or what it holds is given back when its own answer comes).
+     */
+    private record Pending(long started, boolean interruptible) {
+    }
+
+    /** Requests that only read, and opens that do not truncate: an EINTR for them leaves nothing half done. */
+    private static boolean interruptible(int opcode, FsRequest request) {
+        return switch (opcode) {
+            case FuseKernel.LOOKUP, FuseKernel.GETATTR, FuseKernel.READLINK, FuseKernel.READ, FuseKernel.READDIR, FuseKernel.READDIRPLUS,
+                 FuseKernel.OPENDIR, FuseKernel.STATFS, FuseKernel.GETXATTR, FuseKernel.LISTXATTR, FuseKernel.ACCESS -> true;
+            case FuseKernel.OPEN -> request instanceof FsRequest.Open o && (o.flags() & O_TRUNC) == 0;
+            default -> false;
+        };
+    }
+
+    private static final int O_TRUNC = 01000;
+
+    /**
+     * The caller of {@code target} got a signal and the kernel asks us to give up. A request still
+     * waiting for its answer (a blob being fetched from a remote, a busy runtime) that only reads is
+     * answered EINTR now, so the caller (even one being killed) goes on; one that changes something
+     * gets its normal answer. A target not handed on yet is met with EAGAIN: the kernel asks again.
+     */
+    private void interrupt(long unique, long target) {
+        Pending pending = inFlight.get(target);
+        if (pending == null) {
+            replyError(unique, dev.strata.engine.Errno.EAGAIN.code()); // answered already: the kernel drops this
+        } else if (pending.interruptible() && inFlight.remove(target, pending)) {
+            replyError(target, dev.strata.engine.Errno.EINTR.code());
+        }
+    }
+
     /** Sends the request on and answers the kernel when the reply comes; {@code size} is the kernel's buffer for sized replies. */
     private void dispatch(int opcode, long unique, FsRequest request, int size) {
-        inFlight.put(unique, System.nanoTime());
+        inFlight.put(unique, new Pending(System.nanoTime(), interruptible(opcode, request)));
         router.dispatch(request, reply -> {
-            Long started = inFlight.remove(unique);
-            if (started == null) {
-                return; // answered already by the sweeper
+            Pending pending = inFlight.remove(unique);
+            if (pending == null) {
+                giveBack(request, reply); // answered already, by an interrupt or the sweeper
+                return;
             }
-            observer.answered(opcode, System.nanoTime() - started, reply instanceof FsReply.Error);
+            observer.answered(opcode, System.nanoTime() - pending.started(), reply instanceof FsReply.Error);
             try {
                 answer(unique, request, reply, size);
             } catch (RuntimeException e) {
@@ -403,11 +436,30 @@ public final class FuseSession implements AutoCloseable {
      */
     private void sweepUnanswered() {
         long now = System.nanoTime();
-        for (Map.Entry<Long, Long> e : inFlight.entrySet()) {
-            if (now - e.getValue() > ANSWER_DEADLINE_NANOS && inFlight.remove(e.getKey(), e.getValue())) {
+        for (Map.Entry<Long, Pending> e : inFlight.entrySet()) {
+            if (now - e.getValue().started() > ANSWER_DEADLINE_NANOS && inFlight.remove(e.getKey(), e.getValue())) {
                 log.warn("request {} got no answer in {} s: answering EIO", e.getKey(), ANSWER_DEADLINE_NANOS / 1_000_000_000L);
                 replyError(e.getKey(), dev.strata.engine.Errno.EIO.code());
             }
+        }
+    }
+
+    /**
+     * An answer that comes after its request was answered otherwise: the kernel never saw the nodes
+     * it looked up nor the file it opened, so their counts and handles are given back.
+     */
+    private void giveBack(FsRequest request, FsReply reply) {
+        if (reply instanceof FsReply.Entry e && e.node() != 0) {
+            router.forget(e.node(), 1);
+        } else if (reply instanceof FsReply.Opened o && o.released() != null) {
+            o.released().run();
+        } else if (reply instanceof FsReply.Created c) {
+            router.forget(c.entry().node(), 1);
+            if (c.opened().released() != null) {
+                c.opened().released().run();
+            }
+        } else if (reply instanceof FsReply.DirEntries d && request instanceof FsRequest.ReadDir r && r.plus()) {
+            d.entries().stream().filter(e -> e.node() != 0).forEach(e -> router.forget(e.node(), 1));
         }
     }
 

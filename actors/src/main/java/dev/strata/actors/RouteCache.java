@@ -27,19 +27,23 @@ public final class RouteCache {
     private final LongAdder misses = new LongAdder();
     private final int[] census = new int[RuntimeKind.values().length];
 
-    /** The Mount serving thread {@code tid}, or null when the Router must decide. */
+    /** The Mount serving thread {@code tid}, or null when the Router must decide: the bridge's question, counted. */
     public ActorRef<Mount.Command> mountFor(int tid) {
+        ActorRef<Mount.Command> mount = cached(tid);
+        (mount == null ? misses : hits).increment();
+        return mount;
+    }
+
+    /** The same, not counted: the Router asks again for a request the bridge already counted. */
+    ActorRef<Mount.Command> cached(int tid) {
         Route r = routes.get(tid);
         if (r == null) {
-            misses.increment();
             return null;
         }
         if (r.expiresAt() - System.nanoTime() < 0) {
             routes.remove(tid, r);
-            misses.increment();
             return null;
         }
-        hits.increment();
         return r.mount();
     }
 

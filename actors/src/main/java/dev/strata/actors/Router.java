@@ -109,7 +109,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
             defaultMount.tell(new Mount.Handle(f.request(), f.reply()));
             return this;
         }
-        ActorRef<Mount.Command> cached = routes.mountFor(tid);
+        ActorRef<Mount.Command> cached = routes.cached(tid);
         if (cached != null) {
             cached.tell(new Mount.Handle(f.request(), f.reply()));
             return this;

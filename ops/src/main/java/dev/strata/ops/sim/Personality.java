@@ -7,6 +7,7 @@ import dev.strata.protocol.DeleteBranchRequest;
 import dev.strata.protocol.DeleteSnapshotRequest;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 
 /**
  * What a simulated agent does, over and over until the run ends. Each names the operations it
@@ -15,13 +16,13 @@ import java.util.Deque;
  */
 enum Personality {
     /** A build job: a runtime, a walk of the sources, reads, compiler runs from the layer, objects written, the end. */
-    BUILD {
+    BUILD(Map.of("editable", Setting.FLAG, "reads", Setting.COUNT, "compiles", Setting.COUNT, "object-bytes", Setting.BYTES)) {
         @Override
         void run(Agent a) throws Worker.Gone {
             boolean editable = a.mix.flag("editable", true);
             int reads = a.mix.integer("reads", 40);
             int compiles = a.mix.integer("compiles", 4);
-            int objectBytes = a.mix.integer("object-bytes", 64 * 1024);
+            int objectBytes = a.mix.bytes("object-bytes", 64 * 1024);
             while (a.running()) {
                 String runtime = a.next("build");
                 Worker tree = a.timed("runtime.start", () -> a.target.startTree(runtime, editable));
@@ -55,7 +56,7 @@ enum Personality {
      * each round edits files, writes a note, runs a test-like read burst, snapshots the branch, binds a
      * second tree that must see the note, and sometimes commits. At its end the branch is discarded.
      */
-    AGENT {
+    AGENT(Map.of("edits", Setting.COUNT, "reads", Setting.COUNT, "commit-chance", Setting.CHANCE)) {
         @Override
         void run(Agent a) throws Worker.Gone {
             int edits = a.mix.integer("edits", 4);
@@ -127,7 +128,7 @@ enum Personality {
     },
 
     /** Many short runtimes, each running one binary from the layer: start-up cost, and page-cache sharing. */
-    EXEC {
+    EXEC(Map.of()) {
         @Override
         void run(Agent a) {
             while (a.running()) {
@@ -145,7 +146,7 @@ enum Personality {
     },
 
     /** Control-plane load: runtimes, snapshots and branches made and ended at a steady pace. */
-    CHURN {
+    CHURN(Map.of()) {
         @Override
         void run(Agent a) throws Worker.Gone {
             Target.Strata strata = a.target instanceof Target.Strata s ? s : null;
@@ -180,6 +181,20 @@ enum Personality {
             }
         }
     };
+
+    /** The kinds of value a setting takes. */
+    enum Setting { FLAG, COUNT, BYTES, CHANCE }
+
+    private final Map<String, Setting> settings;
+
+    Personality(Map<String, Setting> settings) {
+        this.settings = settings;
+    }
+
+    /** The settings this personality reads, by name. */
+    Map<String, Setting> settings() {
+        return settings;
+    }
 
     abstract void run(Agent a) throws Worker.Gone;
 

@@ -56,10 +56,14 @@ public record Scenario(String name, List<String> base, int agents, Arrival arriv
         }
     }
 
-    /** One personality of the mix, its weight, and its settings (a personality reads those it knows). */
+    /** One personality of the mix, its weight, and its settings (checked against {@link Personality#settings} when read). */
     public record Mix(Personality personality, int weight, Config settings) {
         int integer(String key, int fallback) {
             return settings.hasPath(key) ? settings.getInt(key) : fallback;
+        }
+
+        int bytes(String key, int fallback) {
+            return settings.hasPath(key) ? settings.getBytes(key).intValue() : fallback;
         }
 
         double fraction(String key, double fallback) {
@@ -170,12 +174,37 @@ public record Scenario(String name, List<String> base, int agents, Arrival arriv
             if (weight < 1 || weight > 1000) {
                 throw new IllegalArgumentException("the weight of " + name + " must be 1 to 1000, not " + weight);
             }
+            checkSettings(name, personality, m);
             mix.add(new Mix(personality, weight, m));
         }
         if (mix.isEmpty()) {
             throw new IllegalArgumentException("the mix is empty");
         }
         return List.copyOf(mix);
+    }
+
+    /** Every setting of a personality is one it knows, of the type and range it takes: a typo fails here, not in 200 agents. */
+    private static void checkSettings(String name, Personality personality, Config m) {
+        for (String key : m.root().keySet()) {
+            if (key.equals("personality") || key.equals("weight")) {
+                continue;
+            }
+            Personality.Setting setting = personality.settings().get(key);
+            if (setting == null) {
+                throw new IllegalArgumentException(name + " has no setting '" + quote(key) + "' (it takes: "
+                        + String.join(", ", personality.settings().keySet()) + ")");
+            }
+            double value = switch (setting) {
+                case FLAG -> m.getBoolean(key) ? 1 : 0;
+                case COUNT -> m.getInt(key);
+                case BYTES -> m.getBytes(key);
+                case CHANCE -> m.getDouble(key);
+            };
+            if (value < 0 || setting == Personality.Setting.CHANCE && value > 1 || setting == Personality.Setting.COUNT && value > 100_000
+                    || setting == Personality.Setting.BYTES && value > 1L << 30) {
+                throw new IllegalArgumentException(name + "." + key + " is out of range: " + value);
+            }
+        }
     }
 
     /** The same scenario with some settings given on the command line instead. */

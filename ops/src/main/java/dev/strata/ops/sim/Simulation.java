@@ -140,11 +140,15 @@ final class Simulation {
                 } catch (Worker.Gone gone) {
                     // counted where it happened; the agent goes on with a new tree
                 } catch (RuntimeException e) {
+                    // a bug, not a failed operation: this agent stops (the same bug would repeat) and the report says so
                     agent.measured.failed("agent", SimFailure.kind(e));
                     synchronized (incidents) {
-                        incidents.add(agent.name + ": " + SimFailure.describe(e));
+                        String incident = "an agent stopped: " + SimFailure.describe(e);
+                        if (!incidents.contains(incident)) {
+                            incidents.add(incident);
+                        }
                     }
-                    Target.sleep(100);
+                    return;
                 }
             }
         } finally {

@@ -163,9 +163,11 @@ final class SimReport {
                                  points: { show: true, size: 9, fill: palette[color++] } });
               }
             }
-            chart('latency', 'latency (us, log scale)', latSeries, lat,
+            chart('latency', 'latency (log scale)', latSeries, lat,
                   { x: { time: false, range: [-0.5, kinds.length - 0.5] }, y: { distr: 3 } },
-                  [{ splits: () => kinds.map((_, i) => i), values: (u, v) => v.map(i => kinds[i] || ''), rotate: -30, size: 70 }, { size: 70 }]);
+                  [{ splits: () => kinds.map((_, i) => i), values: (u, v) => v.map(i => kinds[i] || ''), rotate: -30, size: 70 },
+                   { size: 60, values: (u, v) => v.map(us => us == null || Math.abs(Math.log10(us) - Math.round(Math.log10(us))) > 1e-6 ? ''
+                       : us >= 1e6 ? us / 1e6 + ' s' : us >= 1e3 ? us / 1e3 + ' ms' : us + ' us') }]);
             // throughput: operations per second of each kind over the run
             for (const t of targets) {
               const per = R[t].ops_per_second;

@@ -71,7 +71,9 @@ public final class Simulator {
                         + "STRATA_SIM_BIN names the directory that holds it when the jar runs from elsewhere)");
             }
         }
-        String runId = "sim-" + Long.toString(System.currentTimeMillis() / 1000 % 46_656_000L, 36);
+        // the prefix of everything the run makes: the time, and this process, so that runs started together differ
+        String runId = "sim-" + Long.toString(System.currentTimeMillis() / 1000 % 46_656_000L, 36)
+                + Long.toString(ProcessHandle.current().pid() % 1296, 36);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("schema", "strata-sim/1");
         report.put("scenario", describe(scenario));

@@ -1,6 +1,7 @@
 package dev.strata.ops.sim;
 
 import com.typesafe.config.Config;
+import dev.strata.actors.ControlRules;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
@@ -139,7 +140,7 @@ public record Scenario(String name, List<String> base, int agents, Arrival arriv
                 }
                 yield new Arrival(Arrival.Mode.RATE, Duration.ZERO, perSecond);
             }
-            default -> throw new IllegalArgumentException("arrival.mode must be at-once, ramp or rate, not '" + quote(mode) + "'");
+            default -> throw new IllegalArgumentException("arrival.mode must be at-once, ramp or rate, not '" + ControlRules.quote(mode) + "'");
         };
     }
 
@@ -168,7 +169,7 @@ public record Scenario(String name, List<String> base, int agents, Arrival arriv
             try {
                 personality = Personality.valueOf(name.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown personality '" + quote(name) + "' (build, agent, exec or churn)");
+                throw new IllegalArgumentException("unknown personality '" + ControlRules.quote(name) + "' (build, agent, exec or churn)");
             }
             int weight = m.hasPath("weight") ? m.getInt("weight") : 1;
             if (weight < 1 || weight > 1000) {
@@ -191,7 +192,7 @@ public record Scenario(String name, List<String> base, int agents, Arrival arriv
             }
             Personality.Setting setting = personality.settings().get(key);
             if (setting == null) {
-                throw new IllegalArgumentException(name + " has no setting '" + quote(key) + "' (it takes: "
+                throw new IllegalArgumentException(name + " has no setting '" + ControlRules.quote(key) + "' (it takes: "
                         + String.join(", ", personality.settings().keySet()) + ")");
             }
             double value = switch (setting) {
@@ -226,8 +227,4 @@ public record Scenario(String name, List<String> base, int agents, Arrival arriv
         return mix.get(mix.size() - 1);
     }
 
-    static String quote(String s) {
-        String shortened = s.length() > 40 ? s.substring(0, 40) + "..." : s;
-        return shortened.replaceAll("\\p{Cntrl}", "?");
-    }
 }

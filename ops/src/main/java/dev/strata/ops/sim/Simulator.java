@@ -294,20 +294,12 @@ public final class Simulator {
         }
     }
 
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // a file still open in a dying tree: left for the next clean
-                }
-            });
-        } catch (IOException e) {
-            // the same
+    /** Removes a tree of this run; one a dying tree still holds is left for the next clean, named in the log. */
+    private void deleteTree(Path dir) {
+        try {
+            Renderer.deleteTree(dir);
+        } catch (java.io.UncheckedIOException e) {
+            err.println("strata sim: " + e.getMessage());
         }
     }
 }

@@ -10,7 +10,8 @@
  * The commands that only talk to the daemon (status, runtime, snapshot, branch and fleet commands, unmount,
  * commit, diff) it hands to the daemon, which runs them for this caller and sends back what they
  * printed: a round trip instead of a JVM. Anything else (help, an option it does not know, a
- * repository command) goes to the full CLI named by $STRATA_FALLBACK, with the same arguments.
+ * repository command) goes to the full CLI named by $STRATA_FALLBACK (or strata-jvm beside this
+ * program, in an installed tree), with the same arguments.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +29,9 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
+#endif
+#ifdef __APPLE__
+#include <mach-o/dyld.h>
 #endif
 
 /* OUTPUT: not an answer but what a command run in the daemon writes to stderr meanwhile (its progress) */
@@ -49,9 +53,39 @@ static void forward(int sig) {
     }
 }
 
+/*
+ * The full CLI: $STRATA_FALLBACK (bin/strata in a checkout sets it), or else strata-jvm beside this
+ * program's own file, as bin/install lays them out. NULL when there is none.
+ */
+static const char *full_cli(void) {
+    static char path[4096];
+    const char *given = getenv("STRATA_FALLBACK");
+    if (given != NULL && *given != '\0') {
+        return given;
+    }
+    if (path[0] == '\0') {
+#if defined(__linux__)
+        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 16);
+        path[n > 0 ? n : 0] = '\0';
+#elif defined(__APPLE__)
+        char raw[4096];
+        uint32_t size = sizeof raw;
+        if (_NSGetExecutablePath(raw, &size) != 0 || realpath(raw, path) == NULL) {
+            path[0] = '\0';
+        }
+#endif
+        char *slash = strrchr(path, '/');
+        if (slash == NULL) {
+            return NULL;
+        }
+        strcpy(slash + 1, "strata-jvm");
+    }
+    return access(path, X_OK) == 0 ? path : NULL;
+}
+
 static int fallback(char **argv) {
-    const char *full = getenv("STRATA_FALLBACK");
-    if (full == NULL || *full == '\0') {
+    const char *full = full_cli();
+    if (full == NULL) {
         fprintf(stderr, "strata: usage error; see strata help %s\n", argv[1] ? argv[1] : "");
         return 2;
     }
@@ -193,11 +227,8 @@ static int read_all(int fd, uint8_t *b, size_t n) {
     return 0;
 }
 
-/*
- * One call: returns the status code (0 OK) with the answer's body in reply (NUL-terminated), or -1.
- * Without reply, the call is sent and not waited for (the daemon acts on it all the same).
- */
-static int call(int kind, const uint8_t *body, size_t len, uint8_t *reply, size_t *reply_len) {
+/* A connection to the daemon's launcher socket, or -1. */
+static int connect_daemon(void) {
     char path[4200];
     if (launch_socket(path, sizeof path) != 0) {
         return -1;
@@ -205,6 +236,7 @@ static int call(int kind, const uint8_t *body, size_t len, uint8_t *reply, size_
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un address = { .sun_family = AF_UNIX };
     if (fd < 0 || strlen(path) >= sizeof address.sun_path) {
+        if (fd >= 0) close(fd);
         return -1;
     }
     strcpy(address.sun_path, path);
@@ -212,30 +244,46 @@ static int call(int kind, const uint8_t *body, size_t len, uint8_t *reply, size_
         close(fd);
         return -1;
     }
+    return fd;
+}
+
+static int send_frame(int fd, int kind, const uint8_t *body, size_t len) {
     uint8_t head[5] = { (uint8_t) ((len + 1) >> 24), (uint8_t) ((len + 1) >> 16), (uint8_t) ((len + 1) >> 8), (uint8_t) (len + 1),
                         (uint8_t) kind };
+    return write_all(fd, head, 5) == 0 && write_all(fd, body, len) == 0 ? 0 : -1;
+}
+
+/*
+ * The answer to the call sent last: its status code (0 OK) with its body in reply (NUL-terminated), or
+ * -1. Output frames before it (progress of a command the daemon runs) go to stderr as they come.
+ */
+static int read_answer(int fd, uint8_t *reply, size_t *reply_len) {
     uint8_t size[4];
-    int code = -1;
-    if (write_all(fd, head, 5) == 0 && write_all(fd, body, len) == 0 && reply == NULL) {
-        code = 0;
-    } else if (reply != NULL) {
-        while (read_all(fd, size, 4) == 0) {
-            size_t n = (size_t) size[0] << 24 | (size_t) size[1] << 16 | (size_t) size[2] << 8 | size[3];
-            uint8_t status;
-            if (n < 1 || n > MAX_REPLY || read_all(fd, &status, 1) != 0 || read_all(fd, reply, n - 1) != 0) {
-                break;
-            }
-            if (status == OUTPUT) {
-                fwrite(reply, 1, n - 1, stderr);
-                fflush(stderr);
-                continue;
-            }
-            reply[n - 1] = '\0';
-            *reply_len = n - 1;
-            code = status;
-            break;
+    while (read_all(fd, size, 4) == 0) {
+        size_t n = (size_t) size[0] << 24 | (size_t) size[1] << 16 | (size_t) size[2] << 8 | size[3];
+        uint8_t status;
+        if (n < 1 || n > MAX_REPLY || read_all(fd, &status, 1) != 0 || read_all(fd, reply, n - 1) != 0) {
+            return -1;
         }
+        if (status == OUTPUT) {
+            fwrite(reply, 1, n - 1, stderr);
+            fflush(stderr);
+            continue;
+        }
+        reply[n - 1] = '\0';
+        *reply_len = n - 1;
+        return status;
     }
+    return -1;
+}
+
+/* One call on a connection of its own: its status code with its answer in reply, or -1. */
+static int call(int kind, const uint8_t *body, size_t len, uint8_t *reply, size_t *reply_len) {
+    int fd = connect_daemon();
+    if (fd < 0) {
+        return -1;
+    }
+    int code = send_frame(fd, kind, body, len) == 0 ? read_answer(fd, reply, reply_len) : -1;
     close(fd);
     return code;
 }
@@ -266,28 +314,37 @@ static int run(struct request *r) {
     n += put_bool(body + n, 4, r->editable);
     n += put_bool(body + n, 5, r->durable);
     n += put_bool(body + n, 6, r->join);
-    int code = call(MOUNT, body, n, reply, &reply_len);
-    if (code < 0) {
+    int daemon = connect_daemon();
+    if (daemon < 0 || send_frame(daemon, MOUNT, body, n) != 0) {
         /* no daemon where this front end looks: the full CLI also reads the configuration files */
-        return getenv("STRATA_FALLBACK") ? fallback(r->argv) : no_daemon();
+        return full_cli() ? fallback(r->argv) : no_daemon();
     }
-    if (code != 0) {
-        fprintf(stderr, "strata: %s\n", (char *) reply);
-        return code == 3 ? 2 : 1; /* INVALID_ARGUMENT is a usage error */
-    }
-    char name[256];
-    if (get_name(reply, reply_len, name, sizeof name) != 0) {
-        fprintf(stderr, "strata: the daemon's answer names no runtime\n");
-        return 1;
-    }
-    int ready[2];
-    if (pipe2(ready, O_CLOEXEC) != 0) {
+    /*
+     * The command's process is made while the daemon makes the runtime, and waits on `go` (a socket
+     * pair: a child killed meanwhile is an error, not a SIGPIPE) for the runtime's name: it must not
+     * touch the mount before its tree is bound. `ready` brings back an exec failure's errno; both
+     * close on exec.
+     */
+    int go[2], ready[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) != 0 || pipe2(ready, O_CLOEXEC) != 0) {
         perror("strata: pipe");
         return 1;
     }
     child = fork();
     if (child == 0) {
+        close(go[1]);
         close(ready[0]);
+        close(daemon);
+        char name[256];
+        size_t got = 0;
+        ssize_t k;
+        while (got < sizeof name - 1 && ((k = read(go[0], name + got, sizeof name - 1 - got)) > 0 || (k < 0 && errno == EINTR))) {
+            got += k > 0 ? (size_t) k : 0;
+        }
+        if (got == 0) {
+            _exit(1); /* no runtime: the parent says why */
+        }
+        name[got] = '\0';
         setenv("STRATA_RUNTIME", name, 1);
         signal(SIGINT, SIG_DFL);
         signal(SIGQUIT, SIG_DFL);
@@ -296,26 +353,46 @@ static int run(struct request *r) {
         if (write(ready[1], &e, sizeof e) < 0) { }
         _exit(e == ENOENT ? 127 : 126);
     }
+    close(go[0]);
     close(ready[1]);
-    int status = 0, exec_errno = 0;
     if (child < 0) {
         perror("strata: fork");
-        status = 1 << 8;
-    } else {
-        /* the terminal sends ^C and ^\ to the whole foreground group: the command decides; we wait */
-        signal(SIGINT, SIG_IGN);
-        signal(SIGQUIT, SIG_IGN);
-        struct sigaction fwd = { .sa_handler = forward };
-        sigaction(SIGTERM, &fwd, NULL);
-        sigaction(SIGHUP, &fwd, NULL);
-        if (read(ready[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno) {
-            exec_errno = 0;
-        }
-        while (waitpid(child, &status, 0) < 0 && errno == EINTR) { }
-        /* reparented orphans (daemons started inside) keep the runtime alive until they end */
-        int orphan;
-        while (waitpid(-1, &orphan, 0) > 0 || errno == EINTR) { }
+        return 1;
     }
+    int code = read_answer(daemon, reply, &reply_len);
+    char name[256];
+    if (code == 0 && get_name(reply, reply_len, name, sizeof name) != 0) {
+        fprintf(stderr, "strata: the daemon's answer names no runtime\n");
+        code = -2;
+    }
+    if (code != 0) {
+        close(go[1]); /* the command's process ends without running it */
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR) { }
+        if (code == -1) {
+            fprintf(stderr, "strata: the daemon closed the connection without an answer\n");
+        } else if (code > 0) {
+            fprintf(stderr, "strata: %s\n", (char *) reply);
+        }
+        return code == 3 ? 2 : 1; /* INVALID_ARGUMENT is a usage error */
+    }
+    if (write_all(go[1], (const uint8_t *) name, strlen(name)) != 0) {
+        perror("strata: starting the command");
+    }
+    close(go[1]);
+    int status = 0, exec_errno = 0;
+    /* the terminal sends ^C and ^\ to the whole foreground group: the command decides; we wait */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    struct sigaction fwd = { .sa_handler = forward };
+    sigaction(SIGTERM, &fwd, NULL);
+    sigaction(SIGHUP, &fwd, NULL);
+    if (read(ready[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno) {
+        exec_errno = 0;
+    }
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) { }
+    /* reparented orphans (daemons started inside) keep the runtime alive until they end */
+    int orphan;
+    while (waitpid(-1, &orphan, 0) > 0 || errno == EINTR) { }
     close(ready[0]);
     if (exec_errno == ENOENT) {
         fprintf(stderr, "strata: %s: command not found\n", r->command[0]);
@@ -323,9 +400,11 @@ static int run(struct request *r) {
         fprintf(stderr, "strata: %s: %s\n", r->command[0], strerror(exec_errno));
     }
     if (r->owned) {
+        /* on the same connection, and not waited for: the daemon also ends it when its root exits */
         n = put_string(body, 1, name);
-        call(UNMOUNT, body, n, NULL, NULL); /* not waited for: the daemon also ends it when its root exits */
+        send_frame(daemon, UNMOUNT, body, n);
     }
+    close(daemon);
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 

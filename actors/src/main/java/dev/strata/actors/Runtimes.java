@@ -314,22 +314,24 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         }
         Add add;
         try {
-            add = prepare(s, name, runtimes.containsKey(name));
+            add = prepare(s, name, root, runtimes.containsKey(name));
         } catch (RuntimeException e) {
             claimed.remove(name);
             throw e;
         }
         add(add, reply -> {
             claimed.remove(name);
-            if (reply.isSuccess()) {
+            if (s.join() && reply.isSuccess()) {
                 rememberRoot(name, root);
+            } else if (!s.join() && !reply.isSuccess()) {
+                store.deleteRuntime(name); // its record names a tree that was refused: a restart must not bind it
             }
             s.replyTo().tell(reply);
         });
     }
 
     /** Decides what a start means, from what runs and what is recorded; writes a new runtime's record. */
-    private Add prepare(Start s, String name, boolean running) {
+    private Add prepare(Start s, String name, RuntimeStore.Root root, boolean running) {
         OwnerGuard guard = OwnerGuard.of(s.caller());
         RuntimeRecord existing = store.runtime(name);
         if (s.join()) {
@@ -359,8 +361,15 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         boolean editable = s.editable() || s.durable();
         // every runtime has a record (a read-only one too), so a restarted daemon can give its trees their view again
         store.create(new RuntimeRecord(name, s.envSpec(), resolved.stream().map(Repository.ResolvedLayer::digest).toList(), editable,
-                s.durable(), 0, "", s.caller().uid()));
-        return new Add(name, s.rootPid(), s.envSpec(), layers, editable ? null : source, claimedSetup(name), s.durable(), false, guard, null);
+                s.durable(), 0, "", s.caller().uid()), root);
+        Scratch.Setup setup;
+        try {
+            setup = claimedSetup(name);
+        } catch (RuntimeException e) {
+            store.deleteRuntime(name);
+            throw e;
+        }
+        return new Add(name, s.rootPid(), s.envSpec(), layers, editable ? null : source, setup, s.durable(), false, guard, null);
     }
 
     /** The directory of runtime {@code name}, marked as this incarnation's (an ended namesake's cleanup leaves it alone). */

@@ -142,7 +142,7 @@ public final class Snapshots extends AbstractBehavior<Snapshots.Command> {
     private Behavior<Command> onList(ListAll l) {
         List<java.util.concurrent.CompletionStage<Snapshot.Info>> asks = new ArrayList<>();
         for (ActorRef<Snapshot.Command> s : snapshots.values()) {
-            asks.add(org.apache.pekko.actor.typed.javadsl.AskPattern.<Snapshot.Command, StatusReply<Snapshot.Info>>ask(s,
+            asks.add(Asks.<Snapshot.Command, StatusReply<Snapshot.Info>>ask(s,
                     Snapshot.Describe::new, TIMEOUT, getContext().getSystem().scheduler()).thenApply(StatusReply::getValue));
         }
         java.util.concurrent.CompletableFuture<?>[] all = asks.stream().map(java.util.concurrent.CompletionStage::toCompletableFuture)

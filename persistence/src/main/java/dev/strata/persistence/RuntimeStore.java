@@ -45,12 +45,17 @@ public final class RuntimeStore {
         return Files.exists(snapshotDir(name));
     }
 
-    /** Writes the record of a new runtime over whatever an ended namesake left in its directory. */
-    public void create(RuntimeRecord record) {
+    /**
+     * Writes the record of a new runtime, and its first tree, over whatever an ended namesake left in
+     * its directory. The tree is recorded here rather than by {@link #addRoot} once bound: a start then
+     * costs two small writes instead of five, and a start that fails to bind removes the directory.
+     */
+    public void create(RuntimeRecord record, Root root) {
         Path dir = runtimeDir(record.name());
         try {
             Renderer.deleteTree(dir);
             record.write(dir);
+            writeRoots(dir.resolve("roots"), List.of(root));
         } catch (IOException | UncheckedIOException e) {
             throw new RepositoryException("cannot create runtime '" + record.name() + "': " + e.getMessage(), e);
         }

@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What starting a process tree and calling the daemon cost a user: the median wall time of each
- * command through {@code bin/strata}, next to {@code unshare -m true} and one control round trip
+ * command through {@code bin/strata} (and of {@code run} through an installed {@code strata}, as
+ * {@code bin/install} lays it out), next to {@code unshare -m true} and one control round trip
  * measured in the same run, and the memory the clients of fifty concurrent trees hold, next to the
  * daemon's. Root: it starts a daemon on a temporary mount point.
  */
@@ -51,8 +52,8 @@ public final class ClientBenchmark {
                         .toCompletableFuture().get(60, TimeUnit.SECONDS);
                 control.createBranch(CreateBranchRequest.newBuilder().setSnapshot("bench-snap").setName("bench-branch").build())
                         .toCompletableFuture().get(60, TimeUnit.SECONDS);
-                // a daemon serves all day: warm its start path (the JIT compiles it after some hundred starts)
-                for (int i = 0; i < 200; i++) {
+                // a daemon serves all day: warm its start path (the JIT still compiles methods of it after a thousand starts)
+                for (int i = 0; i < 1500; i++) {
                     run(env, strata.toString(), "run", "base", "--", "true");
                 }
                 System.out.printf("client benchmark: median wall time of %d rounds (machine: %d cores)%n", rounds,
@@ -62,17 +63,18 @@ public final class ClientBenchmark {
                 double budget = 2 * unshare + roundTrip;
                 row("unshare -m true (baseline)", unshare, Double.NaN);
                 row("one control round trip (baseline)", roundTrip, Double.NaN);
-                double run = median(rounds, () -> run(env, strata.toString(), "run", "base", "--", "true"));
-                row("strata run base -- true", run, 50);
-                row("strata run --edit base -- true", median(rounds, () -> run(env, strata.toString(), "run", "--edit", "base", "--", "true")), 50);
-                row("strata branch exec B -- true", median(rounds, () -> run(env, strata.toString(), "branch", "exec", "bench-branch", "--", "true")), 50);
-                row("strata shell base (exit)", median(rounds, () -> runWithInput(env, "exit\n", strata.toString(), "shell", "base")), 50);
-                // the native front end as an installed `strata` is run: without bin/strata, the checkout's build-aware script
-                String installed = top.resolve("ops/target/strata-run").toString();
-                double runInstalled = median(rounds, () -> run(env, installed, "run", "base", "--", "true"));
-                row("strata-run run base -- true (no script)", runInstalled, 50);
-                System.out.printf("  run vs 2 x unshare + round trip: %.1f ms vs %.1f ms, ratio %.2f (target <= 1); without the script %.2f%n",
-                        run, budget, run / budget, runInstalled / budget);
+                // `strata` as bin/install lays it out: the native front end itself, without the checkout's build-aware script
+                run(Map.of(), top.resolve("bin/install").toString(), work.resolve("installed").toString());
+                String installed = work.resolve("installed/bin/strata").toString();
+                System.out.printf("  %-36s %11s %11s   %s%n", "starting a tree (target <= 50 ms)", "bin/strata", "installed",
+                        String.format("installed vs 2 x unshare + round trip = %.1f ms (target <= 1)", budget));
+                for (String[] tree : new String[][] {{"run", "base", "--", "true"}, {"run", "--edit", "base", "--", "true"},
+                        {"branch", "exec", "bench-branch", "--", "true"}, {"shell", "base"}}) {
+                    String input = tree[0].equals("shell") ? "exit\n" : null;
+                    double checkout = median(rounds, () -> runWithInput(env, input, concat(strata.toString(), tree)));
+                    double direct = median(rounds, () -> runWithInput(env, input, concat(installed, tree)));
+                    System.out.printf("  %-36s %8.1f ms %8.1f ms   %.2f%n", "strata " + String.join(" ", tree), checkout, direct, direct / budget);
+                }
                 int jvmRounds = Math.max(3, rounds / 6);
                 row("strata service status (in the daemon)", median(rounds, () -> run(env, strata.toString(), "service", "status")), 100);
                 row("strata runtime list (in the daemon)", median(rounds, () -> run(env, strata.toString(), "runtime", "list")), 100);
@@ -175,6 +177,13 @@ public final class ClientBenchmark {
             DataInputStream in = new DataInputStream(s.input());
             in.readFully(new byte[in.readInt()]);
         }
+    }
+
+    private static String[] concat(String command, String[] args) {
+        String[] all = new String[args.length + 1];
+        all[0] = command;
+        System.arraycopy(args, 0, all, 1, args.length);
+        return all;
     }
 
     private static long rssKb(long pid) {

@@ -77,6 +77,40 @@ class NativeClientTest {
     }
 
     @Test
+    void anInstalledStrataIsTheFrontEndAndHandsEveryOtherCommandToTheJvm() throws Exception {
+        Path prefix = daemon.work.resolve("installed");
+        Path log = daemon.work.resolve("install.out");
+        Process install = new ProcessBuilder(Path.of("../bin/install").toAbsolutePath().normalize().toString(), "--no-build", prefix.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(install.waitFor(120, TimeUnit.SECONDS), "bin/install did not finish");
+        assertEquals(0, install.exitValue(), Files.readString(log));
+        Path strata = prefix.resolve("bin/strata");
+        assertEquals(NATIVE.getFileName(), strata.toRealPath().getFileName(), "the installed command is the front end itself");
+
+        StrataProcess.Outcome tree = installed(strata, "run", "base", "--", "cat", daemon.mountpoint + "/etc/motd");
+        assertEquals(0, tree.exit(), tree.out());
+        assertEquals("base\n", tree.out());
+        StrataProcess.Outcome version = installed(strata, "--version");
+        assertEquals(0, version.exit(), version.out());
+        assertTrue(version.out().startsWith("strata "), version.out());
+        StrataProcess.Outcome usage = installed(strata, "run", "--bogus", "base", "--", "true");
+        assertEquals(2, usage.exit(), usage.out());
+        assertTrue(usage.out().contains("Unknown option: '--bogus'"), "the JVM CLI, beside the front end, names the option: " + usage.out());
+    }
+
+    private static StrataProcess.Outcome installed(Path strata, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(strata.toString()));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile(daemon.work, "installed", ".out");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("STRATA_HOME", daemon.home.toString());
+        pb.environment().remove("STRATA_FALLBACK");
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd) + " did not finish");
+        return new StrataProcess.Outcome(p.exitValue(), Files.readString(out), "");
+    }
+
+    @Test
     void theTreeSeesItsViewItsNameAndItsOrphansKeepItAlive() throws Exception {
         Path late = daemon.work.resolve("orphan-saw");
         StrataProcess.Outcome edited = run("run", "--edit", "--name", "native-edit", "base", "--", "sh", "-c",

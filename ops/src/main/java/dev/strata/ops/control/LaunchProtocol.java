@@ -61,11 +61,19 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
         this.repository = repository;
     }
 
+    /**
+     * A thread per connection, kept a minute after its caller leaves: starting a thread for each of the
+     * two calls of every tree cost more than the rest of an end's handling.
+     */
+    private final java.util.concurrent.ExecutorService conversations = java.util.concurrent.Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "strata-launch");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     @Override
     public void serve(UnixSocket connection, Caller caller) {
-        Thread thread = new Thread(() -> converse(connection, services.apply(caller), caller), "strata-launch");
-        thread.setDaemon(true);
-        thread.start();
+        conversations.execute(() -> converse(connection, services.apply(caller), caller));
     }
 
     private void converse(UnixSocket connection, StrataControl service, Caller caller) {

@@ -1,5 +1,6 @@
 package dev.strata.ops.daemon;
 
+import dev.strata.actors.Asks;
 import dev.strata.actors.Caller;
 import dev.strata.actors.ControlRules;
 import dev.strata.actors.Mount;
@@ -62,7 +63,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.grpc.GrpcServiceException;
 
 /**
@@ -158,7 +158,7 @@ final class ControlService implements StrataControl {
 
     @Override
     public CompletionStage<ListSnapshotsReply> listSnapshots(ListSnapshotsRequest in) {
-        return guarded(() -> AskPattern.<Runtimes.Command, List<Snapshot.Info>>ask(daemon.runtimes(), r -> new Runtimes.ListSnapshots(caller, r),
+        return guarded(() -> Asks.<Runtimes.Command, List<Snapshot.Info>>ask(daemon.runtimes(), r -> new Runtimes.ListSnapshots(caller, r),
                         ASK, daemon.system().scheduler())
                 .thenApply(all -> ListSnapshotsReply.newBuilder().addAllSnapshots(all.stream().map(ControlService::toProto).toList()).build()));
     }
@@ -176,7 +176,7 @@ final class ControlService implements StrataControl {
 
     @Override
     public CompletionStage<ListBranchesReply> listBranches(ListBranchesRequest in) {
-        return guarded(() -> AskPattern.<Runtimes.Command, List<Runtimes.Branch>>ask(daemon.runtimes(), r -> new Runtimes.ListBranches(caller, r),
+        return guarded(() -> Asks.<Runtimes.Command, List<Runtimes.Branch>>ask(daemon.runtimes(), r -> new Runtimes.ListBranches(caller, r),
                         ASK, daemon.system().scheduler())
                 .thenApply(all -> ListBranchesReply.newBuilder().addAllBranches(all.stream().map(ControlService::toProto).toList()).build()));
     }
@@ -206,7 +206,7 @@ final class ControlService implements StrataControl {
     }
 
     private CompletionStage<List<RuntimeInfo>> runtimes(boolean includeStopped) {
-        return guarded(() -> AskPattern.<Runtimes.Command, List<dev.strata.actors.RuntimeInfo>>ask(daemon.runtimes(),
+        return guarded(() -> Asks.<Runtimes.Command, List<dev.strata.actors.RuntimeInfo>>ask(daemon.runtimes(),
                         r -> new Runtimes.ListRunning(caller, includeStopped, r), ASK, daemon.system().scheduler())
                 .thenApply(list -> list.stream().map(ControlService::toProto).toList()));
     }
@@ -214,7 +214,7 @@ final class ControlService implements StrataControl {
     /** Asks the lifecycle owner; its refusal (a StatusReply error) becomes the call's gRPC status. */
     private <T> CompletionStage<T> askValue(Function<ActorRef<org.apache.pekko.pattern.StatusReply<T>>, Runtimes.Command> command,
                                             Duration timeout) {
-        return guarded(() -> AskPattern.<Runtimes.Command, org.apache.pekko.pattern.StatusReply<T>>ask(daemon.runtimes(), command::apply,
+        return guarded(() -> Asks.<Runtimes.Command, org.apache.pekko.pattern.StatusReply<T>>ask(daemon.runtimes(), command::apply,
                 timeout, daemon.system().scheduler()).thenApply(ControlService::value));
     }
 

@@ -1,5 +1,6 @@
 package dev.strata.ops.daemon;
 
+import dev.strata.actors.Asks;
 import dev.strata.actors.Guardian;
 import dev.strata.actors.Mount;
 import dev.strata.actors.RouteCache;
@@ -31,7 +32,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,9 +101,9 @@ public final class Daemon {
                 repo, home.snapshotsPath(), home.runtimesPath()), dev.strata.ops.fleet.FleetConfig.SYSTEM_NAME, config);
         FuseSession session = null;
         try {
-            ActorRef<Router.Command> router = AskPattern.<Guardian.Command, ActorRef<Router.Command>>ask(
+            ActorRef<Router.Command> router = Asks.<Guardian.Command, ActorRef<Router.Command>>ask(
                     system, Guardian.GetRouter::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
-            ActorRef<Runtimes.Command> runtimes = AskPattern.<Guardian.Command, ActorRef<Runtimes.Command>>ask(
+            ActorRef<Runtimes.Command> runtimes = Asks.<Guardian.Command, ActorRef<Runtimes.Command>>ask(
                     system, Guardian.GetRuntimes::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
             session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough(), metrics),
                     new RouterGateway(router, routes, nodes, answerDelay()));

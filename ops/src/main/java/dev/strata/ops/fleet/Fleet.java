@@ -1,5 +1,6 @@
 package dev.strata.ops.fleet;
 
+import dev.strata.actors.Asks;
 import dev.strata.protocol.FleetActionReply;
 import dev.strata.protocol.FleetNode;
 import dev.strata.protocol.FleetOutcome;
@@ -17,7 +18,6 @@ import java.util.function.Function;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
@@ -68,7 +68,7 @@ public final class Fleet {
     }
 
     private CompletionStage<Map<String, ActorRef<FleetAdmin.Command>>> admins() {
-        return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(), r -> Receptionist.find(FleetAdmin.KEY, r),
+        return Asks.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(), r -> Receptionist.find(FleetAdmin.KEY, r),
                 config.timeout(), system.scheduler()).thenApply(listing -> {
             Map<String, ActorRef<FleetAdmin.Command>> byNode = new java.util.TreeMap<>();
             for (ActorRef<FleetAdmin.Command> admin : listing.getServiceInstances(FleetAdmin.KEY)) {
@@ -82,7 +82,7 @@ public final class Fleet {
     private <T> CompletionStage<Map<String, T>> askAll(Map<String, ActorRef<FleetAdmin.Command>> admins,
                                                        Function<ActorRef<T>, FleetAdmin.Command> command) {
         Map<String, CompletableFuture<T>> asked = new LinkedHashMap<>();
-        admins.forEach((node, admin) -> asked.put(node, AskPattern.<FleetAdmin.Command, T>ask(admin, command::apply, config.timeout(),
+        admins.forEach((node, admin) -> asked.put(node, Asks.<FleetAdmin.Command, T>ask(admin, command::apply, config.timeout(),
                 system.scheduler()).toCompletableFuture().exceptionally(failure -> null)));
         return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
             Map<String, T> answers = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package dev.strata.ops.fleet;
 
+import dev.strata.actors.Asks;
 import dev.strata.actors.Caller;
 import dev.strata.actors.RuntimeInfo;
 import dev.strata.actors.Runtimes;
@@ -14,7 +15,6 @@ import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
@@ -120,7 +120,7 @@ public final class FleetAdmin {
                         return Behaviors.same();
                     })
                     .onMessage(Unmount.class, u -> {
-                        AskPattern.<Runtimes.Command, org.apache.pekko.pattern.StatusReply<RuntimeInfo>>ask(node.runtimes(),
+                        Asks.<Runtimes.Command, org.apache.pekko.pattern.StatusReply<RuntimeInfo>>ask(node.runtimes(),
                                         r -> new Runtimes.End(Caller.daemon(), u.runtime(), r), LOCAL, ctx.getSystem().scheduler())
                                 .whenComplete((reply, failure) -> u.replyTo().tell(outcome(node, failure == null && reply.isSuccess(),
                                         failure != null ? failure.getMessage() : reply.isSuccess() ? "runtime " + u.runtime() + " ended"
@@ -129,7 +129,7 @@ public final class FleetAdmin {
                     })
                     .onMessage(Drain.class, d -> {
                         draining[0] = d.drain();
-                        AskPattern.<Runtimes.Command, Integer>ask(node.runtimes(), r -> new Runtimes.SetDraining(d.drain(), r), LOCAL,
+                        Asks.<Runtimes.Command, Integer>ask(node.runtimes(), r -> new Runtimes.SetDraining(d.drain(), r), LOCAL,
                                         ctx.getSystem().scheduler())
                                 .whenComplete((running, failure) -> d.replyTo().tell(failure != null ? outcome(node, false, failure.getMessage(), 0)
                                         : outcome(node, true, d.drain() ? (running == 0 ? "drained: no runtimes run"
@@ -149,7 +149,7 @@ public final class FleetAdmin {
     }
 
     private static java.util.concurrent.CompletionStage<List<RuntimeInfo>> runtimes(org.apache.pekko.actor.typed.ActorSystem<?> system, Node node) {
-        return AskPattern.ask(node.runtimes(), r -> new Runtimes.ListRunning(Caller.daemon(), false, r), LOCAL, system.scheduler());
+        return Asks.ask(node.runtimes(), r -> new Runtimes.ListRunning(Caller.daemon(), false, r), LOCAL, system.scheduler());
     }
 
     private static FleetOutcome outcome(Node node, boolean ok, String message, int runtimes) {

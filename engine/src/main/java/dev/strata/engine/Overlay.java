@@ -393,7 +393,7 @@ public final class Overlay implements AutoCloseable {
         }
         byte[] value = n.xattrs.get(name);
         if (value == null) {
-            throw new FsException(Errno.ENODATA, describe(n) + " has no attribute " + name);
+            throw FsException.noAttribute(describe(n), name);
         }
         return value;
     }

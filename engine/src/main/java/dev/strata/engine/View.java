@@ -292,7 +292,7 @@ public final class View {
     public byte[] getxattr(int node, String name) throws FsException {
         byte[] value = manifest.xattrs(node).get(name);
         if (value == null) {
-            throw new FsException(Errno.ENODATA, describe(node) + " has no attribute " + name);
+            throw FsException.noAttribute(describe(node), name);
         }
         return value;
     }

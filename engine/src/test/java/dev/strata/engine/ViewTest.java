@@ -99,5 +99,9 @@ class ViewTest {
         assertEquals(0, v.read(v.resolve("greeting", true), 20, ByteBuffer.allocate(4)), "end of file");
         assertEquals(Errno.EISDIR, errnoOf(() -> v.open(v.root())));
         assertEquals(Errno.ENODATA, errnoOf(() -> v.getxattr(v.root(), "user.none")));
+        // namespaces Strata keeps nothing of its own in answer as a file system without them
+        assertEquals(Errno.EOPNOTSUPP, errnoOf(() -> v.getxattr(v.root(), "system.posix_acl_access")));
+        assertEquals(Errno.EOPNOTSUPP, errnoOf(() -> v.getxattr(v.root(), "security.selinux")));
+        assertEquals(Errno.ENODATA, errnoOf(() -> v.getxattr(v.root(), "security.capability")));
     }
 }

@@ -18,8 +18,9 @@ public final class Bench {
             case "client" -> ClientBenchmark.main(rest);
             case "remote" -> RemoteBenchmark.main(rest);
             case "fleet" -> FleetBenchmark.main(rest);
+            case "meta" -> MetadataBenchmark.main(rest);
             default -> {
-                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB] | write [GIB [FILES]] | snapshot [BASE_FILES...] | client [ROUNDS] | remote [GIB [FILES]] | fleet [DAEMONS...]");
+                System.err.println("usage: bin/bench engine [ENTRIES] | mount [GIB] | write [GIB [FILES]] | snapshot [BASE_FILES...] | client [ROUNDS] | remote [GIB [FILES]] | fleet [DAEMONS...] | meta [FILES [DIRS]]");
                 System.exit(2);
             }
         }

@@ -19,6 +19,11 @@ class MetricsTest {
         return Double.parseDouble(m.group(1));
     }
 
+    /** A counter that may not have been created yet. */
+    private static double count(String metrics, String series) {
+        return metrics.contains(series + " ") ? value(metrics, series) : 0;
+    }
+
     @Test
     void kernelRequestsAndControlCallsAreCountedAndOnlyRootReadsThem() throws Exception {
         int port = FleetTest.freePorts(1)[0];
@@ -40,6 +45,22 @@ class MetricsTest {
             assertTrue(value(after, "strata_control_calls_seconds_count{method=\"Metrics\",outcome=\"ok\"}") >= 1);
             assertTrue(!before.contains("opcode=\"OPEN\"") || value(before, "strata_fuse_requests_total{opcode=\"OPEN\"}")
                     < value(after, "strata_fuse_requests_total{opcode=\"OPEN\"}"));
+
+            // ls -l asks every file for its ACL and SELinux label: Strata keeps neither, says so (EOPNOTSUPP), and ls stops asking
+            String[] tree = new String[400];
+            for (int i = 0; i < tree.length; i += 2) {
+                tree[i] = "tree/d" + (i % 10) + "/f" + i;
+                tree[i + 1] = "x\n";
+            }
+            daemon.layer("tree", tree);
+            double asked = count(daemon.strata.ok("service", "status", "--metrics").out(), "strata_fuse_requests_total{opcode=\"GETXATTR\"}");
+            Path listing = daemon.work.resolve("ls-lR.out");
+            String walk = "ls -lR " + daemon.mountpoint + "/tree | grep -c '^-' ; python3 -c 'import os\ntry:\n os.getxattr(\"" + daemon.mountpoint
+                    + "/tree/d0/f0\", \"user.none\")\nexcept OSError as e:\n print(e.strerror)'";
+            assertEquals(0, DaemonFixture.await(daemon.run("tree", walk, listing)));
+            assertEquals("200\nNo data available\n", Files.readString(listing), "every file listed; a user attribute it lacks is still ENODATA");
+            double walked = value(daemon.strata.ok("service", "status", "--metrics").out(), "strata_fuse_requests_total{opcode=\"GETXATTR\"}");
+            assertTrue(walked - asked <= 10, "ls -lR of 200 files asked for attributes " + (walked - asked) + " times");
 
             // a scraper on this machine reads the same on the loopback endpoint
             java.net.http.HttpResponse<String> scraped = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(

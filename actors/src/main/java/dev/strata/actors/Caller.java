@@ -19,8 +19,16 @@ public record Caller(int uid, int gid, int[] groups, int pid) implements dev.str
         return new Caller(ROOT, ROOT, new int[0], (int) ProcessHandle.current().pid());
     }
 
+    /** The user this daemon runs as: root, or the one user an unprivileged daemon serves (its mount is that user's alone). */
+    public static final int DAEMON_USER = (int) new com.sun.security.auth.module.UnixSystem().getUid();
+
     public boolean isRoot() {
         return uid == ROOT;
+    }
+
+    /** Root, or the user the daemon runs as: who may stop it and read its meters. */
+    public boolean isDaemonAdmin() {
+        return uid == ROOT || uid == DAEMON_USER;
     }
 
     public boolean inGroup(int group) {

@@ -58,7 +58,6 @@ public final class ControlRules {
                 + ": only its owner or root may act on it");
     }
 
-    /** Stopping the daemon is root's. */
     /** The fleet is driven by root and by the members of the configured admin group (gid 0 names no extra group). */
     public static void checkFleetAdmin(Caller caller, int adminGroup) {
         if (!caller.isRoot() && !(adminGroup != 0 && caller.inGroup(adminGroup))) {
@@ -67,17 +66,24 @@ public final class ControlRules {
         }
     }
 
-    /** The daemon's metrics count every user's requests and runtimes: root reads them. */
+    /**
+     * The daemon's metrics count every user's requests and runtimes: root reads them, and stops the
+     * daemon; so does the user an unprivileged daemon runs as (it serves nobody else).
+     */
     public static void checkMetrics(Caller caller) {
-        if (!caller.isRoot()) {
-            throw new RuntimeRefused(RuntimeRefused.Reason.DENIED, "only root may read the daemon's metrics");
+        if (!caller.isDaemonAdmin()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.DENIED, admins() + " may read the daemon's metrics");
         }
     }
 
     public static void checkShutdown(Caller caller) {
-        if (!caller.isRoot()) {
-            throw new RuntimeRefused(RuntimeRefused.Reason.DENIED, "only root may stop the daemon");
+        if (!caller.isDaemonAdmin()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.DENIED, admins() + " may stop the daemon");
         }
+    }
+
+    private static String admins() {
+        return Caller.DAEMON_USER == Caller.ROOT ? "only root" : "only root and uid " + Caller.DAEMON_USER + " (whom the daemon runs as)";
     }
 
     /**

@@ -56,10 +56,23 @@ final class FuseNative {
         int fsync(int fd);
 
         int fdatasync(int fd);
+
+        int geteuid();
+
+        int getegid();
+
+        int socketpair(int domain, int type, int protocol, @Out int[] sv);
+
+        int posix_spawnp(@Out int[] pid, String file, jnr.ffi.Pointer fileActions, jnr.ffi.Pointer attributes, jnr.ffi.Pointer argv,
+                         jnr.ffi.Pointer envp);
+
+        int waitpid(int pid, @Out int[] status, int options);
+
+        long recvmsg(int fd, jnr.ffi.Pointer message, int flags);
     }
 
     static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
-    private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
 
     private FuseNative() {
     }

@@ -124,19 +124,11 @@ public final class FuseSession implements AutoCloseable {
         Path mp = options.mountpoint().toAbsolutePath().normalize();
         Mounts.clearStale(mp); // first: a stale mount point answers every stat with ENOTCONN
         Files.createDirectories(mp);
-        int fd = FuseNative.LIBC.open("/dev/fuse", FuseNative.O_RDWR | FuseNative.O_CLOEXEC);
-        if (fd < 0) {
-            throw new IOException("cannot open /dev/fuse: " + FuseNative.describe(FuseNative.errno()));
-        }
-        // No default_permissions: the Mount checks permissions itself, so the kernel does not fetch the
-        // (never cached, per view) attributes of every directory on every path walk.
-        String data = "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,allow_other";
-        if (FuseNative.LIBC.mount("strata", mp.toString(), "fuse.strata", FuseNative.MS_NOSUID | FuseNative.MS_NODEV, data) != 0) {
-            int e = FuseNative.errno();
-            FuseNative.LIBC.close(fd);
-            throw new IOException("cannot mount FUSE at " + mp + ": " + FuseNative.describe(e) + " (Strata mounts as root)");
-        }
-        FuseSession session = new FuseSession(new Options(mp, options.readerThreads(), options.passthrough(), options.observer()), router, fd);
+        // Without root: fusermount3 mounts for this user alone, and passthrough (CAP_SYS_ADMIN) is off.
+        boolean unprivileged = Fusermount.needed();
+        int fd = unprivileged ? Fusermount.mount(mp) : mountAsRoot(mp);
+        FuseSession session = new FuseSession(new Options(mp, options.readerThreads(), options.passthrough() && !unprivileged,
+                options.observer()), router, fd);
         try {
             session.handshake();
         } catch (IOException | RuntimeException e) {
@@ -152,6 +144,23 @@ public final class FuseSession implements AutoCloseable {
         session.sweeper.scheduleWithFixedDelay(session::sweepUnanswered, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
         log.info("mounted {} (protocol 7.{}, passthrough {})", mp, session.kernelMinor, session.passthrough);
         return session;
+    }
+
+    /** mount(2) of /dev/fuse for every user (allow_other); returns the descriptor. */
+    private static int mountAsRoot(Path mp) throws IOException {
+        int fd = FuseNative.LIBC.open("/dev/fuse", FuseNative.O_RDWR | FuseNative.O_CLOEXEC);
+        if (fd < 0) {
+            throw new IOException("cannot open /dev/fuse: " + FuseNative.describe(FuseNative.errno()));
+        }
+        // No default_permissions: the Mount checks permissions itself, so the kernel does not fetch the
+        // (never cached, per view) attributes of every directory on every path walk.
+        String data = "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,allow_other";
+        if (FuseNative.LIBC.mount("strata", mp.toString(), "fuse.strata", FuseNative.MS_NOSUID | FuseNative.MS_NODEV, data) != 0) {
+            int e = FuseNative.errno();
+            FuseNative.LIBC.close(fd);
+            throw new IOException("cannot mount FUSE at " + mp + ": " + FuseNative.describe(e));
+        }
+        return fd;
     }
 
     public Path mountpoint() {

@@ -62,7 +62,11 @@ public final class Mounts {
     }
 
     public static void unmount(Path mountpoint) {
-        if (FuseNative.LIBC.umount2(mountpoint.toString(), FuseNative.MNT_DETACH) != 0 && isFuseMounted(mountpoint)) {
+        if (Fusermount.needed()) {
+            if (!Fusermount.unmount(mountpoint) && isFuseMounted(mountpoint)) {
+                log.warn("{} -u {} failed", Fusermount.PROGRAM, mountpoint);
+            }
+        } else if (FuseNative.LIBC.umount2(mountpoint.toString(), FuseNative.MNT_DETACH) != 0 && isFuseMounted(mountpoint)) {
             log.warn("umount {} failed: {}", mountpoint, FuseNative.describe(FuseNative.errno()));
         }
     }

@@ -1,0 +1,94 @@
+package dev.strata.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.persistence.Renderer;
+import java.io.File;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A user without root runs their own daemon on their own mount point: fusermount3 mounts it for that
+ * user alone (no allow_other: even root is refused), runtimes work, and the user stops it.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class UnprivilegedDaemonTest {
+    private static final String NOBODY = "65534";
+
+    @Test
+    void aUserMountsServesAndStopsTheirOwnDaemon() throws Exception {
+        Path work = Files.createTempDirectory("strata-unprivileged-");
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path home = work.resolve("home");
+        Path mnt = work.resolve("home/mnt");
+        Process daemon = null;
+        try {
+            run(List.of(Path.of("../bin/install").toAbsolutePath().normalize().toString(), "--no-build", work.resolve("prefix").toString()), 0);
+            Path strata = work.resolve("prefix/bin/strata");
+            Files.createDirectories(mnt);
+            Files.createDirectories(home.resolve("src/etc"));
+            Files.writeString(home.resolve("src/etc/motd"), "mine\n");
+            run(List.of("chown", "-R", NOBODY + ":" + NOBODY, home.toString()), 0);
+
+            daemon = asNobody(home, strata.toString(), "service", "start", "--mountpoint", mnt.toString())
+                    .redirectOutput(work.resolve("daemon.log").toFile()).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.readString(work.resolve("daemon.log")).contains("serving")) {
+                assertTrue(daemon.isAlive() && System.nanoTime() < deadline, "the daemon did not start: " + Files.readString(work.resolve("daemon.log")));
+                Thread.sleep(100);
+            }
+            String mount = Files.readAllLines(Path.of("/proc/self/mounts")).stream().filter(l -> l.contains(" " + mnt + " ")).findFirst().orElse("");
+            assertTrue(mount.contains("fuse.strata") && mount.contains("user_id=" + NOBODY) && !mount.contains("allow_other"), mount);
+            assertTrue(Files.readString(work.resolve("daemon.log")).contains("passthrough false"), "passthrough needs CAP_SYS_ADMIN");
+
+            assertEquals(0, run(asNobody(home, strata.toString(), "import", home.resolve("src").toString(), "--tag", "base"), 0).exit());
+            StrataProcess.Outcome tree = run(asNobody(home, strata.toString(), "run", "--edit", "base", "--", "sh", "-c",
+                    "cat " + mnt + "/etc/motd; echo added > " + mnt + "/etc/new; cat " + mnt + "/etc/new"), 0);
+            assertEquals("mine\nadded\n", tree.out());
+            assertThrows(AccessDeniedException.class, () -> Files.list(mnt).close(), "the mount is its user's alone");
+
+            StrataProcess.Outcome stopped = run(asNobody(home, strata.toString(), "service", "stop"), 0);
+            assertTrue(daemon.waitFor(60, TimeUnit.SECONDS), "the daemon did not exit: " + stopped.out());
+            assertTrue(Files.readAllLines(Path.of("/proc/self/mounts")).stream().noneMatch(l -> l.contains(" " + mnt + " ")), "still mounted");
+        } finally {
+            if (daemon != null && daemon.isAlive()) {
+                daemon.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            if (Files.readString(Path.of("/proc/self/mounts")).contains(" " + mnt + " ")) {
+                new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+            }
+            Renderer.deleteTree(work);
+        }
+    }
+
+    private static ProcessBuilder asNobody(Path home, String... command) {
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+                "env", "HOME=" + home, "STRATA_HOME=" + home.resolve("strata")));
+        cmd.addAll(List.of(command));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().remove("STRATA_FALLBACK");
+        pb.environment().remove("STRATA_SOCKET");
+        return pb;
+    }
+
+    private static StrataProcess.Outcome run(List<String> command, int expected) throws Exception {
+        return run(new ProcessBuilder(command).redirectErrorStream(true), expected);
+    }
+
+    private static StrataProcess.Outcome run(ProcessBuilder pb, int expected) throws Exception {
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), String.join(" ", pb.command()) + " did not finish");
+        assertEquals(expected, p.exitValue(), String.join(" ", pb.command()) + ": " + out);
+        return new StrataProcess.Outcome(p.exitValue(), out, "");
+    }
+}

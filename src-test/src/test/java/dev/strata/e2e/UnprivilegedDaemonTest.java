@@ -39,13 +39,12 @@ class UnprivilegedDaemonTest {
             Files.writeString(home.resolve("src/etc/motd"), "mine\n");
             run(List.of("chown", "-R", NOBODY + ":" + NOBODY, home.toString()), 0);
 
-            daemon = asNobody(home, strata.toString(), "service", "start", "--mountpoint", mnt.toString())
-                    .redirectOutput(work.resolve("daemon.log").toFile()).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.readString(work.resolve("daemon.log")).contains("serving")) {
-                assertTrue(daemon.isAlive() && System.nanoTime() < deadline, "the daemon did not start: " + Files.readString(work.resolve("daemon.log")));
-                Thread.sleep(100);
-            }
+            // a killed daemon leaves a dead mount; the next one, of the same user, clears it (fusermount3 -u) and serves
+            daemon = start(home, strata, mnt, work.resolve("killed.log"));
+            daemon.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            assertThrows(java.nio.file.FileSystemException.class, () -> Files.readAttributes(mnt, "unix:ino"), "a dead mount answers ENOTCONN");
+            daemon = start(home, strata, mnt, work.resolve("daemon.log"));
+            assertTrue(Files.readString(work.resolve("daemon.log")).contains("clearing a dead FUSE mount"), Files.readString(work.resolve("daemon.log")));
             String mount = Files.readAllLines(Path.of("/proc/self/mounts")).stream().filter(l -> l.contains(" " + mnt + " ")).findFirst().orElse("");
             assertTrue(mount.contains("fuse.strata") && mount.contains("user_id=" + NOBODY) && !mount.contains("allow_other"), mount);
             assertTrue(Files.readString(work.resolve("daemon.log")).contains("passthrough false"), "passthrough needs CAP_SYS_ADMIN");
@@ -68,6 +67,20 @@ class UnprivilegedDaemonTest {
             }
             Renderer.deleteTree(work);
         }
+    }
+
+    /** Starts the daemon as nobody and waits until it serves. */
+    private static Process start(Path home, Path strata, Path mnt, Path log) throws Exception {
+        Process daemon = asNobody(home, strata.toString(), "service", "start", "--mountpoint", mnt.toString()).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(log).contains("serving")) {
+            if (!daemon.isAlive() || System.nanoTime() > deadline) {
+                daemon.destroyForcibly();
+                throw new AssertionError("the daemon did not start: " + Files.readString(log));
+            }
+            Thread.sleep(100);
+        }
+        return daemon;
     }
 
     private static ProcessBuilder asNobody(Path home, String... command) {

@@ -54,6 +54,8 @@ class UnprivilegedDaemonTest {
                     "cat " + mnt + "/etc/motd; echo added > " + mnt + "/etc/new; cat " + mnt + "/etc/new"), 0);
             assertEquals("mine\nadded\n", tree.out());
             assertThrows(AccessDeniedException.class, () -> Files.list(mnt).close(), "the mount is its user's alone");
+            String status = run(asNobody(home, strata.toString(), "service", "status"), 0).out();
+            assertTrue(status.contains("passthrough off, unprivileged: the mount is uid " + NOBODY + "'s alone"), status);
 
             StrataProcess.Outcome stopped = run(asNobody(home, strata.toString(), "service", "stop"), 0);
             assertTrue(daemon.waitFor(60, TimeUnit.SECONDS), "the daemon did not exit: " + stopped.out());

@@ -167,8 +167,9 @@ final class ServiceCommand {
                     Json.print(strata, s);
                     return 0;
                 }
-                strata.out.printf("daemon pid %d serving %s, up %s, passthrough %s%n", s.getDaemonPid(), s.getMountpoint(),
-                        Format.duration(Duration.ofMillis(s.getUptimeMs())), s.getPassthrough() ? "on" : "off");
+                strata.out.printf("daemon pid %d serving %s, up %s, passthrough %s%s%n", s.getDaemonPid(), s.getMountpoint(),
+                        Format.duration(Duration.ofMillis(s.getUptimeMs())), s.getPassthrough() ? "on" : "off",
+                        s.getDaemonUid() == 0 ? "" : ", unprivileged: the mount is uid " + s.getDaemonUid() + "'s alone");
                 if (s.getReadThroughCount() > 0) {
                     strata.out.printf("read-through from %s: %s fetched (%s), %s%n", String.join(", ", s.getReadThroughList()),
                             Format.count(s.getRemoteFetches(), "blob"), Format.bytes(s.getRemoteBytes()), Format.count(s.getRemoteFailures(), "failure"));

@@ -276,7 +276,8 @@ public final class Daemon {
 
     StatusReply.Builder status() {
         StatusReply.Builder s = StatusReply.newBuilder().setMountpoint(session.mountpoint().toString()).setDaemonPid((int) ProcessHandle.current().pid())
-                .setUptimeMs(System.currentTimeMillis() - startedAt).setPassthrough(session.passthrough());
+                .setUptimeMs(System.currentTimeMillis() - startedAt).setPassthrough(session.passthrough())
+                .setDaemonUid(dev.strata.actors.Caller.DAEMON_USER);
         if (readThrough != null) {
             ReadThrough.Counts c = readThrough.counts();
             s.addAllReadThrough(readThrough.remoteNames()).setRemoteFetches(c.fetches()).setRemoteBytes(c.bytes()).setRemoteFailures(c.failures());

@@ -54,22 +54,22 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
     private final Cli cli;
     private final dev.strata.persistence.Repository repository;
 
-    /** {@code repository}: the daemon's, which the commands it runs read for their callers. */
-    public LaunchProtocol(Function<Caller, StrataControl> services, Cli cli, dev.strata.persistence.Repository repository) {
-        this.services = services;
-        this.cli = cli;
-        this.repository = repository;
-    }
-
     /**
-     * A thread per connection, kept a minute after its caller leaves: starting a thread for each of the
-     * two calls of every tree cost more than the rest of an end's handling.
+     * A thread per connection (a tree's front end keeps its connection for the tree's life, to end it),
+     * taken from a pool: starting a thread for every tree cost the daemon more CPU than binding the tree.
      */
     private final java.util.concurrent.ExecutorService conversations = java.util.concurrent.Executors.newCachedThreadPool(task -> {
         Thread thread = new Thread(task, "strata-launch");
         thread.setDaemon(true);
         return thread;
     });
+
+    /** {@code repository}: the daemon's, which the commands it runs read for their callers. */
+    public LaunchProtocol(Function<Caller, StrataControl> services, Cli cli, dev.strata.persistence.Repository repository) {
+        this.services = services;
+        this.cli = cli;
+        this.repository = repository;
+    }
 
     @Override
     public void serve(UnixSocket connection, Caller caller) {

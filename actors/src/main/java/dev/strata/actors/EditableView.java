@@ -1,5 +1,6 @@
 package dev.strata.actors;
 
+import dev.strata.actors.fs.FileContent;
 import dev.strata.actors.fs.FsReply;
 import dev.strata.actors.fs.FsRequest;
 import dev.strata.engine.Attributes;
@@ -27,6 +28,12 @@ import java.util.function.BiConsumer;
  * a file's content moves to the scratch (copy-up) it gets a new id: the kernel binds one backing
  * file to a node for as long as any handle is open, so the request that caused the copy-up is
  * answered ESTALE and the kernel, as it does for ESTALE, walks the path again and finds the new id.
+ *
+ * <p>Unless handles hold the lower file open when it is copied up: on a local disk they would read
+ * what is written next, so the file keeps its id, and every handle of that id reads and writes
+ * through the kernel's page cache and the bridge ({@link FileContent}), never passthrough, which
+ * would pin each handle to the content it was opened on. Lower files are therefore opened that way
+ * too; their page cache is kept across opens while they are unchanged.
  */
 final class EditableView {
     private static final int LISTING_BATCH = 256;
@@ -46,6 +53,8 @@ final class EditableView {
     private final Map<Overlay.Node, long[]> idOf = new IdentityHashMap<>();
     /** Open handles that may write, per node: a commit waits for none. */
     private final Map<Overlay.Node, Integer> writers = new IdentityHashMap<>();
+    /** The content of files whose handles follow a copy-up: lower files, and files copied up while held. */
+    private final Map<Overlay.Node, FileContent> followed = new IdentityHashMap<>();
     private final BiConsumer<Overlay.Node, Boolean> onRelease;
 
     /**
@@ -89,6 +98,9 @@ final class EditableView {
         if (overlay.owns(n)) {
             overlay.released(n);
         } // else a handle opened before a commit: the previous scratch is gone, and its object with it
+        if (n.opens() <= 0 && !n.hasDataFile()) {
+            followed.remove(n);
+        }
     }
 
     /**
@@ -194,7 +206,7 @@ final class EditableView {
         boolean exec = (o.flags() & FMODE_EXEC) != 0;
         if (Overlay.writes(o.flags()) && !n.hasDataFile() && n.kind() == dev.strata.persistence.EntryKind.FILE) {
             checkWritable(n, who); // the open after the retry checks the rest
-            overlay.copyUp(n, (o.flags() & 01000) == 0);
+            copyUp(o.node(), n, (o.flags() & 01000) == 0);
         }
         if (stale(o.node(), n)) {
             throw new FsException(Errno.ESTALE, overlay.describe(n) + " moved to the scratch: look it up again");
@@ -204,6 +216,23 @@ final class EditableView {
             throw new FsException(Errno.EISDIR, overlay.describe(n) + " is a directory");
         }
         return opened(n, file, o.flags());
+    }
+
+    /**
+     * Copies a lower file up. With handles open on the kernel's id for it, the id stays and those
+     * handles move to the scratch file; otherwise the copy gets a new id (the caller answers ESTALE).
+     */
+    private void copyUp(long id, Overlay.Node n, boolean keepContent) throws FsException {
+        long[] known = idOf.get(n);
+        boolean held = n.opens() > 0 && known != null && known[0] == id && known[1] == n.generation();
+        overlay.copyUp(n, keepContent);
+        FileContent content = followed.get(n);
+        if (held && content != null) {
+            idOf.put(n, new long[] {id, n.generation()});
+            content.moveTo(overlay.dataPath(n));
+        } else {
+            followed.remove(n);
+        }
     }
 
     private void checkWritable(Overlay.Node n, Permissions.Credentials who) throws FsException {
@@ -218,7 +247,16 @@ final class EditableView {
         if (writer) {
             writers.merge(n, 1, Integer::sum);
         }
-        return new FsReply.Opened(file.file(), !file.writable(), file.writable(), () -> onRelease.accept(n, writer));
+        Runnable release = () -> onRelease.accept(n, writer);
+        FileContent content = followed.get(n);
+        if (content == null && file.writable()) {
+            return new FsReply.Opened(new FileContent(file.file()), false, true, true, release);
+        }
+        if (content == null) {
+            content = new FileContent(file.file());
+            followed.put(n, content);
+        }
+        return new FsReply.Opened(content, !file.writable(), file.writable(), false, release);
     }
 
     private FsReply setattr(FsRequest.SetAttr sa, Permissions.Credentials who) throws FsException {
@@ -229,8 +267,8 @@ final class EditableView {
             if (!sa.viaHandle()) {
                 checkWritable(n, who);
             }
-            overlay.copyUp(n, sa.size() > 0);
-            if (!sa.viaHandle()) {
+            copyUp(sa.node(), n, sa.size() > 0);
+            if (!sa.viaHandle() && stale(sa.node(), n)) {
                 throw new FsException(Errno.ESTALE, overlay.describe(n) + " moved to the scratch: look it up again");
             }
         }

@@ -452,7 +452,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         // execve opens with __FMODE_EXEC: it needs execute permission, every other read open read permission
         check(o, node, (o.flags() & FMODE_EXEC) != 0 ? Permissions.EXECUTE : Permissions.READ, "open");
         Path blob = view.blobPath(node);
-        return new FsReply.Opened(blob, true);
+        return new FsReply.Opened(blob);
     }
 
     private FsReply readdir(FsRequest.ReadDir rd) throws FsException {

@@ -1,6 +1,7 @@
 package dev.strata.fuse;
 
 import dev.strata.actors.fs.Caller;
+import dev.strata.actors.fs.FileContent;
 import dev.strata.actors.fs.FsReply;
 import dev.strata.actors.fs.FsRequest;
 import dev.strata.engine.Attributes;
@@ -60,26 +61,33 @@ public final class FuseSession implements AutoCloseable {
      */
     private static final class OpenFile {
         final long node;
-        final Path file;
+        final FileContent content;
         final boolean writable;
         final boolean backed;
         final Runnable released;
         private int fd = -1;
+        private Path openedAt;
 
-        OpenFile(long node, Path file, boolean writable, boolean backed, Runnable released) {
+        OpenFile(long node, FileContent content, boolean writable, boolean backed, Runnable released) {
             this.node = node;
-            this.file = file;
+            this.content = content;
             this.writable = writable;
             this.backed = backed;
             this.released = released;
         }
 
+        /** The descriptor of the content, reopened when the content moved (a copy-up while held open). */
         synchronized int fd() throws IOException {
+            Path now = content.path();
+            if (fd >= 0 && now != openedAt) {
+                closeDescriptor();
+            }
             if (fd < 0) {
-                fd = FuseNative.LIBC.open(file.toString(), (writable ? FuseNative.O_RDWR : FuseNative.O_RDONLY) | FuseNative.O_CLOEXEC);
+                fd = FuseNative.LIBC.open(now.toString(), (writable ? FuseNative.O_RDWR : FuseNative.O_RDONLY) | FuseNative.O_CLOEXEC);
                 if (fd < 0) {
-                    throw new IOException("open " + file + ": " + FuseNative.describe(FuseNative.errno()));
+                    throw new IOException("open " + now + ": " + FuseNative.describe(FuseNative.errno()));
                 }
+                openedAt = now;
             }
             return fd;
         }
@@ -101,6 +109,13 @@ public final class FuseSession implements AutoCloseable {
             this.id = id;
         }
     }
+
+    /**
+     * Handles open through the page cache, per node. The kernel runs an inode either in passthrough
+     * or in page-cache mode while it has handles (another open fails with EIO), so open handles
+     * decide the mode of the next open; guarded by {@link #backings}.
+     */
+    private final Map<Long, Integer> cachedOpens = new java.util.HashMap<>();
 
     private final Map<Long, Backing> backings = new java.util.HashMap<>();
 
@@ -539,19 +554,27 @@ public final class FuseSession implements AutoCloseable {
         long fh = nextHandle.getAndIncrement();
         int openFlags;
         int backingId = 0;
-        OpenFile file = new OpenFile(node, o.backingFile(), o.writable(), passthrough, o.released());
+        OpenFile file = null;
         try {
-            if (passthrough) {
-                // The kernel allows no page-cache flags beside FOPEN_PASSTHROUGH: it caches the backing file itself.
-                backingId = acquireBacking(node, o.backingFile(), o.writable());
-                openFlags = FuseKernel.FOPEN_PASSTHROUGH;
-            } else {
-                file.fd(); // fail the open now rather than its first read
-                openFlags = o.keepCache() ? FuseKernel.FOPEN_KEEP_CACHE : 0;
+            synchronized (backings) {
+                boolean backed = backings.containsKey(node)
+                        || (passthrough && o.passthrough() && cachedOpens.getOrDefault(node, 0) == 0);
+                file = new OpenFile(node, o.content(), o.writable(), backed, o.released());
+                if (backed) {
+                    // The kernel allows no page-cache flags beside FOPEN_PASSTHROUGH: it caches the backing file itself.
+                    backingId = acquireBacking(node, o.content().path(), o.writable());
+                    openFlags = FuseKernel.FOPEN_PASSTHROUGH;
+                } else {
+                    file.fd(); // fail the open now rather than its first read
+                    cachedOpens.merge(node, 1, Integer::sum);
+                    openFlags = o.keepCache() ? FuseKernel.FOPEN_KEEP_CACHE : 0;
+                }
             }
         } catch (IOException e) {
-            log.warn("cannot open {}: {}", o.backingFile(), e.toString());
-            file.closeDescriptor();
+            log.warn("cannot open {}: {}", o.content().path(), e.toString());
+            if (file != null) {
+                file.closeDescriptor();
+            }
             if (o.released() != null) {
                 o.released().run();
             }
@@ -562,23 +585,26 @@ public final class FuseSession implements AutoCloseable {
         return true;
     }
 
+    /** Called with {@link #backings} held. */
     private int acquireBacking(long node, Path file, boolean writable) throws IOException {
-        synchronized (backings) {
-            Backing b = backings.get(node);
-            if (b == null) {
-                b = new Backing(Passthrough.open(fd, file, writable));
-                backings.put(node, b);
-            }
-            b.opens++;
-            return b.id;
+        Backing b = backings.get(node);
+        if (b == null) {
+            b = new Backing(Passthrough.open(fd, file, writable));
+            backings.put(node, b);
         }
+        b.opens++;
+        return b.id;
     }
 
-    private void releaseBacking(long node) throws IOException {
+    private void releaseHandle(OpenFile file) throws IOException {
         synchronized (backings) {
-            Backing b = backings.get(node);
+            if (!file.backed) {
+                cachedOpens.computeIfPresent(file.node, (node, n) -> n > 1 ? n - 1 : null);
+                return;
+            }
+            Backing b = backings.get(file.node);
             if (b != null && --b.opens == 0) {
-                backings.remove(node);
+                backings.remove(file.node);
                 Passthrough.close(fd, b.id);
             }
         }
@@ -767,9 +793,7 @@ public final class FuseSession implements AutoCloseable {
     private void closeFile(OpenFile file) {
         file.closeDescriptor();
         try {
-            if (file.backed) {
-                releaseBacking(file.node);
-            }
+            releaseHandle(file);
         } catch (IOException e) {
             log.warn("closing a file handle failed: {}", e.toString());
         }

@@ -29,6 +29,7 @@ class EditableRuntimeTest {
         mnt = daemon.mountpoint;
         daemon.layer("base", "lower/file", "lower content\n", "lower/file2", "second lower file\n", "lower/file3", "truncate me\n",
                 "lower/dir/sub/f", "sub\n", "lower/dir/other", "other\n");
+        daemon.layer("big", "data/big", "lower ".repeat(2 << 20));
         // a lower file that only its owner (nobody) may write, and nobody may read
         Path owned = Files.createDirectories(daemon.work.resolve("src-owned/owned"));
         Files.writeString(owned.resolve("write-only"), "secret\n");
@@ -217,6 +218,35 @@ class EditableRuntimeTest {
                 + script + " " + cli() + " commit");
         assertTrue(output.contains("after the commit: 20 b'made in the scratch\\n'"), output);
         assertTrue(output.contains("after the commit: 14 b'lower content\\n'"), output);
+    }
+
+    /**
+     * Handles that hold a lower file open see what is written after the copy-up, as on a local disk:
+     * read(2) of pages read before and of pages never read, a shared map, fstat, another process's
+     * write, and a truncating open.
+     */
+    @Test
+    void readersOfALowerFileSeeItsCopyUp() throws Exception {
+        String probe = "import mmap, os, subprocess\n"
+                + "r = os.open('data/big', os.O_RDONLY)\n"
+                + "os.pread(r, 4096, 0)\n"
+                + "m = mmap.mmap(r, 0, prot=mmap.PROT_READ)\n"
+                + "w = os.open('data/big', os.O_WRONLY)\n"
+                + "os.pwrite(w, b'NEW-HEAD', 0)\n"
+                + "os.pwrite(w, b'NEW-TAIL', 9 << 20)\n"
+                + "print('read:', os.pread(r, 8, 0), os.pread(r, 8, 9 << 20))\n"
+                + "print('map:', m[0:8], m[9 << 20:(9 << 20) + 8])\n"
+                + "subprocess.run(['dd', 'of=data/big', 'bs=1', 'seek=4096', 'conv=notrunc', 'status=none'], input=b'BY-DD', check=True)\n"
+                + "print('other process:', os.pread(r, 5, 4096), m[4096:4101])\n"
+                + "os.close(os.open('data/big', os.O_WRONLY | os.O_TRUNC))\n"
+                + "print('truncated:', os.fstat(r).st_size, os.pread(r, 8, 0))\n";
+        Path script = daemon.work.resolve("held-lower.py");
+        Files.writeString(script, probe);
+        String output = edit("big", "held-lower", "cd " + mnt + " && /usr/bin/python3 " + script);
+        assertTrue(output.contains("read: b'NEW-HEAD' b'NEW-TAIL'"), output);
+        assertTrue(output.contains("map: b'NEW-HEAD' b'NEW-TAIL'"), output);
+        assertTrue(output.contains("other process: b'BY-DD' b'BY-DD'"), output);
+        assertTrue(output.contains("truncated: 0 b''"), output);
     }
 
     @Test

@@ -18,15 +18,18 @@ public sealed interface FsReply {
     }
 
     /**
-     * An opened file: the bridge hands {@code backingFile} to the kernel for passthrough when the
-     * kernel offers it, and otherwise serves READ (and WRITE) from it. {@code keepCache} when the
-     * content is immutable, so the page cache survives reopening; {@code writable} when the file is
-     * a scratch file (registered read-write, since every open of a node shares one backing file).
-     * {@code released} runs when the kernel releases the handle.
+     * An opened file. {@code passthrough} when the bridge may hand the content to the kernel for
+     * passthrough (if the kernel offers it); otherwise, and for a file whose handles must follow its
+     * copy-up, the bridge serves READ and WRITE from {@code content} through the page cache.
+     * {@code keepCache} when the content is immutable, so the page cache survives reopening;
+     * {@code writable} when the content is a scratch file (opened read-write, since every open of a
+     * node shares one backing file). {@code released} runs when the kernel releases the handle.
      */
-    record Opened(Path backingFile, boolean keepCache, boolean writable, Runnable released) implements FsReply {
-        public Opened(Path backingFile, boolean keepCache) {
-            this(backingFile, keepCache, false, null);
+    record Opened(FileContent content, boolean keepCache, boolean writable, boolean passthrough, Runnable released)
+            implements FsReply {
+        /** Immutable layer content, for passthrough. */
+        public Opened(Path blob) {
+            this(new FileContent(blob), true, false, true, null);
         }
     }
 

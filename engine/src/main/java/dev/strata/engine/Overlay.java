@@ -2,6 +2,7 @@ package dev.strata.engine;
 
 import dev.strata.persistence.EntryKind;
 import dev.strata.persistence.Manifest;
+import dev.strata.persistence.Names;
 import dev.strata.persistence.NativeFs;
 import dev.strata.persistence.ScratchJournal;
 import java.io.IOException;
@@ -1188,7 +1189,7 @@ public final class Overlay implements AutoCloseable {
             if (!n.isDirectory()) {
                 return null;
             }
-            n = dir(n).get(part.getBytes(StandardCharsets.UTF_8));
+            n = dir(n).get(Names.bytes(part));
             if (n == null) {
                 return null;
             }
@@ -1333,7 +1334,7 @@ public final class Overlay implements AutoCloseable {
     }
 
     private static String join(String path, byte[] name) {
-        String n = new String(name, StandardCharsets.UTF_8);
+        String n = Names.string(name);
         return path.isEmpty() ? n : path + "/" + n;
     }
 
@@ -1341,7 +1342,7 @@ public final class Overlay implements AutoCloseable {
     public String path(Node dir) {
         StringBuilder path = new StringBuilder();
         for (Node d = dir; d != null && d != root; d = d.parent) {
-            path.insert(0, path.length() == 0 ? "" : "/").insert(0, new String(d.name, StandardCharsets.UTF_8));
+            path.insert(0, path.length() == 0 ? "" : "/").insert(0, Names.string(d.name));
         }
         return path.toString();
     }
@@ -1359,7 +1360,7 @@ public final class Overlay implements AutoCloseable {
     }
 
     private static String printable(byte[] name) {
-        String s = new String(name, StandardCharsets.UTF_8);
+        String s = Names.printable(name);
         return s.length() > 64 ? s.substring(0, 64) + "..." : s;
     }
 

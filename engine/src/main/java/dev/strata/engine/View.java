@@ -3,6 +3,7 @@ package dev.strata.engine;
 import dev.strata.persistence.ContentStore;
 import dev.strata.persistence.EntryKind;
 import dev.strata.persistence.Manifest;
+import dev.strata.persistence.Names;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -123,7 +124,7 @@ public final class View {
      * symlink targets' too, must grant {@code who} search (EACCES otherwise).
      */
     public int resolve(String path, boolean followLast, Permissions.Credentials who) throws FsException {
-        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = Names.bytes(path);
         if (bytes.length >= PATH_MAX) {
             throw new FsException(Errno.ENAMETOOLONG, "a path has fewer than " + PATH_MAX + " bytes");
         }
@@ -147,13 +148,13 @@ public final class View {
             if (who != null && manifest.isDirectory(dir) && !Permissions.allows(attributes(dir), who, Permissions.EXECUTE)) {
                 throw new FsException(Errno.EACCES, "permission denied: " + describe(dir) + " may not be searched");
             }
-            node = lookup(dir, parts[i].getBytes(StandardCharsets.UTF_8));
+            node = lookup(dir, Names.bytes(parts[i]));
             boolean isLast = i == last;
             if (manifest.kind(node) == EntryKind.SYMLINK && (!isLast || followLast || trailingSlash)) {
                 if (--budget[0] < 0) {
                     throw new FsException(Errno.ELOOP, "too many levels of symbolic links at " + manifest.path(node));
                 }
-                String target = new String(manifest.symlinkTarget(node), StandardCharsets.UTF_8);
+                String target = Names.string(manifest.symlinkTarget(node));
                 node = walk(dir, target, true, budget, who);
             }
         }

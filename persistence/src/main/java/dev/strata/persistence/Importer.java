@@ -139,6 +139,7 @@ public final class Importer {
         }
     }
 
+    /** {@code path}: below the imported directory, in {@link Names}' spelling, which keeps every byte. */
     private record Scanned(String path, Entry entry, Path source) {
     }
 
@@ -160,8 +161,10 @@ public final class Importer {
         }
     }
 
-    private static Scan scan(Path dir, Listener listener) {
+    private static Scan scan(Path top, Listener listener) {
         Scan scan = new Scan();
+        Path dir = top.toAbsolutePath();
+        int prefix = NativeFs.pathBytes(dir).length + 1;
         try {
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
                 @Override
@@ -177,8 +180,9 @@ public final class Importer {
 
                 @Override
                 public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                    String name = f.getFileName().toString();
-                    String parent = relative(f.getParent());
+                    String path = relative(f);
+                    String name = path.substring(path.lastIndexOf('/') + 1);
+                    String parent = path.substring(0, Math.max(0, path.lastIndexOf('/')));
                     if (name.equals(OPAQUE_MARKER)) {
                         scan.opaqueDirs.add(parent);
                         return FileVisitResult.CONTINUE;
@@ -216,8 +220,10 @@ public final class Importer {
                     scan.entries.add(new Scanned(relative(p), e.withOpaque(false), p));
                 }
 
+                /** Names are bytes: a walk's paths hold them exactly, and toString() would not. */
                 private String relative(Path p) {
-                    return dir.relativize(p).toString();
+                    byte[] bytes = NativeFs.pathBytes(p);
+                    return bytes.length <= prefix ? "" : Names.string(bytes, prefix, bytes.length - prefix);
                 }
             });
         } catch (IOException e) {
@@ -261,8 +267,7 @@ public final class Importer {
                         group, xattrs, false);
             }
             case 0120000:
-                byte[] target = Files.readSymbolicLink(p).toString().getBytes(StandardCharsets.UTF_8);
-                return Entry.symlink(target, uid, gid, mtime).withXattrs(xattrs);
+                return Entry.symlink(NativeFs.readlink(p), uid, gid, mtime).withXattrs(xattrs);
             case 0010000:
                 return new Entry(EntryKind.FIFO, perms, uid, gid, mtime, 0, null, null, 0, 0, xattrs, false);
             case 0020000:

@@ -139,7 +139,7 @@ public final class Manifest {
     }
 
     public String nameString(int node) {
-        return new String(names, nameOffset[node], nameOffset[node + 1] - nameOffset[node], StandardCharsets.UTF_8);
+        return Names.string(names, nameOffset[node], nameOffset[node + 1] - nameOffset[node]);
     }
 
     /** Compares the node's name with {@code name} as unsigned bytes. */
@@ -198,7 +198,7 @@ public final class Manifest {
             if (!isDirectory(node)) {
                 return NOT_FOUND;
             }
-            node = lookup(node, part.getBytes(StandardCharsets.UTF_8));
+            node = lookup(node, Names.bytes(part));
             if (node == NOT_FOUND) {
                 return NOT_FOUND;
             }

@@ -2,12 +2,10 @@ package dev.strata.persistence;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Comparator;
@@ -83,7 +81,7 @@ public final class Renderer {
         paths[Manifest.ROOT] = root;
         Map<Integer, Path> firstOfGroup = new HashMap<>();
         for (int n = 1; n < m.count(); n++) {
-            Path p = paths[m.parent(n)].resolve(m.nameString(n));
+            Path p = NativeFs.child(paths[m.parent(n)], m.name(n));
             paths[n] = p;
             switch (m.kind(n)) {
                 case DIRECTORY -> Files.createDirectory(p);
@@ -99,7 +97,7 @@ public final class Renderer {
                     }
                     NativeFs.cloneOrCopy(blobs.path(m.blob(n)), p);
                 }
-                case SYMLINK -> Files.createSymbolicLink(p, Paths.get(new String(m.symlinkTarget(n), StandardCharsets.UTF_8)));
+                case SYMLINK -> NativeFs.symlink(m.symlinkTarget(n), p);
                 case FIFO, SOCKET -> NativeFs.mknod(p, m.kind(n).typeBits() | m.mode(n), 0);
                 case CHAR_DEVICE, BLOCK_DEVICE -> NativeFs.mknod(p, m.kind(n).typeBits() | m.mode(n), m.rdev(n));
                 default -> throw new RepositoryException("a merged view has no " + m.kind(n) + " entries: " + m.path(n));

@@ -24,29 +24,39 @@ public final class TreeBuilder {
         return new TreeBuilder(Entry.directory(0755, 0, 0, 0));
     }
 
-    /** Adds or replaces the entry at a slash-separated path; its parent must exist and be a directory. */
+    /** Adds or replaces the entry at a slash-separated path ({@link Names}); its parent must exist and be a directory. */
     public TreeBuilder put(String path, Entry entry) {
-        String[] parts = path.split("/");
+        return put(Names.bytes(path), entry);
+    }
+
+    /** As {@link #put(String, Entry)}, for a path as bytes. */
+    public TreeBuilder put(byte[] path, Entry entry) {
         Node dir = root;
         byte[] last = null;
-        for (int i = 0; i < parts.length; i++) {
-            if (parts[i].isEmpty()) {
-                continue;
+        int start = 0;
+        while (start <= path.length) {
+            int end = start;
+            while (end < path.length && path[end] != '/') {
+                end++;
             }
-            byte[] name = parts[i].getBytes(StandardCharsets.UTF_8);
-            Manifest.Builder.checkName(name);
-            if (i == parts.length - 1) {
-                last = name;
-                break;
+            if (end > start) {
+                byte[] name = Arrays.copyOfRange(path, start, end);
+                Manifest.Builder.checkName(name);
+                if (end >= path.length) {
+                    last = name;
+                    break;
+                }
+                Node next = dir.children == null ? null : dir.children.get(name);
+                if (next == null || next.children == null) {
+                    throw new IllegalArgumentException("no directory at '" + new String(name, StandardCharsets.UTF_8)
+                            + "' on the way to " + new String(path, StandardCharsets.UTF_8));
+                }
+                dir = next;
             }
-            Node next = dir.children == null ? null : dir.children.get(name);
-            if (next == null || next.children == null) {
-                throw new IllegalArgumentException("no directory at '" + parts[i] + "' on the way to " + path);
-            }
-            dir = next;
+            start = end + 1;
         }
         if (last == null) {
-            throw new IllegalArgumentException("cannot replace the root with put(); path: '" + path + "'");
+            throw new IllegalArgumentException("cannot replace the root with put(); path: '" + new String(path, StandardCharsets.UTF_8) + "'");
         }
         dir.children.put(last, new Node(entry));
         return this;

@@ -56,6 +56,37 @@ class ImportRenderTest {
         assertEquals(0, again.newBlobs());
     }
 
+    /** A tree of names that are not UTF-8 (and a link target), made and listed by Python's bytes paths. */
+    @Test
+    void namesThatAreNotUtf8RoundTripByteForByte() throws Exception {
+        Path script = shared.resolve("raw_names.py");
+        try (var in = ImportRenderTest.class.getResourceAsStream("/names/raw_names.py")) {
+            Files.copy(in, script);
+        }
+        Path raw = shared.resolve("raw-names");
+        python(script, "make", raw);
+        Importer.Result result = new Importer(repo).importDirectory(raw, null, Map.of(), new Importer.Listener() { });
+        Manifest m = repo.manifest(result.manifest());
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (int n = 1; n < m.count(); n++) {
+            names.add(java.util.HexFormat.of().formatHex(m.name(n)));
+        }
+        assertEquals(java.util.Set.of("636166e9", "fffe", "6f6b2dc3bc", "706c61696e", "713f75657374696f6e", "6480", "66c328",
+                "6cfe", "68617264fe", "78fe", "78ff", "696e"), names);
+        Path rendered = shared.resolve("raw-names-rendered");
+        new Renderer(repo).render(m, rendered, Renderer.Mode.COPY);
+        String listing = python(script, "list", raw);
+        assertTrue(listing.contains("6cfe link 2e2e2f74ff01") && listing.contains("links 2"), listing);
+        assertEquals(listing, python(script, "list", rendered));
+    }
+
+    private static String python(Path script, String mode, Path dir) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), mode, dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
     @Test
     void renderReproducesTheSourceExactly() {
         Path out = shared.resolve("rendered");

@@ -249,6 +249,41 @@ class EditableRuntimeTest {
         assertTrue(output.contains("truncated: 0 b''"), output);
     }
 
+    /**
+     * Names that are not UTF-8 keep their bytes through import, the mount, a scratch, commit and
+     * render, with the CLI in the C locale of a service (where Java cannot spell any of them).
+     */
+    @Test
+    void namesThatAreNotUtf8KeepTheirBytesEverywhere() throws Exception {
+        Path script = daemon.work.resolve("raw_names.py");
+        try (InputStream in = EditableRuntimeTest.class.getResourceAsStream("/names/raw_names.py")) {
+            Files.copy(in, script);
+        }
+        Path raw = daemon.work.resolve("raw-names");
+        String lister = PYTHON + " " + script + " list ";
+        assertEquals(0, new ProcessBuilder(PYTHON, script.toString(), "make", raw.toString()).inheritIO().start().waitFor());
+        StrataProcess cLocale = new StrataProcess(daemon.home).withEnv("LC_ALL", "C");
+        StrataProcess.Outcome imported = cLocale.run("import", raw.toString(), "--tag", "raw");
+        assertEquals(0, imported.exit(), imported.err());
+        String made = PYTHON + " -c \"open(b'new-\\xfe\\x80', 'wb').write(b'made in the scratch')\"";
+        String output = edit("raw", "raw-names", "cd " + mnt + " && " + lister + ". > " + out("raw-shown") + " && " + made
+                + " && " + cli() + " commit --tag raw-edited");
+        Process source = new ProcessBuilder("sh", "-c", lister + raw).redirectOutput(out("raw-source").toFile()).start();
+        assertEquals(0, source.waitFor());
+        String expected = Files.readString(out("raw-source"));
+        assertTrue(expected.contains("6cfe link 2e2e2f74ff01"), expected);
+        assertEquals(expected, Files.readString(out("raw-shown")), "the mount shows the imported names\n" + output);
+
+        Path rendered = daemon.work.resolve("raw-rendered");
+        StrataProcess.Outcome render = cLocale.run("render", "raw+raw-edited", rendered.toString());
+        assertEquals(0, render.exit(), render.err());
+        Process listed = new ProcessBuilder("sh", "-c", lister + rendered).redirectOutput(out("raw-rendered").toFile()).start();
+        assertEquals(0, listed.waitFor());
+        String newFile = "6e65772dfe80 file " + java.util.HexFormat.of().formatHex("made in the scratch".getBytes()) + " links 1\n";
+        String withNew = (expected + newFile).lines().sorted().collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+        assertEquals(withNew, Files.readString(out("raw-rendered")), "the commit, rendered, has every name's bytes");
+    }
+
     @Test
     void anEndedRuntimeLeavesNoScratchBehind() throws Exception {
         edit("base", "scratch-cleanup", "echo x > " + mnt + "/scratch-file");

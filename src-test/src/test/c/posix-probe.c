@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -58,6 +60,28 @@ static long long ctime_of(const char *path) {
 static void ctime_moved(const char *path, long long before) {
     long long after = ctime_of(path);
     printf("    ctime of %s %s\n", path, after < 0 ? "gone" : after != before ? "moved" : "kept");
+}
+
+/* open(2) that leaves no descriptor behind, so later steps print the same descriptor numbers. */
+static int open_close(const char *path, int flags) {
+    int fd = open(path, flags);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    return fd;
+}
+
+/* connect(2) to a Unix socket's name: EACCES without write permission on it, ECONNREFUSED with no listener. */
+static int connect_to(const char *path) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    int r = connect(s, (struct sockaddr *) &addr, sizeof addr);
+    int saved = errno;
+    close(s);
+    errno = saved;
+    return r;
 }
 
 #define DO(call) result(#call, (long) (call))
@@ -320,6 +344,10 @@ static void lower(void) {
     DO(open("lower/root-private", O_RDONLY));
     DO(open("lower/group-only", O_RDONLY)); /* group 4242: a supplementary group of one of the users */
     DO(open("lower/fifo", O_RDONLY | O_NONBLOCK));
+    DO(open_close("lower/fifo-private", O_RDONLY | O_NONBLOCK));
+    DO(open_close("lower/fifo-search-only", O_RDONLY | O_NONBLOCK));
+    DO(open_close("lower/fifo-owner-reads", O_RDWR));
+    DO(connect_to("lower/socket-private")); /* write permission first, then: no listener */
     DO(unlink("lower/fifo"));
     DO(truncate("lower/setuid-user", 1));
     show("lower/setuid-user");

@@ -92,6 +92,19 @@ class PosixDifferentialTest {
         return Files.readAllLines(out);
     }
 
+    /**
+     * The one known difference (README, Limits): the kernel opens FIFOs and connects to sockets
+     * itself, and checks their modes only on a mount with default_permissions, which Strata's
+     * per-view attributes would pay for with a GETATTR of every directory on every path walk. So
+     * where the host refuses such an open EACCES, Strata lets it through.
+     */
+    static boolean specialFileOpenedByTheKernel(String host, String strata) {
+        return host.endsWith("= -1 EACCES") && (host.contains("\"lower/fifo-") || host.contains("\"lower/socket-"))
+                && strata.startsWith(host.substring(0, host.lastIndexOf(" = ")));
+    }
+
+    static int knownDifferences;
+
     /** The first differing line, with the step it belongs to, or null. */
     private static String firstDifference(List<String> host, List<String> strata) {
         String step = "";
@@ -101,7 +114,9 @@ class PosixDifferentialTest {
             if (!h.startsWith("    ")) {
                 step = h;
             }
-            if (!h.equals(s)) {
+            if (!h.equals(s) && specialFileOpenedByTheKernel(h, s)) {
+                knownDifferences++;
+            } else if (!h.equals(s)) {
                 return "at line " + (i + 1) + (h.startsWith("    ") ? " (after " + step.trim() + ")" : "") + "\n  host:   " + h + "\n  strata: " + s;
             }
         }
@@ -115,6 +130,7 @@ class PosixDifferentialTest {
     @Test
     void anEditableRuntimeAnswersEveryCallAsTheHostsDiskAsRootAndAsOrdinaryUsers() throws Exception {
         int compared = 0;
+        knownDifferences = 0;
         for (int uid : new int[] {0, 65534, 65533}) {
             List<String> host = onHost(uid, copyOfTree("host-" + uid));
             List<String> strata = inRuntime(uid, true);
@@ -125,7 +141,8 @@ class PosixDifferentialTest {
             assertTrue(steps(host) > 90, host.toString());
             compared += steps(host);
         }
-        System.out.println("posix differential, editable runtimes: " + compared + " steps compared, no difference");
+        System.out.println("posix differential, editable runtimes: " + compared + " steps compared, no difference but "
+                + knownDifferences + " special files opened against their mode");
     }
 
     /**
@@ -139,6 +156,7 @@ class PosixDifferentialTest {
     @Test
     void aReadOnlyRuntimeRefusesEveryChangeAndReadsAsTheHostsDisk() throws Exception {
         int compared = 0;
+        knownDifferences = 0;
         int reordered = 0;
         for (int uid : new int[] {0, 65534}) {
             Path readOnly = Files.createDirectories(daemon.work.resolve("ro-" + uid));
@@ -161,6 +179,8 @@ class PosixDifferentialTest {
                         && h.substring(0, h.lastIndexOf(' ')).equals(s.substring(0, s.lastIndexOf(' ')));
                 if (!h.equals(s) && orderOfChecks) {
                     reordered++;
+                } else if (!h.equals(s) && specialFileOpenedByTheKernel(h, s)) {
+                    knownDifferences++;
                 } else if (!h.equals(s)) {
                     fail("as uid " + uid + ", a read-only runtime differs from a read-only mount at line " + (i + 1) + "\n  host:   " + h
                             + "\n  strata: " + s);
@@ -169,6 +189,7 @@ class PosixDifferentialTest {
             compared += steps(host);
         }
         System.out.println("posix differential, read-only runtimes: " + compared + " steps compared, " + reordered
-                + " refused with the lookup's error where a read-only file system says EROFS first");
+                + " refused with the lookup's error where a read-only file system says EROFS first, " + knownDifferences
+                + " special files opened against their mode");
     }
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -22,6 +23,7 @@
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -370,6 +372,85 @@ static void lower(void) {
     list(".");
 }
 
+static long long atime_of(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_atim.tv_sec * 1000000000LL + st.st_atim.tv_nsec : -1;
+}
+
+static void read_all(const char *path) {
+    char buf[64];
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0) {
+        while (read(fd, buf, sizeof buf) > 0) {
+        }
+        close(fd);
+    }
+}
+
+/* O_DIRECT, O_NOATIME, a shared map and read(2)/write(2) of another process, atime under relatime. */
+static void io_modes(void) {
+    static char block[4096] __attribute__((aligned(4096)));
+    memset(block, 'd', sizeof block);
+    int fd = open("direct", O_CREAT | O_RDWR | O_DIRECT, 0644);
+    DO(fd);
+    DO(pwrite(fd, block, sizeof block, 0));
+    DO(pread(fd, block, sizeof block, 0));
+    close(fd);
+    DO(open_close("lower/file", O_RDONLY | O_DIRECT));
+    DO(open_close("direct", O_RDONLY | O_NOATIME));
+    DO(open_close("lower/file", O_RDONLY | O_NOATIME)); /* root's: EPERM for anyone else */
+
+    const char *mapped[] = {"mapped", "lower/hard2"}; /* a new file, and a lower one (copied up by the map's open) */
+    for (int i = 0; i < 2; i++) {
+        fd = open(mapped[i], O_CREAT | O_RDWR, 0666);
+        DO(fd);
+        if (fd < 0) {
+            continue;
+        }
+        DO(ftruncate(fd, 4096));
+        char *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        printf("%3d mmap(%s, MAP_SHARED) %s\n", ++step, mapped[i], map == MAP_FAILED ? strerrorname_np(errno) : "ok");
+        if (map != MAP_FAILED) {
+            pid_t child = fork();
+            if (child == 0) {
+                memcpy(map, "through the map", 15);
+                _exit(0);
+            }
+            waitpid(child, NULL, 0);
+            char got[16] = {0};
+            int reader = open(mapped[i], O_RDONLY);
+            DO(pread(reader, got, 15, 0));
+            printf("    another process's map, read(2): %s\n", got);
+            child = fork();
+            if (child == 0) {
+                int writer = open(mapped[i], O_WRONLY);
+                _exit(pwrite(writer, "by pwrite(2)", 12, 0) == 12 ? 0 : 1);
+            }
+            waitpid(child, NULL, 0);
+            printf("    another process's pwrite(2), the map: %.12s\n", map);
+            close(reader);
+            munmap(map, 4096);
+        }
+        close(fd);
+    }
+
+    /* relatime: a read moves an atime older than the mtime, and a second read leaves it */
+    fd = open("atime", O_CREAT | O_RDWR, 0644);
+    DO(write(fd, "x", 1));
+    close(fd);
+    struct timespec old[2] = {{.tv_sec = 1000000000, .tv_nsec = 0}, {.tv_sec = 0, .tv_nsec = UTIME_OMIT}};
+    DO(utimensat(AT_FDCWD, "atime", old, 0));
+    long long before = atime_of("atime");
+    read_all("atime");
+    long long after = atime_of("atime");
+    printf("    atime after a read: %s\n", after != before ? "moved" : "kept");
+    read_all("atime");
+    printf("    atime after another read: %s\n", atime_of("atime") != after ? "moved" : "kept");
+    before = atime_of("lower/file");
+    read_all("lower/file");
+    printf("    atime of a lower file after a read: %s\n", atime_of("lower/file") != before ? "moved" : "kept");
+}
+
 int main(int argc, char **argv) {
     if (argc != 2 || chdir(argv[1]) != 0) {
         fprintf(stderr, "usage: posix-probe DIR\n");
@@ -398,6 +479,7 @@ int main(int argc, char **argv) {
     links();
     attributes();
     xattrs();
+    io_modes();
     lower();
     printf("%d steps\n", step);
     return 0;

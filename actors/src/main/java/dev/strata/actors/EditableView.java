@@ -17,6 +17,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * The kernel side of an editable runtime's {@link Overlay}: node ids in, FUSE replies out. Part of
@@ -56,17 +57,21 @@ final class EditableView {
     /** The content of files whose handles follow a copy-up: lower files, and files copied up while held. */
     private final Map<Overlay.Node, FileContent> followed = new IdentityHashMap<>();
     private final BiConsumer<Overlay.Node, Boolean> onRelease;
+    private final Consumer<Overlay.Node> onAccess;
 
     /**
      * @param onRelease called (from any thread) when the kernel releases a handle of a node; the
      *                  Mount turns it into a message, so {@link #released} runs on its thread
+     * @param onAccess  the same, when a handle of a lower file is first read ({@link #accessed})
      */
-    EditableView(Overlay overlay, NodeTable nodes, String identity, int epoch, BiConsumer<Overlay.Node, Boolean> onRelease) {
+    EditableView(Overlay overlay, NodeTable nodes, String identity, int epoch, BiConsumer<Overlay.Node, Boolean> onRelease,
+                 Consumer<Overlay.Node> onAccess) {
         this.overlay = overlay;
         this.nodes = nodes;
         this.identity = identity;
         this.epoch = epoch;
         this.onRelease = onRelease;
+        this.onAccess = onAccess;
     }
 
     Overlay overlay() {
@@ -100,6 +105,13 @@ final class EditableView {
         } // else a handle opened before a commit: the previous scratch is gone, and its object with it
         if (n.opens() <= 0 && !n.hasDataFile()) {
             followed.remove(n);
+        }
+    }
+
+    /** A handle of a lower file was read: its atime, as relatime would move it. */
+    void accessed(Overlay.Node n) throws FsException {
+        if (overlay.owns(n)) {
+            overlay.accessed(n);
         }
     }
 
@@ -250,13 +262,14 @@ final class EditableView {
         Runnable release = () -> onRelease.accept(n, writer);
         FileContent content = followed.get(n);
         if (content == null && file.writable()) {
-            return new FsReply.Opened(new FileContent(file.file()), false, true, true, release);
+            return new FsReply.Opened(new FileContent(file.file()), false, true, true, release, null);
         }
         if (content == null) {
             content = new FileContent(file.file());
             followed.put(n, content);
         }
-        return new FsReply.Opened(content, !file.writable(), file.writable(), false, release);
+        Runnable accessed = file.writable() ? null : () -> onAccess.accept(n);
+        return new FsReply.Opened(content, !file.writable(), file.writable(), false, release, accessed);
     }
 
     private FsReply setattr(FsRequest.SetAttr sa, Permissions.Credentials who) throws FsException {

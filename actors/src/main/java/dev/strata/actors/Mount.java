@@ -51,7 +51,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     /** Linux's __FMODE_EXEC, set in the open flags of an execve. */
     private static final int FMODE_EXEC = 040;
 
-    public sealed interface Command permits Handle, InjectFailure, Released, Commit, Diff, CommitDone, Capture, CaptureDone {
+    public sealed interface Command permits Handle, InjectFailure, Released, Accessed, Commit, Diff, CommitDone, Capture, CaptureDone {
     }
 
     /**
@@ -68,6 +68,10 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
 
     /** The kernel released an open handle of an editable runtime's object. */
     record Released(Overlay.Node node, boolean writer) implements Command {
+    }
+
+    /** A handle of an editable runtime's lower file was first read. */
+    record Accessed(Overlay.Node node) implements Command {
     }
 
     /** Commit the scratch of an editable runtime into a layer (a read-only runtime refuses); {@code meter} follows the work. */
@@ -157,7 +161,8 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
 
     private EditableView editableView(Overlay overlay) {
         ActorRef<Command> self = getContext().getSelf();
-        return new EditableView(overlay, nodes, scratchSetup.identity(), record.commits(), (node, writer) -> self.tell(new Released(node, writer)));
+        return new EditableView(overlay, nodes, scratchSetup.identity(), record.commits(), (node, writer) -> self.tell(new Released(node, writer)),
+                node -> self.tell(new Accessed(node)));
     }
 
     /** The caller's credentials; supplementary groups are read from the process table only if a check needs them. */
@@ -203,6 +208,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
                 .onMessage(Handle.class, this::onHandle)
                 .onMessage(InjectFailure.class, this::onInjectFailure)
                 .onMessage(Released.class, this::onReleased)
+                .onMessage(Accessed.class, this::onAccessed)
                 .onMessage(Commit.class, this::onCommit)
                 .onMessage(Diff.class, this::onDiff)
                 .onMessage(Capture.class, this::onCapture)
@@ -226,6 +232,17 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     private Behavior<Command> onReleased(Released r) {
         if (editable != null) {
             editable.released(r.node(), r.writer());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onAccessed(Accessed a) {
+        if (editable != null) {
+            try {
+                editable.accessed(a.node());
+            } catch (FsException e) {
+                getContext().getLog().warn("runtime {}: the atime of a read file was not recorded: {}", record.name(), e.getMessage());
+            }
         }
         return this;
     }

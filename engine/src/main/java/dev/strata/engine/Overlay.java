@@ -469,6 +469,24 @@ public final class Overlay implements AutoCloseable {
         n.opens++;
     }
 
+    private static final long RELATIME_DAY_NANOS = 24L * 3600 * 1_000_000_000L;
+
+    /**
+     * A lower file was read: its atime moves as relatime moves it on a local disk (when it is not
+     * after the mtime or ctime, or a day old). A scratch file's own file system keeps its atime.
+     */
+    public void accessed(Node n) throws FsException {
+        if (n.dataFile || n.kind != EntryKind.FILE) {
+            return;
+        }
+        long now = now();
+        if (n.atime > n.mtime && n.atime > n.ctime && now - n.atime < RELATIME_DAY_NANOS) {
+            return;
+        }
+        log(new ScratchJournal.Accessed(n.id, now));
+        n.atime = now;
+    }
+
     /** An open handle was closed; an object with no names left is gone with its last handle. */
     public void released(Node n) {
         n.opens--;
@@ -1112,6 +1130,11 @@ public final class Overlay implements AutoCloseable {
                     }
                 } else if (r instanceof ScratchJournal.XattrSet x) {
                     applyXattr(x);
+                } else if (r instanceof ScratchJournal.Accessed a) {
+                    Node n = node(a.ino());
+                    if (n != null && !n.dataFile) {
+                        n.atime = a.atimeNanos();
+                    }
                 }
             }
         } finally {

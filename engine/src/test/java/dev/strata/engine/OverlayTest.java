@@ -135,6 +135,26 @@ class OverlayTest {
         }
     }
 
+    /** relatime on a lower file: a read moves an atime not after the mtime, once; it survives a replay and changes nothing to commit. */
+    @Test
+    void aReadOfALowerFileMovesItsAtimeOnce() throws Exception {
+        long moved;
+        try (Overlay o = open()) {
+            Overlay.Node readme = at(o, "readme");
+            long before = o.attributes(readme).atimeNanos();
+            o.accessed(readme);
+            moved = o.attributes(readme).atimeNanos();
+            assertTrue(moved > before, before + " -> " + moved);
+            o.accessed(readme);
+            assertEquals(moved, o.attributes(readme).atimeNanos(), "relatime: an atime after the mtime stays for a day");
+            assertEquals(List.of(), ScratchCommit.list(o));
+        }
+        try (Overlay o = open()) {
+            assertEquals(moved, o.attributes(at(o, "readme")).atimeNanos());
+            assertEquals(List.of(), ScratchCommit.list(o));
+        }
+    }
+
     @Test
     void aTornRecordAtTheEndIsDropped() throws Exception {
         List<String> before;

@@ -65,15 +65,18 @@ public final class FuseSession implements AutoCloseable {
         final boolean writable;
         final boolean backed;
         final Runnable released;
+        /** Run before the first READ is answered, then dropped. */
+        volatile Runnable accessed;
         private int fd = -1;
         private Path openedAt;
 
-        OpenFile(long node, FileContent content, boolean writable, boolean backed, Runnable released) {
+        OpenFile(long node, FileContent content, boolean writable, boolean backed, Runnable released, Runnable accessed) {
             this.node = node;
             this.content = content;
             this.writable = writable;
             this.backed = backed;
             this.released = released;
+            this.accessed = accessed;
         }
 
         /** The descriptor of the content, reopened when the content moved (a copy-up while held open). */
@@ -559,7 +562,7 @@ public final class FuseSession implements AutoCloseable {
             synchronized (backings) {
                 boolean backed = backings.containsKey(node)
                         || (passthrough && o.passthrough() && cachedOpens.getOrDefault(node, 0) == 0);
-                file = new OpenFile(node, o.content(), o.writable(), backed, o.released());
+                file = new OpenFile(node, o.content(), o.writable(), backed, o.released(), o.accessed());
                 if (backed) {
                     // The kernel allows no page-cache flags beside FOPEN_PASSTHROUGH: it caches the backing file itself.
                     backingId = acquireBacking(node, o.content().path(), o.writable());
@@ -656,6 +659,13 @@ public final class FuseSession implements AutoCloseable {
         } catch (IOException e) {
             replyError(unique, dev.strata.engine.Errno.EIO.code());
             return;
+        }
+        Runnable accessed = file.accessed;
+        if (accessed != null) {
+            // before the answer, so the atime is moved when the reader's next stat asks (the kernel
+            // marks a FUSE file's atime stale after a read)
+            file.accessed = null;
+            accessed.run();
         }
         send(out, unique, 0);
     }

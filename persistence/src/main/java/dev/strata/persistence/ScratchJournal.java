@@ -67,6 +67,10 @@ public final class ScratchJournal implements AutoCloseable {
     public record CopiedUp(long ino) implements Record {
     }
 
+    /** A read moved a lower file's atime (relatime): its ctime and the layer it would commit stay as they were. */
+    public record Accessed(long ino, long atimeNanos) implements Record {
+    }
+
     /** {@code value} null: the attribute was removed. */
     public record XattrSet(long ino, String name, byte[] value, long timeNanos) implements Record {
     }
@@ -246,6 +250,10 @@ public final class ScratchJournal implements AutoCloseable {
             bytes(out, x.name().getBytes(StandardCharsets.UTF_8));
             bytes(out, x.value());
             out.writeLong(x.timeNanos());
+        } else if (r instanceof Accessed a) {
+            out.writeByte(8);
+            out.writeLong(a.ino());
+            out.writeLong(a.atimeNanos());
         }
     }
 
@@ -261,6 +269,7 @@ public final class ScratchJournal implements AutoCloseable {
                     in.readLong(), in.readLong(), in.readLong());
             case 6 -> new CopiedUp(in.readLong());
             case 7 -> new XattrSet(in.readLong(), new String(bytes(in), StandardCharsets.UTF_8), bytes(in), in.readLong());
+            case 8 -> new Accessed(in.readLong(), in.readLong());
             default -> throw new IllegalArgumentException("unknown journal record " + tag);
         };
     }

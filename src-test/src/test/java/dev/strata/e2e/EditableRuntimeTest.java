@@ -249,6 +249,22 @@ class EditableRuntimeTest {
         assertTrue(output.contains("truncated: 0 b''"), output);
     }
 
+    /** Reading a lower file moves its atime as relatime does, and is not a change to commit. */
+    @Test
+    void aReadMovesTheAtimeOfALowerFileAndChangesNothing() throws Exception {
+        String probe = "import os\n"
+                + "before = os.stat('lower/file2').st_atime_ns\n"
+                + "open('lower/file2', 'rb').read()\n"
+                + "after = os.stat('lower/file2').st_atime_ns\n"
+                + "open('lower/file2', 'rb').read()\n"
+                + "print('atime', 'moved' if after > before else 'kept', 'then', 'moved' if os.stat('lower/file2').st_atime_ns != after else 'kept')\n";
+        Path script = daemon.work.resolve("atime.py");
+        Files.writeString(script, probe);
+        String output = edit("base", "atime", "cd " + mnt + " && " + PYTHON + " " + script + " && " + cli() + " diff");
+        assertTrue(output.contains("atime moved then kept"), output);
+        assertFalse(output.contains("file2"), "a read is not a change:\n" + output);
+    }
+
     /**
      * Names that are not UTF-8 keep their bytes through import, the mount, a scratch, commit and
      * render, with the CLI in the C locale of a service (where Java cannot spell any of them).

@@ -23,13 +23,15 @@ public sealed interface FsReply {
      * copy-up, the bridge serves READ and WRITE from {@code content} through the page cache.
      * {@code keepCache} when the content is immutable, so the page cache survives reopening;
      * {@code writable} when the content is a scratch file (opened read-write, since every open of a
-     * node shares one backing file). {@code released} runs when the kernel releases the handle.
+     * node shares one backing file). {@code released} runs when the kernel releases the handle;
+     * {@code accessed}, when not null, before the bridge answers the handle's first READ (the kernel
+     * leaves a FUSE file's atime to the file system).
      */
-    record Opened(FileContent content, boolean keepCache, boolean writable, boolean passthrough, Runnable released)
-            implements FsReply {
+    record Opened(FileContent content, boolean keepCache, boolean writable, boolean passthrough, Runnable released,
+                  Runnable accessed) implements FsReply {
         /** Immutable layer content, for passthrough. */
         public Opened(Path blob) {
-            this(new FileContent(blob), true, false, true, null);
+            this(new FileContent(blob), true, false, true, null, null);
         }
     }
 

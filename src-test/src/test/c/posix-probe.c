@@ -66,7 +66,7 @@ static void ctime_moved(const char *path, long long before) {
 
 /* open(2) that leaves no descriptor behind, so later steps print the same descriptor numbers. */
 static int open_close(const char *path, int flags) {
-    int fd = open(path, flags);
+    int fd = open(path, flags, 0644);
     if (fd >= 0) {
         close(fd);
         return 0;
@@ -355,9 +355,12 @@ static void lower(void) {
     show("lower/setuid-user");
     /* fs.protected_symlinks, where the host sets it: in a sticky world-writable directory, another
        user's symlink is not followed */
-    DO(open("sticky/root-link", O_RDONLY));
-    DO(open("sticky/user-link", O_RDONLY)); /* followed only by its owner */
+    DO(open_close("sticky/root-link", O_RDONLY));
+    DO(open_close("sticky/user-link", O_RDONLY)); /* followed only by its owner */
     DO(readlink("sticky/root-link", buf, sizeof buf));
+    /* fs.protected_regular and protected_fifos: O_CREAT of another user's existing file there */
+    DO(open_close("sticky/other-file", O_CREAT | O_WRONLY));
+    DO(open_close("sticky/other-fifo", O_CREAT | O_RDONLY | O_NONBLOCK));
     DO(unlink("sticky/root-file"));
     DO(rename("sticky/root-file", "sticky/taken"));
     fd = open("sticky/mine", O_CREAT | O_RDWR, 0644);

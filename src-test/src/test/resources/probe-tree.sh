@@ -22,5 +22,8 @@ echo s > $t/lower/setuid-root && chmod 04755 $t/lower/setuid-root
 echo s > $t/lower/setuid-user && chown 65534:65534 $t/lower/setuid-user && chmod 06777 $t/lower/setuid-user
 chmod 01777 $t/sticky && echo r > $t/sticky/root-file && chmod 0666 $t/sticky/root-file
 ln -s root-file $t/sticky/root-link
+# another user's file and FIFO in the sticky directory: fs.protected_regular and protected_fifos
+echo o > $t/sticky/other-file && chown 65533:65533 $t/sticky/other-file && chmod 0666 $t/sticky/other-file
+mkfifo -m 0666 $t/sticky/other-fifo && chown 65533:65533 $t/sticky/other-fifo
 ln -s root-file $t/sticky/user-link && chown -h 65534:65534 $t/sticky/user-link
 chown 0:4242 $t/setgid-dir && chmod 02777 $t/setgid-dir

@@ -6,6 +6,7 @@ import dev.strata.actors.fs.FsRequest;
 import dev.strata.engine.Attributes;
 import dev.strata.engine.Errno;
 import dev.strata.engine.FsException;
+import dev.strata.engine.LazyCopy;
 import dev.strata.engine.NodeTable;
 import dev.strata.engine.Overlay;
 import dev.strata.engine.Permissions;
@@ -103,8 +104,12 @@ final class EditableView {
         if (overlay.owns(n)) {
             overlay.released(n);
         } // else a handle opened before a commit: the previous scratch is gone, and its object with it
-        if (n.opens() <= 0 && !n.hasDataFile()) {
+        if (n.opens() <= 0 && overlay.owns(n) && followed.containsKey(n) && (!n.hasDataFile() || overlay.copying(n) == null)) {
             followed.remove(n);
+            if (n.hasDataFile()) {
+                // its copy-up is complete and its handles are gone: a new id may go through passthrough again
+                overlay.renew(n);
+            }
         }
     }
 
@@ -241,7 +246,7 @@ final class EditableView {
         FileContent content = followed.get(n);
         if (held && content != null) {
             idOf.put(n, new long[] {id, n.generation()});
-            content.moveTo(overlay.dataPath(n));
+            content.moveTo(overlay.dataPath(n), overlay.copying(n));
         } else {
             followed.remove(n);
         }
@@ -261,11 +266,14 @@ final class EditableView {
         }
         Runnable release = () -> onRelease.accept(n, writer);
         FileContent content = followed.get(n);
-        if (content == null && file.writable()) {
+        LazyCopy filling = overlay.copying(n);
+        if (content == null && file.writable() && filling == null) {
             return new FsReply.Opened(new FileContent(file.file()), false, true, true, release, null);
         }
         if (content == null) {
+            // a lower file, or a scratch file still filling: through the page cache, never passthrough
             content = new FileContent(file.file());
+            content.moveTo(file.file(), filling);
             followed.put(n, content);
         }
         Runnable accessed = file.writable() ? null : () -> onAccess.accept(n);

@@ -42,6 +42,7 @@ import java.util.TreeMap;
 public final class Overlay implements AutoCloseable {
     private static final java.util.concurrent.atomic.LongAdder COPY_UPS = new java.util.concurrent.atomic.LongAdder();
     private static final java.util.concurrent.atomic.LongAdder COPY_UP_BYTES = new java.util.concurrent.atomic.LongAdder();
+    private static final java.util.concurrent.atomic.LongAdder LAZY_COPY_UPS = new java.util.concurrent.atomic.LongAdder();
 
     /** fuse_setattr_in.valid bits. */
     public static final int SET_MODE = 1;
@@ -197,6 +198,16 @@ public final class Overlay implements AutoCloseable {
     private final View lower;
     private final Manifest lowerManifest;
     private final Path dataDir;
+    /** Maps of copy-ups still filling ({@link LazyCopy}), by object id. */
+    private final Path fillDir;
+    private final Map<Node, LazyCopy> copying = new HashMap<>();
+    /**
+     * Lower files from this size on are copied up lazily, in chunks of COPY_CHUNK bytes, where the
+     * scratch cannot share their extents (system properties strata.copy-up.lazy-from and
+     * strata.copy-up.chunk, for tests that need small files to go that way).
+     */
+    static final long LAZY_COPY_FROM = Long.getLong("strata.copy-up.lazy-from", 4L << 20);
+    static final int COPY_CHUNK = Integer.getInteger("strata.copy-up.chunk", LazyCopy.DEFAULT_CHUNK);
     private final ScratchJournal journal;
     private final Map<Long, Node> byId = new HashMap<>();
     private final Map<Integer, Node> linkGroups = new HashMap<>();
@@ -219,6 +230,7 @@ public final class Overlay implements AutoCloseable {
         // files that had no name left (unlinked while open, O_TMPFILE never linked) went with their handles
         overlay.byId.values().removeIf(n -> !n.isDirectory() && n.links <= 0);
         overlay.removeStrayData();
+        overlay.resumeCopies();
         return overlay;
     }
 
@@ -226,6 +238,7 @@ public final class Overlay implements AutoCloseable {
         this.lower = lower;
         this.lowerManifest = lower.manifest();
         this.dataDir = dataDir;
+        this.fillDir = dataDir.resolveSibling("fill");
         this.journal = journal;
         this.nextId = lowerManifest.count() + 1L;
         this.root = lowerNode(Manifest.ROOT);
@@ -506,30 +519,89 @@ public final class Overlay implements AutoCloseable {
         }
         Path data = dataPath(n);
         Path part = dataDir.resolve(n.id + ".part");
+        Path blob = lower.blobPath(n.lower);
+        LazyCopy lazy = null;
         try {
             Files.deleteIfExists(part);
-            if (keepContent && n.size > 0) {
-                NativeFs.cloneOrCopy(lower.blobPath(n.lower), part);
-            } else {
+            boolean copyLater = false;
+            if (keepContent && n.size > 0 && n.size >= LAZY_COPY_FROM && !NativeFs.reflink(blob, part)) {
+                // no shared extents here: the file starts sparse and fills chunk by chunk (LazyCopy)
+                try (RandomAccessFile f = new RandomAccessFile(part.toFile(), "rw")) {
+                    f.setLength(n.size);
+                }
+                copyLater = true;
+            } else if (keepContent && n.size > 0 && !Files.exists(part)) {
+                NativeFs.cloneOrCopy(blob, part);
+            } else if (!Files.exists(part)) {
                 Files.createFile(part);
             }
             NativeFs.setTimes(part, n.atime, n.mtime);
             Files.move(part, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (copyLater) {
+                Files.createDirectories(fillDir);
+                lazy = LazyCopy.start(blob, data, fillDir.resolve(Long.toString(n.id)), COPY_CHUNK, n.size);
+            }
             log(new ScratchJournal.CopiedUp(n.id));
             COPY_UPS.increment();
+            if (lazy != null) {
+                LAZY_COPY_UPS.increment();
+            }
             if (keepContent) {
                 COPY_UP_BYTES.add(n.size);
             }
-        } catch (IOException e) {
+        } catch (IOException | FsException e) {
             deleteQuietly(part);
-            throw new FsException(noSpace(e) ? Errno.ENOSPC : Errno.EIO, "copy-up of " + describe(n) + " failed: " + e.getMessage());
+            if (lazy != null) {
+                lazy.stop();
+                deleteQuietly(fillDir.resolve(Long.toString(n.id)));
+                deleteQuietly(data);
+            }
+            if (e instanceof FsException f) {
+                throw f;
+            }
+            throw new FsException(noSpace((IOException) e) ? Errno.ENOSPC : Errno.EIO, "copy-up of " + describe(n) + " failed: " + e.getMessage());
+        }
+        if (lazy != null) {
+            copying.put(n, lazy);
         }
         applyCopiedUp(n);
+    }
+
+    /** A copy-up still filling its scratch file, or null; its users call {@link LazyCopy#ensure} before touching the file. */
+    public LazyCopy copying(Node n) {
+        LazyCopy c = copying.get(n);
+        if (c != null && c.complete()) {
+            copying.remove(n);
+            return null;
+        }
+        return c;
+    }
+
+    /** Finishes every copy-up still filling (before a commit reads the scratch files). */
+    public void completeCopies() throws FsException {
+        for (Map.Entry<Node, LazyCopy> c : copying.entrySet()) {
+            try {
+                c.getValue().ensureAll();
+            } catch (IOException e) {
+                throw new FsException(noSpace(e) ? Errno.ENOSPC : Errno.EIO, "copy-up of " + describe(c.getKey()) + " failed: " + e.getMessage());
+            }
+        }
+        copying.clear();
+    }
+
+    /** The kernel is to see {@code n} under a new node id from now on (its handles are gone, its io mode may change). */
+    public void renew(Node n) {
+        n.generation++;
     }
 
     /** Copy-ups made by every overlay of this process, and the bytes they moved, for the daemon's metrics. */
     public static long copyUps() {
         return COPY_UPS.sum();
+    }
+
+    /** Of those, the ones that did not copy before answering (LazyCopy). */
+    public static long lazyCopyUps() {
+        return LAZY_COPY_UPS.sum();
     }
 
     public static long copyUpBytes() {
@@ -776,6 +848,11 @@ public final class Overlay implements AutoCloseable {
 
     private void dispose(Node n) {
         byId.remove(n.id);
+        LazyCopy c = copying.remove(n);
+        if (c != null) {
+            c.stop();
+            deleteQuietly(fillDir.resolve(Long.toString(n.id)));
+        }
         if (n.dataFile) {
             deleteQuietly(dataPath(n));
         }
@@ -978,6 +1055,14 @@ public final class Overlay implements AutoCloseable {
     }
 
     private void truncate(Node n, long size) throws FsException {
+        LazyCopy filling = copying(n);
+        if (filling != null) {
+            try {
+                filling.ensureAll();
+            } catch (IOException e) {
+                throw new FsException(noSpace(e) ? Errno.ENOSPC : Errno.EIO, "copy-up of " + describe(n) + " failed: " + e.getMessage());
+            }
+        }
         try (RandomAccessFile f = new RandomAccessFile(dataPath(n).toFile(), "rw")) {
             f.setLength(size);
         } catch (IOException e) {
@@ -1095,7 +1180,32 @@ public final class Overlay implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        copying.values().forEach(LazyCopy::stop); // the maps stay: the next open resumes them
         journal.close();
+    }
+
+    /** Copy-ups a stopped daemon left filling resume; maps of files that are gone go. */
+    private void resumeCopies() throws IOException {
+        if (!Files.isDirectory(fillDir)) {
+            return;
+        }
+        try (DirectoryStream<Path> maps = Files.newDirectoryStream(fillDir)) {
+            for (Path map : maps) {
+                String name = map.getFileName().toString();
+                Node n = name.matches("\\d+") ? byId.get(Long.parseLong(name)) : null;
+                if (n == null || !n.dataFile || n.lower < 0) {
+                    Files.deleteIfExists(map);
+                } else {
+                    Path blob;
+                    try {
+                        blob = lower.blobPath(n.lower);
+                    } catch (FsException e) {
+                        throw new IOException("the copy-up of " + describe(n) + " cannot resume: " + e.getMessage(), e);
+                    }
+                    copying.put(n, LazyCopy.resume(blob, dataPath(n), map, lowerManifest.size(n.lower)));
+                }
+            }
+        }
     }
 
     private void log(ScratchJournal.Record record) throws FsException {

@@ -61,6 +61,7 @@ public final class ScratchCommit {
         if (changes.isEmpty()) {
             return new Result(null, null, 0, 0);
         }
+        overlay.completeCopies();
         plan(overlay, changes, meter);
         Manifest lower = overlay.lower().manifest();
         // an object met under two names is a hard link in the layer as well

@@ -640,8 +640,9 @@ public final class FuseSession implements AutoCloseable {
         ByteBuffer out = replyBuffers.get();
         out.clear();
         try {
-            int fileFd = file.fd();
             int want = Math.min(size, FuseKernel.MAX_WRITE);
+            file.content.ensure(offset, want);
+            int fileFd = file.fd();
             int done = 0;
             while (done < want) {
                 ByteBuffer slice = out.position(FuseKernel.OUT_HEADER + done).slice();
@@ -680,6 +681,7 @@ public final class FuseSession implements AutoCloseable {
             return;
         }
         try {
+            file.content.ensure(offset, size);
             int fileFd = file.fd();
             int done = 0;
             while (done < size) {
@@ -710,6 +712,7 @@ public final class FuseSession implements AutoCloseable {
         OpenFile file = handles.get(fh);
         if (file != null && file.writable) {
             try {
+                file.content.ensureAll();
                 int fileFd = file.fd();
                 int r = (flags & FuseKernel.FSYNC_FDATASYNC) != 0 ? FuseNative.LIBC.fdatasync(fileFd) : FuseNative.LIBC.fsync(fileFd);
                 if (r != 0) {
@@ -730,6 +733,7 @@ public final class FuseSession implements AutoCloseable {
             return;
         }
         try {
+            file.content.ensureAll();
             if (FuseNative.LIBC.fallocate(file.fd(), mode, offset, length) != 0) {
                 replyError(unique, FuseNative.errno());
                 return;
@@ -748,6 +752,7 @@ public final class FuseSession implements AutoCloseable {
             return;
         }
         try {
+            file.content.ensureAll();
             long at = FuseNative.LIBC.lseek(file.fd(), offset, whence);
             if (at < 0) {
                 replyError(unique, FuseNative.errno());
@@ -780,6 +785,8 @@ public final class FuseSession implements AutoCloseable {
             return;
         }
         try {
+            source.content.ensure(offIn, length);
+            target.content.ensure(offOut, length);
             long n = FuseNative.LIBC.copy_file_range(source.fd(), new long[] {offIn}, target.fd(), new long[] {offOut},
                     Math.min(length, Integer.MAX_VALUE), 0);
             if (n < 0) {

@@ -309,6 +309,28 @@ public final class NativeFs {
         }
     }
 
+    /** Creates {@code target} sharing {@code source}'s extents; false, and no target, where the file system cannot. */
+    public static boolean reflink(Path source, Path target) throws IOException {
+        int in = LIBC.open(c(source), O_RDONLY | O_CLOEXEC, 0);
+        if (in < 0) {
+            throw failure("open", source);
+        }
+        try {
+            int out = LIBC.open(c(target), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (out < 0) {
+                throw failure("open", target);
+            }
+            boolean shared = LIBC.ioctl(out, FICLONE, in) == 0;
+            LIBC.close(out);
+            if (!shared) {
+                java.nio.file.Files.deleteIfExists(target);
+            }
+            return shared;
+        } finally {
+            LIBC.close(in);
+        }
+    }
+
     /**
      * Creates {@code target} (which must not exist) with the content of {@code source}: a reflink
      * where the file system shares extents, otherwise an in-kernel copy. Returns true for a reflink.

@@ -20,12 +20,14 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class RandomOperationTest {
     static final Path FSX = Path.of("src/test/resources/fsx.py").toAbsolutePath();
+    static final String LAZY_COPY_UP = "-Dstrata.copy-up.lazy-from=1 -Dstrata.copy-up.chunk=65536";
     static final long SEED = 20261201;
     static DaemonFixture daemon;
 
     @BeforeAll
     static void start() throws Exception {
-        daemon = new DaemonFixture();
+        // every copy-up of the tester's files (up to 512 KiB to start with) fills lazily, in 64 KiB chunks
+        daemon = DaemonFixture.withConfig(null, java.util.Map.of("JAVA_TOOL_OPTIONS", LAZY_COPY_UP));
     }
 
     @AfterAll
@@ -54,6 +56,9 @@ class RandomOperationTest {
                 "/usr/bin/python3", FSX.toString(), "run", daemon.mountpoint.toString(), Long.toString(SEED), "5000", expected.toString());
         assertEquals(0, DaemonFixture.await(run), Files.readString(out));
         assertTrue(Files.readString(out).contains("fsx: 5000 operations, no divergence"), Files.readString(out));
+        String metrics = daemon.strata.ok("service", "status", "--metrics").out();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("strata_lazy_copy_ups_total") && !l.endsWith(" 0.0")),
+                "the copy-ups filled lazily:\n" + metrics);
 
         // the commit is made from inside the runtime, as a user would
         daemon.strata.ok("run", "--join", "fsx", "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",

@@ -47,6 +47,8 @@ public final class DaemonMetrics implements RequestObserver {
     public void engine(RouteCache routes) {
         FunctionCounter.builder("strata_copy_ups", routes, r -> Overlay.copyUps()).description("lower files copied into a scratch")
                 .register(registry);
+        FunctionCounter.builder("strata_lazy_copy_ups", routes, r -> Overlay.lazyCopyUps())
+                .description("copy-ups that answered at once and fill the scratch file chunk by chunk").register(registry);
         FunctionCounter.builder("strata_copy_up_bytes", routes, r -> Overlay.copyUpBytes()).baseUnit("bytes")
                 .description("bytes copied into a scratch by copy-ups").register(registry);
         FunctionCounter.builder("strata_journal_appends", routes, r -> ScratchJournal.appends()).description("scratch journal records appended")

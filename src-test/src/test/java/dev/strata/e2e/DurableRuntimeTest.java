@@ -54,6 +54,54 @@ class DurableRuntimeTest {
         }
     }
 
+    /**
+     * A lazy copy-up still filling when the daemon is SIGKILLed finishes after the restart, from its
+     * map, without undoing what the runtime wrote (small chunks make the fill outlast the kill).
+     */
+    @Test
+    void aCopyUpStillFillingWhenTheDaemonIsKilledFinishesAfterTheRestart() throws Exception {
+        try (DaemonFixture daemon = DaemonFixture.withConfig(null, java.util.Map.of("JAVA_TOOL_OPTIONS", "-Dstrata.copy-up.chunk=1024"))) {
+            Path mnt = daemon.mountpoint;
+            byte[] content = new byte[64 << 20];
+            new java.util.Random(1).nextBytes(content);
+            Path src = Files.createDirectories(daemon.work.resolve("src-big/data"));
+            Files.write(src.resolve("big"), content);
+            daemon.strata.ok("import", src.getParent().toString(), "--tag", "big");
+            Path ready = daemon.work.resolve("ready");
+            String script = "cd " + mnt + " && printf MINE | dd of=data/big bs=1 seek=33554432 conv=notrunc status=none"
+                    + " && printf TAIL >> data/big && touch " + ready + " && exec sleep 600";
+            Process run = daemon.strata.startWithOutput(daemon.work.resolve("fill.out"), "run", "--durable", "--name", "fill", "big",
+                    "--", "sh", "-c", script);
+            boolean filling;
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                while (!Files.exists(ready)) {
+                    if (!run.isAlive() || System.nanoTime() > deadline) {
+                        throw new AssertionError("the runtime did not get ready: " + Files.readString(daemon.work.resolve("fill.out")));
+                    }
+                    Thread.sleep(10);
+                }
+                daemon.daemonProcess().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                try (var walk = Files.walk(daemon.home)) {
+                    filling = walk.anyMatch(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("fill"));
+                }
+            } finally {
+                run.descendants().forEach(ProcessHandle::destroyForcibly);
+                run.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            assertTrue(filling, "the copy-up was still filling when the daemon died");
+
+            daemon.start();
+            StrataProcess.Outcome joined = daemon.strata.run("run", "--join", "fill", "--", "sha256sum", mnt + "/data/big");
+            assertEquals(0, joined.exit(), joined.out() + joined.err() + daemon.log());
+            byte[] expected = java.util.Arrays.copyOf(content, content.length + 4);
+            System.arraycopy("MINE".getBytes(), 0, expected, 32 << 20, 4);
+            System.arraycopy("TAIL".getBytes(), 0, expected, content.length, 4);
+            String sum = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(expected));
+            assertTrue(joined.out().startsWith(sum), joined.out() + " is not " + sum);
+        }
+    }
+
     @Test
     void snapshotsAndBranchesSurviveADaemonRestart() throws Exception {
         try (DaemonFixture daemon = new DaemonFixture()) {

@@ -6,8 +6,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A copy-up that does not make its writer wait for the whole file: the scratch file starts sparse
@@ -21,11 +22,16 @@ import java.util.concurrent.Executors;
 public final class LazyCopy {
     public static final int DEFAULT_CHUNK = 1 << 20;
     private static final int HEADER = 4;
-    private static final ExecutorService FILLER = Executors.newSingleThreadExecutor(r -> {
+    private static final ScheduledExecutorService FILLER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "strata-copy-up");
         t.setDaemon(true);
         return t;
     });
+    /**
+     * The background copy starts after this: the request that caused the copy-up and the write that
+     * follows it come first (on 2 cores a copy running flat out made the first write wait ~10 ms).
+     */
+    private static final long FILL_DELAY_MILLIS = 50;
 
     private final Path map;
     private final int chunk;
@@ -86,13 +92,13 @@ public final class LazyCopy {
 
     private static LazyCopy begin(LazyCopy copy) {
         if (!copy.complete()) {
-            FILLER.execute(() -> {
+            FILLER.schedule(() -> {
                 try {
                     copy.ensure(0, copy.size);
                 } catch (IOException e) {
                     // the runtime's next use of the file copies what is missing, and reports the failure
                 }
-            });
+            }, FILL_DELAY_MILLIS, TimeUnit.MILLISECONDS);
         }
         return copy;
     }

@@ -311,24 +311,7 @@ public final class NativeFs {
 
     /** Creates {@code target} sharing {@code source}'s extents; false, and no target, where the file system cannot. */
     public static boolean reflink(Path source, Path target) throws IOException {
-        int in = LIBC.open(c(source), O_RDONLY | O_CLOEXEC, 0);
-        if (in < 0) {
-            throw failure("open", source);
-        }
-        try {
-            int out = LIBC.open(c(target), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-            if (out < 0) {
-                throw failure("open", target);
-            }
-            boolean shared = LIBC.ioctl(out, FICLONE, in) == 0;
-            LIBC.close(out);
-            if (!shared) {
-                java.nio.file.Files.deleteIfExists(target);
-            }
-            return shared;
-        } finally {
-            LIBC.close(in);
-        }
+        return cloneInto(source, target, false);
     }
 
     /**
@@ -336,6 +319,10 @@ public final class NativeFs {
      * where the file system shares extents, otherwise an in-kernel copy. Returns true for a reflink.
      */
     public static boolean cloneOrCopy(Path source, Path target) throws IOException {
+        return cloneInto(source, target, true);
+    }
+
+    private static boolean cloneInto(Path source, Path target, boolean copyOtherwise) throws IOException {
         int in = LIBC.open(c(source), O_RDONLY | O_CLOEXEC, 0);
         if (in < 0) {
             throw failure("open", source);
@@ -348,6 +335,10 @@ public final class NativeFs {
             try {
                 if (LIBC.ioctl(out, FICLONE, in) == 0) {
                     return true;
+                }
+                if (!copyOtherwise) {
+                    java.nio.file.Files.deleteIfExists(target);
+                    return false;
                 }
                 while (true) {
                     long n = LIBC.copy_file_range(in, null, out, null, 1L << 30, 0);

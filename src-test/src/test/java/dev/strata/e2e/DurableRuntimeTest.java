@@ -25,13 +25,7 @@ class DurableRuntimeTest {
             Process run = daemon.strata.startWithOutput(daemon.work.resolve("durable.out"), "run", "--durable", "--name", "keep",
                     "base", "--", "sh", "-c", script);
             try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-                while (!Files.exists(ready)) {
-                    if (!run.isAlive() || System.nanoTime() > deadline) {
-                        throw new AssertionError("the runtime did not get ready: " + Files.readString(daemon.work.resolve("durable.out")));
-                    }
-                    Thread.sleep(50);
-                }
+                awaitReady(run, ready, daemon.work.resolve("durable.out"));
                 daemon.daemonProcess().destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL, files closed, runtime running
             } finally {
                 run.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -74,13 +68,7 @@ class DurableRuntimeTest {
                     "--", "sh", "-c", script);
             boolean filling;
             try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-                while (!Files.exists(ready)) {
-                    if (!run.isAlive() || System.nanoTime() > deadline) {
-                        throw new AssertionError("the runtime did not get ready: " + Files.readString(daemon.work.resolve("fill.out")));
-                    }
-                    Thread.sleep(10);
-                }
+                awaitReady(run, ready, daemon.work.resolve("fill.out"));
                 daemon.daemonProcess().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
                 try (var walk = Files.walk(daemon.home)) {
                     filling = walk.anyMatch(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("fill"));
@@ -99,6 +87,17 @@ class DurableRuntimeTest {
             System.arraycopy("TAIL".getBytes(), 0, expected, content.length, 4);
             String sum = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(expected));
             assertTrue(joined.out().startsWith(sum), joined.out() + " is not " + sum);
+        }
+    }
+
+    /** Waits for the runtime's script to touch {@code ready}. */
+    private static void awaitReady(Process run, Path ready, Path output) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!Files.exists(ready)) {
+            if (!run.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("the runtime did not get ready: " + Files.readString(output));
+            }
+            Thread.sleep(10);
         }
     }
 

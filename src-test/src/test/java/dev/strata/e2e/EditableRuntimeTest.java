@@ -65,6 +65,13 @@ class EditableRuntimeTest {
         return output;
     }
 
+    /** Runs {@code before}, then a Python {@code probe} with {@code after} appended, in the mount in a new editable runtime. */
+    private static String editWithProbe(String spec, String name, String before, String probe, String after) throws Exception {
+        Path script = daemon.work.resolve(name + ".py");
+        Files.writeString(script, probe);
+        return edit(spec, name, "cd " + mnt + " && " + before + PYTHON + " " + script + after);
+    }
+
     /** The strata CLI as a command line for scripts inside a runtime. */
     private static String cli() {
         return Path.of(System.getProperty("java.home"), "bin", "java") + " -cp " + System.getProperty("java.class.path")
@@ -212,10 +219,7 @@ class EditableRuntimeTest {
                 + "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
                 + "for fd in held:\n"
                 + "    print('after the commit:', os.fstat(fd).st_size, os.pread(fd, 64, 0))\n";
-        Path script = daemon.work.resolve("held-across.py");
-        Files.writeString(script, probe);
-        String output = edit("base", "held-across", "cd " + mnt + " && echo 'made in the scratch' > held-new && /usr/bin/python3 "
-                + script + " " + cli() + " commit");
+        String output = editWithProbe("base", "held-across", "echo 'made in the scratch' > held-new && ", probe, " " + cli() + " commit");
         assertTrue(output.contains("after the commit: 20 b'made in the scratch\\n'"), output);
         assertTrue(output.contains("after the commit: 14 b'lower content\\n'"), output);
     }
@@ -240,9 +244,7 @@ class EditableRuntimeTest {
                 + "print('other process:', os.pread(r, 5, 4096), m[4096:4101])\n"
                 + "os.close(os.open('data/big', os.O_WRONLY | os.O_TRUNC))\n"
                 + "print('truncated:', os.fstat(r).st_size, os.pread(r, 8, 0))\n";
-        Path script = daemon.work.resolve("held-lower.py");
-        Files.writeString(script, probe);
-        String output = edit("big", "held-lower", "cd " + mnt + " && /usr/bin/python3 " + script);
+        String output = editWithProbe("big", "held-lower", "", probe, "");
         assertTrue(output.contains("read: b'NEW-HEAD' b'NEW-TAIL'"), output);
         assertTrue(output.contains("map: b'NEW-HEAD' b'NEW-TAIL'"), output);
         assertTrue(output.contains("other process: b'BY-DD' b'BY-DD'"), output);
@@ -258,9 +260,7 @@ class EditableRuntimeTest {
                 + "after = os.stat('lower/file2').st_atime_ns\n"
                 + "open('lower/file2', 'rb').read()\n"
                 + "print('atime', 'moved' if after > before else 'kept', 'then', 'moved' if os.stat('lower/file2').st_atime_ns != after else 'kept')\n";
-        Path script = daemon.work.resolve("atime.py");
-        Files.writeString(script, probe);
-        String output = edit("base", "atime", "cd " + mnt + " && " + PYTHON + " " + script + " && " + cli() + " diff");
+        String output = editWithProbe("base", "atime", "", probe, " && " + cli() + " diff");
         assertTrue(output.contains("atime moved then kept"), output);
         assertFalse(output.contains("file2"), "a read is not a change:\n" + output);
     }

@@ -60,6 +60,14 @@ class UnprivilegedDaemonTest {
             StrataProcess.Outcome stopped = run(asNobody(home, strata.toString(), "service", "stop"), 0);
             assertTrue(daemon.waitFor(60, TimeUnit.SECONDS), "the daemon did not exit: " + stopped.out());
             assertTrue(Files.readAllLines(Path.of("/proc/self/mounts")).stream().noneMatch(l -> l.contains(" " + mnt + " ")), "still mounted");
+
+            // the machine's service is root's to install; root's names the installation it runs from
+            Path units = Files.createDirectories(work.resolve("units"));
+            StrataProcess.Outcome refused = run(asNobody(home, strata.toString(), "service", "install", "--to", units.toString()), 2);
+            assertTrue(refused.out().contains("permission denied (the service is root's: run this as root)"), refused.out());
+            run(List.of(strata.toString(), "service", "install", "--to", units.toString()), 0);
+            assertTrue(Files.readString(units.resolve("strata.service")).contains("ExecStart=" + work.resolve("prefix")
+                    + "/bin/strata service start --mountpoint /strata"), Files.readString(units.resolve("strata.service")));
         } finally {
             if (daemon != null && daemon.isAlive()) {
                 daemon.destroyForcibly().waitFor(30, TimeUnit.SECONDS);

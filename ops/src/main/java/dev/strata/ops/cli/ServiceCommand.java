@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "service", description = "Run, stop or inspect the daemon.",
-        subcommands = {ServiceCommand.Start.class, ServiceCommand.Stop.class, ServiceCommand.Status.class})
+        subcommands = {ServiceCommand.Start.class, ServiceCommand.Stop.class, ServiceCommand.Status.class, ServiceInstall.class})
 final class ServiceCommand {
     @ParentCommand
     StrataCommand strata;

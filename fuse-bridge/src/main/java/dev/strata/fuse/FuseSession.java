@@ -1,7 +1,6 @@
 package dev.strata.fuse;
 
 import dev.strata.actors.fs.Caller;
-import dev.strata.actors.fs.FileContent;
 import dev.strata.actors.fs.FsReply;
 import dev.strata.actors.fs.FsRequest;
 import dev.strata.engine.Attributes;
@@ -16,16 +15,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One FUSE connection: mounts {@code /dev/fuse} at a mount point, reads kernel requests on a few
  * threads, decodes each into an {@link FsRequest} for the {@link RequestRouter}, and encodes the
- * answer when it comes, from whatever thread it comes on. Reads of open files are served here, by
- * FUSE passthrough when the kernel offers it (no READ then reaches userspace), otherwise from the
- * backing file on the reader thread.
+ * answer when it comes, from whatever thread it comes on. Requests on open files are served here,
+ * from the session's {@link OpenFiles}: by FUSE passthrough when the kernel offers it (no READ then
+ * reaches userspace), otherwise from the file's content on the reader thread.
  */
 public final class FuseSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
@@ -39,8 +37,7 @@ public final class FuseSession implements AutoCloseable {
     private final int fd;
     private final List<Thread> readers = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicLong nextHandle = new AtomicLong(1);
-    private final Map<Long, OpenFile> handles = new ConcurrentHashMap<>();
+    private final OpenFiles files;
     /** Requests sent on and not answered yet. */
     private final Map<Long, Pending> inFlight = new ConcurrentHashMap<>();
     private final RequestObserver observer;
@@ -53,74 +50,6 @@ public final class FuseSession implements AutoCloseable {
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(FuseKernel.OUT_HEADER + FuseKernel.MAX_WRITE).order(ByteOrder.LITTLE_ENDIAN));
     private volatile boolean passthrough;
     private volatile int kernelMinor;
-
-    /**
-     * An open file handle. Under passthrough the kernel reads and writes {@code file} itself; the
-     * descriptor here, opened on first need, serves READ and WRITE otherwise, and FSYNC, FALLOCATE,
-     * LSEEK and COPY_FILE_RANGE always.
-     */
-    private static final class OpenFile {
-        final long node;
-        final FileContent content;
-        final boolean writable;
-        final boolean backed;
-        final Runnable released;
-        /** Run before the first READ is answered, then dropped. */
-        volatile Runnable accessed;
-        private int fd = -1;
-        private Path openedAt;
-
-        OpenFile(long node, FileContent content, boolean writable, boolean backed, Runnable released, Runnable accessed) {
-            this.node = node;
-            this.content = content;
-            this.writable = writable;
-            this.backed = backed;
-            this.released = released;
-            this.accessed = accessed;
-        }
-
-        /** The descriptor of the content, reopened when the content moved (a copy-up while held open). */
-        synchronized int fd() throws IOException {
-            Path now = content.path();
-            if (fd >= 0 && now != openedAt) {
-                closeDescriptor();
-            }
-            if (fd < 0) {
-                fd = FuseNative.LIBC.open(now.toString(), (writable ? FuseNative.O_RDWR : FuseNative.O_RDONLY) | FuseNative.O_CLOEXEC);
-                if (fd < 0) {
-                    throw new IOException("open " + now + ": " + FuseNative.describe(FuseNative.errno()));
-                }
-                openedAt = now;
-            }
-            return fd;
-        }
-
-        synchronized void closeDescriptor() {
-            if (fd >= 0) {
-                FuseNative.LIBC.close(fd);
-                fd = -1;
-            }
-        }
-    }
-
-    /** A registered backing file, shared by every open of one node: the kernel refuses two for one inode. */
-    private static final class Backing {
-        final int id;
-        int opens;
-
-        Backing(int id) {
-            this.id = id;
-        }
-    }
-
-    /**
-     * Handles open through the page cache, per node. The kernel runs an inode either in passthrough
-     * or in page-cache mode while it has handles (another open fails with EIO), so open handles
-     * decide the mode of the next open; guarded by {@link #backings}.
-     */
-    private final Map<Long, Integer> cachedOpens = new java.util.HashMap<>();
-
-    private final Map<Long, Backing> backings = new java.util.HashMap<>();
 
     /** Mount options. */
     public record Options(Path mountpoint, int readerThreads, boolean passthrough, RequestObserver observer) {
@@ -135,6 +64,7 @@ public final class FuseSession implements AutoCloseable {
         this.observer = options.observer();
         this.wantPassthrough = options.passthrough();
         this.fd = fd;
+        this.files = new OpenFiles(fd);
     }
 
     /** Mounts, answers INIT, and starts serving. */
@@ -554,68 +484,19 @@ public final class FuseSession implements AutoCloseable {
     }
 
     private boolean open(ByteBuffer out, long node, FsReply.Opened o) {
-        long fh = nextHandle.getAndIncrement();
-        int openFlags;
-        int backingId = 0;
-        OpenFile file = null;
         try {
-            synchronized (backings) {
-                boolean backed = backings.containsKey(node)
-                        || (passthrough && o.passthrough() && cachedOpens.getOrDefault(node, 0) == 0);
-                file = new OpenFile(node, o.content(), o.writable(), backed, o.released(), o.accessed());
-                if (backed) {
-                    // The kernel allows no page-cache flags beside FOPEN_PASSTHROUGH: it caches the backing file itself.
-                    backingId = acquireBacking(node, o.content().path(), o.writable());
-                    openFlags = FuseKernel.FOPEN_PASSTHROUGH;
-                } else {
-                    file.fd(); // fail the open now rather than its first read
-                    cachedOpens.merge(node, 1, Integer::sum);
-                    openFlags = o.keepCache() ? FuseKernel.FOPEN_KEEP_CACHE : 0;
-                }
-            }
+            OpenFiles.Handle h = files.open(node, o, passthrough);
+            out.putLong(h.fh()).putInt(h.openFlags()).putInt(h.backingId());
+            return true;
         } catch (IOException e) {
             log.warn("cannot open {}: {}", o.content().path(), e.toString());
-            if (file != null) {
-                file.closeDescriptor();
-            }
-            if (o.released() != null) {
-                o.released().run();
-            }
             return false;
-        }
-        handles.put(fh, file);
-        out.putLong(fh).putInt(openFlags).putInt(backingId);
-        return true;
-    }
-
-    /** Called with {@link #backings} held. */
-    private int acquireBacking(long node, Path file, boolean writable) throws IOException {
-        Backing b = backings.get(node);
-        if (b == null) {
-            b = new Backing(Passthrough.open(fd, file, writable));
-            backings.put(node, b);
-        }
-        b.opens++;
-        return b.id;
-    }
-
-    private void releaseHandle(OpenFile file) throws IOException {
-        synchronized (backings) {
-            if (!file.backed) {
-                cachedOpens.computeIfPresent(file.node, (node, n) -> n > 1 ? n - 1 : null);
-                return;
-            }
-            Backing b = backings.get(file.node);
-            if (b != null && --b.opens == 0) {
-                backings.remove(file.node);
-                Passthrough.close(fd, b.id);
-            }
         }
     }
 
     /** The open file of a handle, or null after answering EBADF. */
-    private OpenFile handle(long unique, long fh) {
-        OpenFile file = handles.get(fh);
+    private OpenFiles.OpenFile handle(long unique, long fh) {
+        OpenFiles.OpenFile file = files.get(fh);
         if (file == null) {
             replyError(unique, dev.strata.engine.Errno.EBADF.code());
         }
@@ -623,8 +504,8 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /** The open file of a handle opened for writing, or null after answering EBADF. */
-    private OpenFile writableHandle(long unique, long fh) {
-        OpenFile file = handles.get(fh);
+    private OpenFiles.OpenFile writableHandle(long unique, long fh) {
+        OpenFiles.OpenFile file = files.get(fh);
         if (file == null || !file.writable) {
             replyError(unique, dev.strata.engine.Errno.EBADF.code());
             return null;
@@ -633,7 +514,7 @@ public final class FuseSession implements AutoCloseable {
     }
 
     private void read(long unique, long fh, long offset, int size) {
-        OpenFile file = handle(unique, fh);
+        OpenFiles.OpenFile file = handle(unique, fh);
         if (file == null) {
             return;
         }
@@ -676,7 +557,7 @@ public final class FuseSession implements AutoCloseable {
         long fh = in.getLong();
         long offset = in.getLong();
         int size = in.getInt();
-        OpenFile file = writableHandle(unique, fh);
+        OpenFiles.OpenFile file = writableHandle(unique, fh);
         if (file == null) {
             return;
         }
@@ -709,7 +590,7 @@ public final class FuseSession implements AutoCloseable {
 
     /** The file's data is synced here; the view's journal (names, metadata) by its Mount. */
     private void fsync(long unique, Caller caller, long node, long fh, int flags) {
-        OpenFile file = handles.get(fh);
+        OpenFiles.OpenFile file = files.get(fh);
         if (file != null && file.writable) {
             try {
                 file.content.ensureAll();
@@ -728,7 +609,7 @@ public final class FuseSession implements AutoCloseable {
     }
 
     private void fallocate(long unique, long fh, long offset, long length, int mode) {
-        OpenFile file = writableHandle(unique, fh);
+        OpenFiles.OpenFile file = writableHandle(unique, fh);
         if (file == null) {
             return;
         }
@@ -747,7 +628,7 @@ public final class FuseSession implements AutoCloseable {
 
     /** SEEK_DATA and SEEK_HOLE reach us (the kernel answers the other whences): ask the backing file. */
     private void lseek(long unique, long fh, long offset, int whence) {
-        OpenFile file = handle(unique, fh);
+        OpenFiles.OpenFile file = handle(unique, fh);
         if (file == null) {
             return;
         }
@@ -776,11 +657,11 @@ public final class FuseSession implements AutoCloseable {
         long fhOut = in.getLong();
         long offOut = in.getLong();
         long length = in.getLong();
-        OpenFile source = handle(unique, fhIn);
+        OpenFiles.OpenFile source = handle(unique, fhIn);
         if (source == null) {
             return;
         }
-        OpenFile target = writableHandle(unique, fhOut);
+        OpenFiles.OpenFile target = writableHandle(unique, fhOut);
         if (target == null) {
             return;
         }
@@ -800,23 +681,8 @@ public final class FuseSession implements AutoCloseable {
     }
 
     private void release(long unique, long fh) {
-        OpenFile file = handles.remove(fh);
-        if (file != null) {
-            closeFile(file);
-        }
+        files.release(fh);
         replyEmpty(unique);
-    }
-
-    private void closeFile(OpenFile file) {
-        file.closeDescriptor();
-        try {
-            releaseHandle(file);
-        } catch (IOException e) {
-            log.warn("closing a file handle failed: {}", e.toString());
-        }
-        if (file.released != null) {
-            file.released.run();
-        }
     }
 
     /**
@@ -919,11 +785,10 @@ public final class FuseSession implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        handles.values().forEach(this::closeFile);
-        if (!handles.isEmpty()) {
-            log.info("closed {} file handles left open at unmount", handles.size());
+        int left = files.closeAll();
+        if (left > 0) {
+            log.info("closed {} file handles left open at unmount", left);
         }
-        handles.clear();
         FuseNative.LIBC.close(fd);
         log.info("unmounted {}", mountpoint);
     }

@@ -275,7 +275,11 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         scratch.tell(new Scratch.Commit(editable.overlay(), record, c.tag(), c.message(), c.by(), c.meter(), done));
         return Behaviors.receive(Command.class)
                 .onMessage(CommitDone.class, this::onCommitDone)
-                .onSignal(PostStop.class, s -> onPostStop())
+                .onSignal(PostStop.class, s -> {
+                    // the runtime ended under the commit (its last tree went): its caller hears so, not a timeout
+                    c.replyTo().tell(new CommitOutcome(null, 0, 0, layers(), "the runtime ended before its commit finished"));
+                    return onPostStop();
+                })
                 .onAnyMessage(m -> {
                     stash.stash(m);
                     return Behaviors.same();
@@ -317,7 +321,10 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
                             : new CaptureOutcome(captured.snapshot(), null));
                     return stash.unstashAll(this);
                 })
-                .onSignal(PostStop.class, s -> onPostStop())
+                .onSignal(PostStop.class, s -> {
+                    c.replyTo().tell(new CaptureOutcome(null, "the runtime ended before its snapshot finished"));
+                    return onPostStop();
+                })
                 .onAnyMessage(m -> {
                     stash.stash(m);
                     return Behaviors.same();

@@ -594,7 +594,9 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         for (ProcessIdentity dead : r.dead()) {
             String runtime = rootOf.remove(dead);
             if (runtime != null && !rootOf.containsValue(runtime)) {
-                end(runtime); // its last root tree is gone
+                if (!working.containsKey(runtime)) {
+                    end(runtime); // its last root tree is gone
+                } // else a commit or snapshot runs: it ends the runtime when it is done (endIfIdle)
             } else if (runtime != null) {
                 publishRoutes(Set.of());
             }

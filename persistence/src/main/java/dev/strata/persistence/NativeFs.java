@@ -91,6 +91,9 @@ public final class NativeFs {
      */
     public static byte[] pathBytes(Path path) {
         String s = path.toString();
+        if (ascii(s)) {
+            return s.getBytes(StandardCharsets.US_ASCII); // no decoding turns other bytes into ASCII: these are exact
+        }
         try {
             if (Path.of(s).equals(path)) {
                 return s.getBytes(PATH_ENCODING);
@@ -113,6 +116,15 @@ public final class NativeFs {
             }
         }
         return out.toByteArray();
+    }
+
+    private static boolean ascii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The path of exactly these bytes (no NUL among them), as {@link #pathBytes} reads it back. */

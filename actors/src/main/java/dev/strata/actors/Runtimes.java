@@ -309,6 +309,16 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         Optional<ProcessTable.ProcessInfo> process = processes.info(s.rootPid());
         ControlRules.checkMayGiveView(s.caller(), s.rootPid(), process, processes.uids(s.rootPid()), daemonPid);
         RuntimeStore.Root root = new RuntimeStore.Root(s.rootPid(), process.get().identity().startTime());
+        if (!s.join()) {
+            // bind's own checks, before the record is written: a daemon killed in between must not find
+            // a record naming a tree that would have been refused, and adopt it when it starts again
+            String current = locate(s.rootPid());
+            RuntimeRefused refused = bindRefusal(s.rootPid(), process.get().identity(), OwnerGuard.of(s.caller()),
+                    current == null ? null : runtimes.get(current));
+            if (refused != null) {
+                throw refused;
+            }
+        }
         if (!claimed.add(name)) {
             throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "a runtime named '" + name + "' is being started already");
         }
@@ -439,14 +449,23 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         return Router.runtimeOf(processes.ancestry(pid), rootOf, routes.sticky(), runtimes::containsKey);
     }
 
-    private StatusReply<RuntimeInfo> bind(Add a, ProcessIdentity root, Runtime current) {
+    /** Why the tree of {@code rootPid} may not be bound for {@code owner}, or null. */
+    private RuntimeRefused bindRefusal(int rootPid, ProcessIdentity root, OwnerGuard owner, Runtime current) {
         if (rootOf.containsKey(root)) {
-            return StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS,
-                    "process " + a.rootPid() + " is the root of runtime '" + rootOf.get(root) + "' already"));
+            return new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS,
+                    "process " + rootPid + " is the root of runtime '" + rootOf.get(root) + "' already");
         }
-        if (current != null && !a.owner().admits(current.info())) {
-            return StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.DENIED, "process " + a.rootPid() + " is in runtime '"
-                    + current.info().name() + "' of uid " + current.info().owner() + ": a process in another user's runtime cannot be taken"));
+        if (current != null && !owner.admits(current.info())) {
+            return new RuntimeRefused(RuntimeRefused.Reason.DENIED, "process " + rootPid + " is in runtime '"
+                    + current.info().name() + "' of uid " + current.info().owner() + ": a process in another user's runtime cannot be taken");
+        }
+        return null;
+    }
+
+    private StatusReply<RuntimeInfo> bind(Add a, ProcessIdentity root, Runtime current) {
+        RuntimeRefused refused = bindRefusal(a.rootPid(), root, a.owner(), current);
+        if (refused != null) {
+            return StatusReply.error(refused);
         }
         Runtime running = runtimes.get(a.name());
         if (running != null && !a.join()) {

@@ -509,8 +509,9 @@ public final class Overlay implements AutoCloseable {
     }
 
     /**
-     * Moves a lower file's content into the scratch (a reflink where the file system shares extents,
-     * an in-kernel copy otherwise); {@code keepContent} false starts it empty (an O_TRUNC open). The
+     * Moves a lower file's content into the scratch (a reflink where the file system shares extents;
+     * otherwise an in-kernel copy, or for a big file a {@link LazyCopy} that fills after the answer);
+     * {@code keepContent} false starts it empty (an O_TRUNC open). The
      * node keeps its inode number; its generation changes, since the kernel must see a new node.
      */
     public void copyUp(Node n, boolean keepContent) throws FsException {
@@ -519,27 +520,28 @@ public final class Overlay implements AutoCloseable {
         }
         Path data = dataPath(n);
         Path part = dataDir.resolve(n.id + ".part");
-        Path blob = lower.blobPath(n.lower);
         LazyCopy lazy = null;
         try {
             Files.deleteIfExists(part);
+            // an O_TRUNC open needs no lower content (nor its blob fetched from a remote)
+            Path blob = keepContent && n.size > 0 ? lower.blobPath(n.lower) : null;
             boolean copyLater = false;
-            if (keepContent && n.size > 0 && n.size >= LAZY_COPY_FROM && !NativeFs.reflink(blob, part)) {
+            if (blob == null) {
+                Files.createFile(part);
+            } else if (n.size < LAZY_COPY_FROM) {
+                NativeFs.cloneOrCopy(blob, part);
+            } else if (!NativeFs.reflink(blob, part)) {
                 // no shared extents here: the file starts sparse and fills chunk by chunk (LazyCopy)
                 try (RandomAccessFile f = new RandomAccessFile(part.toFile(), "rw")) {
                     f.setLength(n.size);
                 }
                 copyLater = true;
-            } else if (keepContent && n.size > 0 && !Files.exists(part)) {
-                NativeFs.cloneOrCopy(blob, part);
-            } else if (!Files.exists(part)) {
-                Files.createFile(part);
             }
             NativeFs.setTimes(part, n.atime, n.mtime);
             Files.move(part, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             if (copyLater) {
                 Files.createDirectories(fillDir);
-                lazy = LazyCopy.start(blob, data, fillDir.resolve(Long.toString(n.id)), COPY_CHUNK, n.size);
+                lazy = LazyCopy.start(blob, data, fillMap(n), COPY_CHUNK, n.size);
             }
             log(new ScratchJournal.CopiedUp(n.id));
             COPY_UPS.increment();
@@ -553,13 +555,10 @@ public final class Overlay implements AutoCloseable {
             deleteQuietly(part);
             if (lazy != null) {
                 lazy.stop();
-                deleteQuietly(fillDir.resolve(Long.toString(n.id)));
+                deleteQuietly(fillMap(n));
                 deleteQuietly(data);
             }
-            if (e instanceof FsException f) {
-                throw f;
-            }
-            throw new FsException(noSpace((IOException) e) ? Errno.ENOSPC : Errno.EIO, "copy-up of " + describe(n) + " failed: " + e.getMessage());
+            throw e instanceof FsException f ? f : copyUpFailed(n, (IOException) e);
         }
         if (lazy != null) {
             copying.put(n, lazy);
@@ -583,10 +582,19 @@ public final class Overlay implements AutoCloseable {
             try {
                 c.getValue().ensureAll();
             } catch (IOException e) {
-                throw new FsException(noSpace(e) ? Errno.ENOSPC : Errno.EIO, "copy-up of " + describe(c.getKey()) + " failed: " + e.getMessage());
+                throw copyUpFailed(c.getKey(), e);
             }
         }
         copying.clear();
+    }
+
+    private FsException copyUpFailed(Node n, IOException e) {
+        return new FsException(noSpace(e) ? Errno.ENOSPC : Errno.EIO, "copy-up of " + describe(n) + " failed: " + e.getMessage());
+    }
+
+    /** The map of a lazy copy-up of {@code n}. */
+    private Path fillMap(Node n) {
+        return fillDir.resolve(Long.toString(n.id));
     }
 
     /** The kernel is to see {@code n} under a new node id from now on (its handles are gone, its io mode may change). */
@@ -851,7 +859,7 @@ public final class Overlay implements AutoCloseable {
         LazyCopy c = copying.remove(n);
         if (c != null) {
             c.stop();
-            deleteQuietly(fillDir.resolve(Long.toString(n.id)));
+            deleteQuietly(fillMap(n));
         }
         if (n.dataFile) {
             deleteQuietly(dataPath(n));
@@ -1060,7 +1068,7 @@ public final class Overlay implements AutoCloseable {
             try {
                 filling.ensureAll();
             } catch (IOException e) {
-                throw new FsException(noSpace(e) ? Errno.ENOSPC : Errno.EIO, "copy-up of " + describe(n) + " failed: " + e.getMessage());
+                throw copyUpFailed(n, e);
             }
         }
         try (RandomAccessFile f = new RandomAccessFile(dataPath(n).toFile(), "rw")) {

@@ -8,6 +8,7 @@ import dev.strata.engine.Errno;
 import dev.strata.engine.FsException;
 import dev.strata.engine.LazyCopy;
 import dev.strata.engine.NodeTable;
+import dev.strata.engine.OpenIntent;
 import dev.strata.engine.Overlay;
 import dev.strata.engine.Permissions;
 import java.io.ByteArrayOutputStream;
@@ -39,8 +40,6 @@ import java.util.function.Consumer;
  */
 final class EditableView {
     private static final int LISTING_BATCH = 256;
-    private static final int FMODE_EXEC = 040;
-    private static final int O_EXCL = 0200;
 
     /** The identity of an object private to one runtime; {@code epoch} changes with each commit. */
     record Private(String runtime, int epoch, long object, int generation) {
@@ -185,10 +184,10 @@ final class EditableView {
         if (c instanceof FsRequest.Create cr) {
             Overlay.Node n = overlay.create(directory(cr.parent()), cr.name(), cr.mode(), who);
             FsReply.Entry entry = entry(n);
-            return new FsReply.Created(entry, opened(n, overlay.openCreated(n), cr.flags()));
+            return new FsReply.Created(entry, opened(n, overlay.openCreated(n), cr.intent()));
         } else if (c instanceof FsRequest.CreateUnnamed cu) {
-            Overlay.Node n = overlay.createUnnamed(directory(cu.parent()), cu.mode(), (cu.flags() & O_EXCL) == 0, who);
-            return new FsReply.Created(entry(n), opened(n, overlay.openCreated(n), cu.flags()));
+            Overlay.Node n = overlay.createUnnamed(directory(cu.parent()), cu.mode(), !cu.intent().exclusive(), who);
+            return new FsReply.Created(entry(n), opened(n, overlay.openCreated(n), cu.intent()));
         } else if (c instanceof FsRequest.MakeNode mk) {
             return entry(overlay.mknod(directory(mk.parent()), mk.name(), mk.mode(), mk.rdev(), who));
         } else if (c instanceof FsRequest.MakeDirectory md) {
@@ -220,19 +219,18 @@ final class EditableView {
 
     private FsReply open(FsRequest.Open o, Permissions.Credentials who) throws FsException {
         Overlay.Node n = node(o.node());
-        boolean exec = (o.flags() & FMODE_EXEC) != 0;
-        if (Overlay.writes(o.flags()) && !n.hasDataFile() && n.kind() == dev.strata.persistence.EntryKind.FILE) {
+        if (o.intent().writes() && !n.hasDataFile() && n.kind() == dev.strata.persistence.EntryKind.FILE) {
             checkWritable(n, who); // the open after the retry checks the rest
-            copyUp(o.node(), n, (o.flags() & 01000) == 0);
+            copyUp(o.node(), n, !o.intent().truncate());
         }
         if (stale(o.node(), n)) {
             throw new FsException(Errno.ESTALE, overlay.describe(n) + " moved to the scratch: look it up again");
         }
-        Overlay.OpenFile file = overlay.open(n, o.flags(), exec, who);
+        Overlay.OpenFile file = overlay.open(n, o.intent(), who);
         if (file == null) {
             throw new FsException(Errno.EISDIR, overlay.describe(n) + " is a directory");
         }
-        return opened(n, file, o.flags());
+        return opened(n, file, o.intent());
     }
 
     /**
@@ -258,9 +256,9 @@ final class EditableView {
         }
     }
 
-    private FsReply.Opened opened(Overlay.Node n, Overlay.OpenFile file, int flags) {
+    private FsReply.Opened opened(Overlay.Node n, Overlay.OpenFile file, OpenIntent intent) {
         overlay.opened(n);
-        boolean writer = Overlay.writes(flags);
+        boolean writer = intent.writes();
         if (writer) {
             writers.merge(n, 1, Integer::sum);
         }
@@ -282,14 +280,13 @@ final class EditableView {
 
     private FsReply setattr(FsRequest.SetAttr sa, Permissions.Credentials who) throws FsException {
         Overlay.Node n = node(sa.node());
-        Overlay.SetAttributes s = new Overlay.SetAttributes(sa.valid(), sa.mode(), sa.uid(), sa.gid(), sa.size(),
-                sa.atimeNanos(), sa.mtimeNanos(), sa.viaHandle());
-        if ((sa.valid() & Overlay.SET_SIZE) != 0 && !n.hasDataFile() && n.kind() == dev.strata.persistence.EntryKind.FILE) {
-            if (!sa.viaHandle()) {
+        Overlay.SetAttributes s = sa.change();
+        if (s.has(Overlay.SetAttributes.Field.SIZE) && !n.hasDataFile() && n.kind() == dev.strata.persistence.EntryKind.FILE) {
+            if (!s.viaHandle()) {
                 checkWritable(n, who);
             }
-            copyUp(sa.node(), n, sa.size() > 0);
-            if (!sa.viaHandle() && stale(sa.node(), n)) {
+            copyUp(sa.node(), n, s.size() > 0);
+            if (!s.viaHandle() && stale(sa.node(), n)) {
                 throw new FsException(Errno.ESTALE, overlay.describe(n) + " moved to the scratch: look it up again");
             }
         }

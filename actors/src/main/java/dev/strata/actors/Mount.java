@@ -48,8 +48,6 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 public final class Mount extends AbstractBehavior<Mount.Command> {
     /** Directory listings per READDIR reply, at most; the bridge trims to the kernel's buffer. */
     private static final int LISTING_BATCH = 256;
-    /** Linux's __FMODE_EXEC, set in the open flags of an execve. */
-    private static final int FMODE_EXEC = 040;
 
     public sealed interface Command permits Handle, InjectFailure, Released, Accessed, Commit, Diff, CommitDone, Capture, CaptureDone {
     }
@@ -467,14 +465,14 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
 
     private FsReply open(FsRequest.Open o) throws FsException {
         int node = viewNode(o.node());
-        if ((o.flags() & 3) != 0 || (o.flags() & 01000) != 0) {
+        if (o.intent().writes()) {
             throw new FsException(Errno.EROFS, "opening for writing in a read-only runtime");
         }
         if (view.isDirectory(node)) {
             throw new FsException(Errno.EISDIR, "cannot open a directory as a file");
         }
-        // execve opens with __FMODE_EXEC: it needs execute permission, every other read open read permission
-        check(o, node, (o.flags() & FMODE_EXEC) != 0 ? Permissions.EXECUTE : Permissions.READ, "open");
+        // an execve's open needs execute permission, every other read open read permission
+        check(o, node, o.intent().exec() ? Permissions.EXECUTE : Permissions.READ, "open");
         Path blob = view.blobPath(node);
         return new FsReply.Opened(blob);
     }

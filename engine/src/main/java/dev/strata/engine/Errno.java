@@ -1,18 +1,11 @@
 package dev.strata.engine;
 
-/** POSIX error numbers as Linux defines them; the FUSE bridge negates them once, at the edge. */
+/**
+ * The POSIX error conditions the engine answers with, by name. Their numbers differ between
+ * platforms (ENOTEMPTY is 39 on Linux and 66 on macOS), so the bridge's platform codec maps them
+ * when it answers the kernel.
+ */
 public enum Errno {
-    EPERM(1), ENOENT(2), EINTR(4), EIO(5), EBADF(9), EAGAIN(11), EACCES(13), EBUSY(16), EEXIST(17), EXDEV(18), ENOTDIR(20), EISDIR(21),
-    EINVAL(22), EFBIG(27), ENOSPC(28), EROFS(30), EMLINK(31), ERANGE(34), ENAMETOOLONG(36), ENOSYS(38), ENOTEMPTY(39), ELOOP(40),
-    ENODATA(61), EOPNOTSUPP(95), ESTALE(116);
-
-    private final int code;
-
-    Errno(int code) {
-        this.code = code;
-    }
-
-    public int code() {
-        return code;
-    }
+    EPERM, ENOENT, EINTR, EIO, EBADF, EAGAIN, EACCES, EBUSY, EEXIST, EXDEV, ENOTDIR, EISDIR, EINVAL, EFBIG, ENOSPC, EROFS,
+    EMLINK, ERANGE, ENAMETOOLONG, ENOSYS, ENOTEMPTY, ELOOP, ENODATA, EOPNOTSUPP, ESTALE
 }

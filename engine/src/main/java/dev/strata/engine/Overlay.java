@@ -44,16 +44,16 @@ public final class Overlay implements AutoCloseable {
     private static final java.util.concurrent.atomic.LongAdder COPY_UP_BYTES = new java.util.concurrent.atomic.LongAdder();
     private static final java.util.concurrent.atomic.LongAdder LAZY_COPY_UPS = new java.util.concurrent.atomic.LongAdder();
 
-    /** fuse_setattr_in.valid bits. */
-    public static final int SET_MODE = 1;
-    public static final int SET_UID = 1 << 1;
-    public static final int SET_GID = 1 << 2;
-    public static final int SET_SIZE = 1 << 3;
-    public static final int SET_ATIME = 1 << 4;
-    public static final int SET_MTIME = 1 << 5;
-    public static final int SET_ATIME_NOW = 1 << 7;
-    public static final int SET_MTIME_NOW = 1 << 8;
-    public static final int SET_CTIME = 1 << 10;
+    // The journal's encoding of SetAttributes.Field: an AttributesSet record's "valid" bits.
+    private static final int SET_MODE = 1;
+    private static final int SET_UID = 1 << 1;
+    private static final int SET_GID = 1 << 2;
+    private static final int SET_SIZE = 1 << 3;
+    private static final int SET_ATIME = 1 << 4;
+    private static final int SET_MTIME = 1 << 5;
+    private static final int SET_ATIME_NOW = 1 << 7;
+    private static final int SET_MTIME_NOW = 1 << 8;
+    private static final int SET_CTIME = 1 << 10;
     public static final int RENAME_NOREPLACE = 1;
     public static final int RENAME_EXCHANGE = 2;
     public static final int XATTR_CREATE = 1;
@@ -190,9 +190,33 @@ public final class Overlay implements AutoCloseable {
     public record OpenFile(Path file, boolean writable) {
     }
 
-    /** The fields of a SETATTR; which apply is in {@code valid}. */
-    public record SetAttributes(int valid, int mode, int uid, int gid, long size, long atimeNanos, long mtimeNanos,
-                                boolean viaHandle) {
+    /**
+     * A change of attributes (chmod, chown, truncate, utimensat): {@code fields} says which of the
+     * values apply; {@code viaHandle} when it came through an open file (fchmod, ftruncate).
+     */
+    public record SetAttributes(java.util.Set<Field> fields, int mode, int uid, int gid, long size, long atimeNanos,
+                                long mtimeNanos, boolean viaHandle) {
+        /** ATIME_NOW and MTIME_NOW set that time to the present (UTIME_NOW), ignoring the value. */
+        public enum Field { MODE, UID, GID, SIZE, ATIME, MTIME, ATIME_NOW, MTIME_NOW, CTIME }
+
+        public SetAttributes {
+            fields = fields.isEmpty() ? java.util.EnumSet.noneOf(Field.class) : java.util.EnumSet.copyOf(fields);
+        }
+
+        public boolean has(Field field) {
+            return fields.contains(field);
+        }
+
+        private static final int[] JOURNAL_BITS = {SET_MODE, SET_UID, SET_GID, SET_SIZE, SET_ATIME, SET_MTIME, SET_ATIME_NOW,
+                SET_MTIME_NOW, SET_CTIME};
+
+        int journalBits() {
+            int bits = 0;
+            for (Field f : fields) {
+                bits |= JOURNAL_BITS[f.ordinal()];
+            }
+            return bits;
+        }
     }
 
     private final View lower;
@@ -430,18 +454,13 @@ public final class Overlay implements AutoCloseable {
 
     // ---- opening ----
 
-    /** Whether opening with these flags changes content, so the lower file must be copied up first. */
-    public static boolean writes(int flags) {
-        return (flags & 3) != 0 || (flags & 01000) != 0;
-    }
-
     /**
      * Checks an open and returns the file to serve it from. A write to a lower file needs
      * {@link #copyUp} first: the caller does it and has the kernel look the node up again.
      */
-    public OpenFile open(Node n, int flags, boolean exec, Permissions.Credentials who) throws FsException {
+    public OpenFile open(Node n, OpenIntent intent, Permissions.Credentials who) throws FsException {
         if (n.isDirectory()) {
-            if (writes(flags)) {
+            if (intent.writes()) {
                 throw new FsException(Errno.EISDIR, describe(n) + " is a directory");
             }
             return null;
@@ -449,19 +468,18 @@ public final class Overlay implements AutoCloseable {
         if (n.kind != EntryKind.FILE) {
             throw new FsException(Errno.EINVAL, describe(n) + " has no content to open");
         }
-        int access = flags & 3;
-        int mask = exec ? Permissions.EXECUTE : 0;
-        if (access == 0 || access == 2) {
-            mask |= exec ? 0 : Permissions.READ;
+        int mask = intent.exec() ? Permissions.EXECUTE : 0;
+        if (intent.read() && !intent.exec()) {
+            mask |= Permissions.READ;
         }
-        if (access == 1 || access == 2 || (flags & 01000) != 0) {
+        if (intent.writes()) {
             mask |= Permissions.WRITE;
         }
         check(n, who, mask, "open");
-        if (writes(flags) && !n.dataFile) {
+        if (intent.writes() && !n.dataFile) {
             throw new IllegalStateException("copy " + describe(n) + " up before opening it for writing");
         }
-        if ((flags & 01000) != 0) {
+        if (intent.truncate()) {
             truncate(n, 0);
         }
         return new OpenFile(n.dataFile ? dataPath(n) : lower.blobPath(n.lower), n.dataFile);
@@ -979,7 +997,7 @@ public final class Overlay implements AutoCloseable {
      * needs {@link #copyUp} first, as a write does.
      */
     public void setAttributes(Node n, SetAttributes s, Permissions.Credentials who) throws FsException {
-        int valid = s.valid();
+        int valid = s.journalBits();
         boolean owner = who.uid() == 0 || who.uid() == n.uid;
         int mode = s.mode() & 07777;
         if ((valid & SET_MODE) != 0) {

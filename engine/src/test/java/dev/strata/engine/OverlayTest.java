@@ -1,5 +1,10 @@
 package dev.strata.engine;
 
+import static dev.strata.engine.Overlay.SetAttributes.Field.GID;
+import static dev.strata.engine.Overlay.SetAttributes.Field.MODE;
+import static dev.strata.engine.Overlay.SetAttributes.Field.SIZE;
+import static dev.strata.engine.Overlay.SetAttributes.Field.UID;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,7 +92,7 @@ class OverlayTest {
         o.unlink(at(o, "etc/conf.d"), b("a"), ROOT);
         o.rmdir(etc, b("conf.d"), ROOT);
         o.mkdir(etc, b("conf.d"), 0700, ROOT); // a new directory where a lower one was: opaque
-        o.setAttributes(at(o, "readme"), new Overlay.SetAttributes(Overlay.SET_MODE, 0600, 0, 0, 0, 0, 0, false), ROOT);
+        o.setAttributes(at(o, "readme"), new Overlay.SetAttributes(java.util.EnumSet.of(Overlay.SetAttributes.Field.MODE), 0600, 0, 0, 0, 0, 0, false), ROOT);
         o.setxattr(at(o, "readme"), "user.k", b("v"), 0, ROOT);
     }
 
@@ -239,8 +244,8 @@ class OverlayTest {
         };
     }
 
-    private static Overlay.SetAttributes set(int valid, int mode, int uid, int gid, long size) {
-        return new Overlay.SetAttributes(valid, mode, uid, gid, size, 0, 0, false);
+    private static Overlay.SetAttributes set(java.util.Set<Overlay.SetAttributes.Field> fields, int mode, int uid, int gid, long size) {
+        return new Overlay.SetAttributes(fields, mode, uid, gid, size, 0, 0, false);
     }
 
     private static Errno refusal(FsCall call) {
@@ -261,18 +266,18 @@ class OverlayTest {
             // git makes each object with O_CREAT|O_EXCL|O_RDWR and mode 0444: its creator gets what it asked for
             Overlay.Node object = o.create(shared, b("object"), 0444, alice);
             assertTrue(o.openCreated(object).writable());
-            assertEquals(Errno.EACCES, refusal(() -> o.open(object, 2, false, alice)), "a later open is checked");
+            assertEquals(Errno.EACCES, refusal(() -> o.open(object, OpenIntent.READ_WRITE, alice)), "a later open is checked");
             // chown and chgrp to the owner and group it has: still the owner's (or root's) to do
-            assertEquals(Errno.EPERM, refusal(() -> o.setAttributes(object, set(Overlay.SET_UID, 0, 1000, 0, 0), bob)));
-            assertEquals(Errno.EPERM, refusal(() -> o.setAttributes(object, set(Overlay.SET_GID, 0, 0, 1000, 0), bob)));
-            o.setAttributes(object, set(Overlay.SET_UID | Overlay.SET_GID, 0, 1000, 1000, 0), alice);
+            assertEquals(Errno.EPERM, refusal(() -> o.setAttributes(object, set(java.util.EnumSet.of(UID), 0, 1000, 0, 0), bob)));
+            assertEquals(Errno.EPERM, refusal(() -> o.setAttributes(object, set(java.util.EnumSet.of(GID), 0, 0, 1000, 0), bob)));
+            o.setAttributes(object, set(java.util.EnumSet.of(UID, GID), 0, 1000, 1000, 0), alice);
             // an owner's chmod keeps the sticky bit of a regular file
-            o.setAttributes(object, set(Overlay.SET_MODE, 01644, 0, 0, 0), alice);
+            o.setAttributes(object, set(java.util.EnumSet.of(MODE), 01644, 0, 0, 0), alice);
             assertEquals(01644, o.attributes(object).mode() & 07777);
             // a write by someone else makes the kernel clear setuid and setgid (sent as a chmod): allowed, and nothing more
             Overlay.Node setuid = o.create(shared, b("setuid"), 06777, alice);
-            assertEquals(Errno.EPERM, refusal(() -> o.setAttributes(setuid, set(Overlay.SET_MODE, 06770, 0, 0, 0), bob)));
-            o.setAttributes(setuid, set(Overlay.SET_MODE, 0777, 0, 0, 0), bob);
+            assertEquals(Errno.EPERM, refusal(() -> o.setAttributes(setuid, set(java.util.EnumSet.of(MODE), 06770, 0, 0, 0), bob)));
+            o.setAttributes(setuid, set(java.util.EnumSet.of(MODE), 0777, 0, 0, 0), bob);
             assertEquals(0777, o.attributes(setuid).mode() & 07777);
             // fs.protected_hardlinks: nobody else links a file it may not read and write
             Overlay.Node secret = o.create(shared, b("secret"), 0600, alice);
@@ -291,7 +296,7 @@ class OverlayTest {
                 tooLargeHere = true;
             }
             if (tooLargeHere) {
-                assertEquals(Errno.EFBIG, refusal(() -> o.setAttributes(object, set(Overlay.SET_SIZE, 0, 0, 0, huge), alice)));
+                assertEquals(Errno.EFBIG, refusal(() -> o.setAttributes(object, set(java.util.EnumSet.of(SIZE), 0, 0, 0, huge), alice)));
             }
         }
     }

@@ -8,16 +8,20 @@ import jnr.ffi.annotations.Out;
 
 /** The system calls the bridge needs, through jnr-ffi. Buffers are direct and passed at position 0. */
 final class FuseNative {
+    static final boolean DARWIN = System.getProperty("os.name", "").startsWith("Mac");
     static final int O_RDWR = 2;
     static final int O_RDONLY = 0;
-    static final int O_CLOEXEC = 02000000;
+    static final int O_CLOEXEC = DARWIN ? 0x1000000 : 02000000;
     static final long MS_NOSUID = 2;
     static final long MS_NODEV = 4;
     static final int MNT_DETACH = 2;
     static final int EINTR = 4;
     static final int ENOENT = 2;
-    static final int EAGAIN = 11;
+    static final int EAGAIN = DARWIN ? 35 : 11;
     static final int ENODEV = 19;
+    /** lseek(2) whences: Linux and macOS number them the other way round. */
+    static final int SEEK_DATA = DARWIN ? 4 : 3;
+    static final int SEEK_HOLE = DARWIN ? 3 : 4;
     /** _IOW(229, 1, struct fuse_backing_map). */
     static final long FUSE_DEV_IOC_BACKING_OPEN = 0x4010E501L;
     /** _IOW(229, 2, uint32_t). */
@@ -36,6 +40,9 @@ final class FuseNative {
         int mount(String source, String target, String type, long flags, String data);
 
         int umount2(String target, int flags);
+
+        /** macOS's unmount(2). */
+        int unmount(String target, int flags);
 
         int ioctl(int fd, long request, @In ByteBuffer arg);
 

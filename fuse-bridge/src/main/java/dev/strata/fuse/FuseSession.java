@@ -4,10 +4,10 @@ import dev.strata.actors.fs.Caller;
 import dev.strata.actors.fs.FsReply;
 import dev.strata.actors.fs.FsRequest;
 import dev.strata.engine.Attributes;
+import dev.strata.engine.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,11 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One FUSE connection: mounts {@code /dev/fuse} at a mount point, reads kernel requests on a few
- * threads, decodes each into an {@link FsRequest} for the {@link RequestRouter}, and encodes the
- * answer when it comes, from whatever thread it comes on. Requests on open files are served here,
- * from the session's {@link OpenFiles}: by FUSE passthrough when the kernel offers it (no READ then
- * reaches userspace), otherwise from the file's content on the reader thread.
+ * One FUSE connection: reads kernel requests from its {@link FuseChannel} on a few threads, has the
+ * platform's {@link KernelCodec} decode each, hands file system requests to the {@link
+ * RequestRouter}, and has the codec encode the answer when it comes, from whatever thread it comes
+ * on. Requests on open files are served here, from the session's {@link OpenFiles}: by FUSE
+ * passthrough when the kernel offers it (no READ then reaches userspace), otherwise from the file's
+ * content on the reader thread.
  */
 public final class FuseSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
@@ -34,7 +35,8 @@ public final class FuseSession implements AutoCloseable {
     private final Path mountpoint;
     private final RequestRouter router;
     private final boolean wantPassthrough;
-    private final int fd;
+    private final FuseChannel channel;
+    private final KernelCodec codec;
     private final List<Thread> readers = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final OpenFiles files;
@@ -47,7 +49,7 @@ public final class FuseSession implements AutoCloseable {
         return t;
     });
     private final ThreadLocal<ByteBuffer> replyBuffers =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(FuseKernel.OUT_HEADER + FuseKernel.MAX_WRITE).order(ByteOrder.LITTLE_ENDIAN));
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(KernelCodec.OUT_HEADER + FuseKernel.MAX_WRITE).order(ByteOrder.LITTLE_ENDIAN));
     private volatile boolean passthrough;
     private volatile int kernelMinor;
 
@@ -58,13 +60,14 @@ public final class FuseSession implements AutoCloseable {
         }
     }
 
-    private FuseSession(Options options, RequestRouter router, int fd) {
+    private FuseSession(Options options, RequestRouter router, FuseChannel channel, KernelCodec codec) {
         this.mountpoint = options.mountpoint();
         this.router = router;
         this.observer = options.observer();
         this.wantPassthrough = options.passthrough();
-        this.fd = fd;
-        this.files = new OpenFiles(fd);
+        this.channel = channel;
+        this.codec = codec;
+        this.files = new OpenFiles(channel.fd());
     }
 
     /** Mounts, answers INIT, and starts serving. */
@@ -72,13 +75,12 @@ public final class FuseSession implements AutoCloseable {
         Path mp = options.mountpoint().toAbsolutePath().normalize();
         Mounts.clearStale(mp); // first: a stale mount point answers every stat with ENOTCONN
         Files.createDirectories(mp);
-        // Without root: fusermount3 mounts for this user alone, and passthrough (CAP_SYS_ADMIN) is off.
-        boolean unprivileged = Fusermount.needed();
-        int fd = unprivileged ? Fusermount.mount(mp) : mountAsRoot(mp);
-        FuseSession session = new FuseSession(new Options(mp, options.readerThreads(), options.passthrough() && !unprivileged,
-                options.observer()), router, fd);
+        FuseChannel channel = FuseChannel.mount(mp);
+        FuseSession session = new FuseSession(new Options(mp, options.readerThreads(), options.passthrough() && !channel.unprivileged(),
+                options.observer()), router, channel, KernelCodec.forHost());
         try {
             session.handshake();
+            channel.initialized();
         } catch (IOException | RuntimeException e) {
             session.close();
             throw e;
@@ -94,23 +96,6 @@ public final class FuseSession implements AutoCloseable {
         return session;
     }
 
-    /** mount(2) of /dev/fuse for every user (allow_other); returns the descriptor. */
-    private static int mountAsRoot(Path mp) throws IOException {
-        int fd = FuseNative.LIBC.open("/dev/fuse", FuseNative.O_RDWR | FuseNative.O_CLOEXEC);
-        if (fd < 0) {
-            throw new IOException("cannot open /dev/fuse: " + FuseNative.describe(FuseNative.errno()));
-        }
-        // No default_permissions: the Mount checks permissions itself, so the kernel does not fetch the
-        // (never cached, per view) attributes of every directory on every path walk.
-        String data = "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,allow_other";
-        if (FuseNative.LIBC.mount("strata", mp.toString(), "fuse.strata", FuseNative.MS_NOSUID | FuseNative.MS_NODEV, data) != 0) {
-            int e = FuseNative.errno();
-            FuseNative.LIBC.close(fd);
-            throw new IOException("cannot mount FUSE at " + mp + ": " + FuseNative.describe(e));
-        }
-        return fd;
-    }
-
     public Path mountpoint() {
         return mountpoint;
     }
@@ -122,47 +107,27 @@ public final class FuseSession implements AutoCloseable {
     /** The first request is always INIT; it is answered before anything else is read. */
     private void handshake() throws IOException {
         ByteBuffer in = ByteBuffer.allocateDirect(FuseKernel.REQUEST_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
-        long n = FuseNative.LIBC.read(fd, in, in.capacity());
-        if (n < FuseKernel.IN_HEADER) {
-            throw new IOException("no INIT from the kernel: " + FuseNative.describe(FuseNative.errno()));
+        long n = channel.read(in);
+        if (n < KernelCodec.IN_HEADER) {
+            throw new IOException("no INIT from the kernel: " + (n < 0 ? FuseNative.describe((int) -n) : n + " bytes"));
         }
         in.limit((int) n);
-        int opcode = in.getInt(4);
-        long unique = in.getLong(8);
-        if (opcode != FuseKernel.INIT) {
-            throw new IOException("expected INIT from the kernel, got opcode " + opcode);
+        KernelCodec.Init init;
+        try {
+            init = codec.decodeInit(in);
+        } catch (IllegalStateException e) {
+            throw new IOException(e.getMessage());
         }
-        int major = in.getInt(40);
-        int minor = in.getInt(44);
-        int maxReadahead = in.getInt(48);
-        long offered = Integer.toUnsignedLong(in.getInt(52));
-        if ((offered & FuseKernel.INIT_EXT) != 0) {
-            offered |= Integer.toUnsignedLong(in.getInt(56)) << 32;
+        if (init.major() != KernelCodec.MAJOR) {
+            throw new IOException("kernel speaks FUSE " + init.major() + "." + init.minor() + "; Strata speaks 7.x");
         }
-        if (major != FuseKernel.MAJOR) {
-            throw new IOException("kernel speaks FUSE " + major + "." + minor + "; Strata speaks 7.x");
-        }
-        kernelMinor = Math.min(minor, FuseKernel.MINOR);
-        long want = FuseKernel.ASYNC_READ | FuseKernel.ATOMIC_O_TRUNC | FuseKernel.BIG_WRITES | FuseKernel.DO_READDIRPLUS
-                | FuseKernel.READDIRPLUS_AUTO | FuseKernel.PARALLEL_DIROPS | FuseKernel.MAX_PAGES | FuseKernel.CACHE_SYMLINKS
-                | FuseKernel.INIT_EXT;
-        if (wantPassthrough && kernelMinor >= FuseKernel.PASSTHROUGH_MINOR) {
-            want |= FuseKernel.PASSTHROUGH;
-        }
-        long flags = offered & want;
+        kernelMinor = Math.min(init.minor(), codec.newestMinor());
+        long flags = codec.wantedFlags(init.flags(), kernelMinor, wantPassthrough);
         ByteBuffer out = replyBuffers.get();
         out.clear();
-        out.position(FuseKernel.OUT_HEADER);
-        out.putInt(FuseKernel.MAJOR).putInt(kernelMinor).putInt(maxReadahead).putInt((int) flags);
-        out.putShort((short) 64).putShort((short) 48);               // max_background, congestion_threshold
-        out.putInt(FuseKernel.MAX_WRITE).putInt(1);                  // max_write, time_gran (ns)
-        out.putShort((short) FuseKernel.MAX_PAGES_VALUE).putShort((short) 0);
-        out.putInt((int) (flags >>> 32));                            // flags2
-        out.putInt((flags & FuseKernel.PASSTHROUGH) != 0 ? 1 : 0);   // max_stack_depth
-        while (out.position() < FuseKernel.OUT_HEADER + FuseKernel.INIT_OUT) {
-            out.put((byte) 0);
-        }
-        send(out, unique, 0);
+        out.position(KernelCodec.OUT_HEADER);
+        codec.putInit(out, kernelMinor, init.maxReadahead(), flags, FuseKernel.MAX_WRITE, FuseKernel.MAX_PAGES_VALUE);
+        send(out, init.unique(), 0);
         passthrough = (flags & FuseKernel.PASSTHROUGH) != 0;
     }
 
@@ -170,168 +135,61 @@ public final class FuseSession implements AutoCloseable {
         ByteBuffer in = ByteBuffer.allocateDirect(FuseKernel.REQUEST_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
         while (!closed.get()) {
             in.clear();
-            long n = FuseNative.LIBC.read(fd, in, in.capacity());
+            long n = channel.read(in);
             if (n < 0) {
-                int e = FuseNative.errno();
+                int e = (int) -n;
                 if (e == FuseNative.EINTR || e == FuseNative.EAGAIN || e == FuseNative.ENOENT) {
                     continue;
                 }
                 if (e != FuseNative.ENODEV && !closed.get()) {
-                    log.warn("reading /dev/fuse failed: {}", FuseNative.describe(e));
+                    log.warn("reading the FUSE device failed: {}", FuseNative.describe(e));
                 }
                 return; // ENODEV: unmounted, the session is over
             }
             in.limit((int) n);
+            KernelRequest request = null;
             try {
-                handle(in);
+                request = codec.decode(in);
+                handle(request, in);
             } catch (RuntimeException e) {
-                log.error("a bug while handling opcode {}: {}", in.getInt(4), e.toString(), e);
-                replyError(in.getLong(8), dev.strata.engine.Errno.EIO.code());
+                log.error("a bug while handling {}: {}", request == null ? "opcode " + in.getInt(4) : request.operation(), e.toString(), e);
+                replyError(in.getLong(8), Errno.EIO);
             }
         }
     }
 
-    private void handle(ByteBuffer in) {
-        int opcode = in.getInt(4);
-        observer.received(opcode);
-        long unique = in.getLong(8);
-        long node = in.getLong(16);
-        Caller caller = new Caller(in.getInt(32), in.getInt(24), in.getInt(28));
-        in.position(FuseKernel.IN_HEADER);
-        switch (opcode) {
-            case FuseKernel.LOOKUP -> dispatch(opcode, unique, new FsRequest.Lookup(caller, node, cString(in)), 0);
-            case FuseKernel.FORGET -> router.forget(node, in.getLong());
-            case FuseKernel.BATCH_FORGET -> {
-                int count = in.getInt();
-                in.getInt();
-                for (int i = 0; i < count; i++) {
-                    router.forget(in.getLong(), in.getLong());
-                }
+    private void handle(KernelRequest request, ByteBuffer in) {
+        Operation op = request.operation();
+        observer.received(op);
+        long unique = request.unique();
+        KernelRequest.Work work = request.work();
+        if (work instanceof KernelRequest.Routed r) {
+            dispatch(op, unique, r.request(), r.replySize());
+        } else if (work instanceof KernelRequest.Read r) {
+            read(unique, r.fh(), r.offset(), r.size());
+        } else if (work instanceof KernelRequest.Write w) {
+            write(unique, w, in);
+        } else if (work instanceof KernelRequest.Release r) {
+            release(unique, r.fh());
+        } else if (work instanceof KernelRequest.Forget f) {
+            for (int i = 0; i < f.nodes().length; i++) {
+                router.forget(f.nodes()[i], f.counts()[i]);
             }
-            case FuseKernel.GETATTR -> dispatch(opcode, unique, new FsRequest.GetAttr(caller, node), 0);
-            case FuseKernel.READLINK -> dispatch(opcode, unique, new FsRequest.ReadLink(caller, node), 0);
-            case FuseKernel.OPEN -> dispatch(opcode, unique, new FsRequest.Open(caller, node, in.getInt()), 0);
-            case FuseKernel.READ -> read(unique, in.getLong(), in.getLong(), in.getInt());
-            case FuseKernel.WRITE -> write(unique, in);
-            case FuseKernel.RELEASE -> release(unique, in.getLong());
-            // Locks are the kernel's (no POSIX_LOCKS) and data needs no flushing: ENOSYS tells the kernel
-            // to stop sending FLUSH, one round trip per close(2).
-            case FuseKernel.FLUSH -> replyError(unique, dev.strata.engine.Errno.ENOSYS.code());
-            case FuseKernel.RELEASEDIR -> replyEmpty(unique);
-            case FuseKernel.FSYNC -> fsync(unique, caller, node, in.getLong(), in.getInt());
-            case FuseKernel.FSYNCDIR -> dispatch(opcode, unique, new FsRequest.Sync(caller, node), 0);
-            case FuseKernel.FALLOCATE -> fallocate(unique, in.getLong(), in.getLong(), in.getLong(), in.getInt());
-            case FuseKernel.LSEEK -> lseek(unique, in.getLong(), in.getLong(), in.getInt());
-            case FuseKernel.COPY_FILE_RANGE -> copyFileRange(unique, in);
-            case FuseKernel.OPENDIR -> dispatch(opcode, unique, new FsRequest.OpenDir(caller, node), 0);
-            case FuseKernel.READDIR, FuseKernel.READDIRPLUS -> {
-                in.getLong(); // fh
-                long offset = in.getLong();
-                int size = in.getInt();
-                dispatch(opcode, unique, new FsRequest.ReadDir(caller, node, offset, opcode == FuseKernel.READDIRPLUS), size);
-            }
-            case FuseKernel.STATFS -> dispatch(opcode, unique, new FsRequest.StatFs(caller, node), 0);
-            case FuseKernel.ACCESS -> dispatch(opcode, unique, new FsRequest.Access(caller, node, in.getInt()), 0);
-            case FuseKernel.GETXATTR -> {
-                int size = in.getInt();
-                in.getInt();
-                dispatch(opcode, unique, new FsRequest.GetXattr(caller, node, new String(cString(in), StandardCharsets.UTF_8)), size);
-            }
-            case FuseKernel.LISTXATTR -> dispatch(opcode, unique, new FsRequest.ListXattr(caller, node), in.getInt());
-            case FuseKernel.CREATE -> {
-                int flags = in.getInt();
-                int mode = in.getInt();
-                in.getInt(); // umask: applied to mode by the kernel already (no DONT_MASK)
-                in.getInt();
-                dispatch(opcode, unique, new FsRequest.Create(caller, node, cString(in), mode, flags), 0);
-            }
-            case FuseKernel.MKNOD -> {
-                int mode = in.getInt();
-                long rdev = Integer.toUnsignedLong(in.getInt());
-                in.getLong();
-                dispatch(opcode, unique, new FsRequest.MakeNode(caller, node, cString(in), mode, rdev), 0);
-            }
-            case FuseKernel.MKDIR -> {
-                int mode = in.getInt();
-                in.getInt();
-                dispatch(opcode, unique, new FsRequest.MakeDirectory(caller, node, cString(in), mode), 0);
-            }
-            case FuseKernel.SYMLINK -> {
-                byte[] name = cString(in);
-                dispatch(opcode, unique, new FsRequest.Symlink(caller, node, name, cString(in)), 0);
-            }
-            case FuseKernel.LINK -> {
-                long target = in.getLong();
-                dispatch(opcode, unique, new FsRequest.Link(caller, target, node, cString(in)), 0);
-            }
-            case FuseKernel.UNLINK -> dispatch(opcode, unique, new FsRequest.Unlink(caller, node, cString(in)), 0);
-            case FuseKernel.RMDIR -> dispatch(opcode, unique, new FsRequest.RemoveDirectory(caller, node, cString(in)), 0);
-            case FuseKernel.RENAME, FuseKernel.RENAME2 -> {
-                long newParent = in.getLong();
-                int flags = 0;
-                if (opcode == FuseKernel.RENAME2) {
-                    flags = in.getInt();
-                    in.getInt();
-                }
-                byte[] name = cString(in);
-                dispatch(opcode, unique, new FsRequest.Rename(caller, node, name, newParent, cString(in), flags), 0);
-            }
-            case FuseKernel.SETATTR -> dispatch(opcode, unique, setattr(caller, node, in), 0);
-            case FuseKernel.SETXATTR -> {
-                int size = in.getInt();
-                int flags = in.getInt();
-                String name = new String(cString(in), StandardCharsets.UTF_8);
-                byte[] value = new byte[Math.min(size, in.remaining())];
-                in.get(value);
-                dispatch(opcode, unique, new FsRequest.SetXattr(caller, node, name, value, flags), 0);
-            }
-            case FuseKernel.REMOVEXATTR -> dispatch(opcode, unique, new FsRequest.RemoveXattr(caller, node, new String(cString(in), StandardCharsets.UTF_8)), 0);
-            case FuseKernel.INTERRUPT -> interrupt(unique, in.getLong());
-            case FuseKernel.DESTROY -> replyEmpty(unique);
-            case FuseKernel.TMPFILE -> {
-                // fuse_create_in, then the name of the kernel's anonymous dentry ("/"), which names nothing
-                int flags = in.getInt();
-                int mode = in.getInt();
-                dispatch(opcode, unique, new FsRequest.CreateUnnamed(caller, node, mode, flags), 0);
-            }
-            default -> replyError(unique, dev.strata.engine.Errno.ENOSYS.code());
+        } else if (work instanceof KernelRequest.Fsync f) {
+            fsync(unique, f);
+        } else if (work instanceof KernelRequest.Fallocate f) {
+            fallocate(unique, f.fh(), f.offset(), f.length(), f.mode());
+        } else if (work instanceof KernelRequest.Seek s) {
+            lseek(unique, s.fh(), s.offset(), s.toData());
+        } else if (work instanceof KernelRequest.CopyRange c) {
+            copyFileRange(unique, c);
+        } else if (work instanceof KernelRequest.Interrupt i) {
+            interrupt(unique, i.target());
+        } else if (work instanceof KernelRequest.Acknowledge) {
+            replyEmpty(unique);
+        } else if (work instanceof KernelRequest.Refuse r) {
+            replyError(unique, r.errno());
         }
-    }
-
-    /** fuse_setattr_in: valid, padding, fh, size, lock_owner, atime, mtime, ctime, their nanoseconds, mode, unused, uid, gid. */
-    private static FsRequest.SetAttr setattr(Caller caller, long node, ByteBuffer in) {
-        int valid = in.getInt();
-        in.getInt();
-        in.getLong(); // fh
-        long size = in.getLong();
-        in.getLong(); // lock_owner
-        long atime = in.getLong();
-        long mtime = in.getLong();
-        in.getLong(); // ctime
-        long atimeNanos = Integer.toUnsignedLong(in.getInt());
-        long mtimeNanos = Integer.toUnsignedLong(in.getInt());
-        in.getInt();
-        int mode = in.getInt();
-        in.getInt();
-        int uid = in.getInt();
-        int gid = in.getInt();
-        return new FsRequest.SetAttr(caller, node, valid & ~FuseKernel.FATTR_FH, (valid & FuseKernel.FATTR_FH) != 0, mode, uid, gid,
-                size, atime * 1_000_000_000L + atimeNanos, mtime * 1_000_000_000L + mtimeNanos);
-    }
-
-    /** Names in requests are NUL-terminated. */
-    private static byte[] cString(ByteBuffer in) {
-        int start = in.position();
-        int end = start;
-        while (end < in.limit() && in.get(end) != 0) {
-            end++;
-        }
-        byte[] name = new byte[end - start];
-        in.get(name);
-        if (in.position() < in.limit()) {
-            in.get();
-        }
-        return name;
     }
 
     /**
@@ -342,16 +200,13 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /** Requests that only read, and opens that do not truncate: an EINTR for them leaves nothing half done. */
-    private static boolean interruptible(int opcode, FsRequest request) {
-        return switch (opcode) {
-            case FuseKernel.LOOKUP, FuseKernel.GETATTR, FuseKernel.READLINK, FuseKernel.READ, FuseKernel.READDIR, FuseKernel.READDIRPLUS,
-                 FuseKernel.OPENDIR, FuseKernel.STATFS, FuseKernel.GETXATTR, FuseKernel.LISTXATTR, FuseKernel.ACCESS -> true;
-            case FuseKernel.OPEN -> request instanceof FsRequest.Open o && (o.flags() & O_TRUNC) == 0;
+    private static boolean interruptible(Operation op, FsRequest request) {
+        return switch (op) {
+            case LOOKUP, GETATTR, READLINK, READ, READDIR, READDIRPLUS, OPENDIR, STATFS, GETXATTR, LISTXATTR, ACCESS, GETXTIMES -> true;
+            case OPEN -> request instanceof FsRequest.Open o && !o.intent().truncate();
             default -> false;
         };
     }
-
-    private static final int O_TRUNC = 01000;
 
     /**
      * The caller of {@code target} got a signal and the kernel asks us to give up. A request still
@@ -362,27 +217,27 @@ public final class FuseSession implements AutoCloseable {
     private void interrupt(long unique, long target) {
         Pending pending = inFlight.get(target);
         if (pending == null) {
-            replyError(unique, dev.strata.engine.Errno.EAGAIN.code()); // answered already: the kernel drops this
+            replyError(unique, Errno.EAGAIN); // answered already: the kernel drops this
         } else if (pending.interruptible() && inFlight.remove(target, pending)) {
-            replyError(target, dev.strata.engine.Errno.EINTR.code());
+            replyError(target, Errno.EINTR);
         }
     }
 
     /** Sends the request on and answers the kernel when the reply comes; {@code size} is the kernel's buffer for sized replies. */
-    private void dispatch(int opcode, long unique, FsRequest request, int size) {
-        inFlight.put(unique, new Pending(System.nanoTime(), interruptible(opcode, request)));
+    private void dispatch(Operation op, long unique, FsRequest request, int size) {
+        inFlight.put(unique, new Pending(System.nanoTime(), interruptible(op, request)));
         router.dispatch(request, reply -> {
             Pending pending = inFlight.remove(unique);
             if (pending == null) {
                 giveBack(request, reply); // answered already, by an interrupt or the sweeper
                 return;
             }
-            observer.answered(opcode, System.nanoTime() - pending.started(), reply instanceof FsReply.Error);
+            observer.answered(op, System.nanoTime() - pending.started(), reply instanceof FsReply.Error);
             try {
-                answer(unique, request, reply, size);
+                answer(op, unique, request, reply, size);
             } catch (RuntimeException e) {
                 log.error("a bug while answering {}: {}", request, e.toString(), e);
-                replyError(unique, dev.strata.engine.Errno.EIO.code());
+                replyError(unique, Errno.EIO);
             }
         });
     }
@@ -396,7 +251,7 @@ public final class FuseSession implements AutoCloseable {
         for (Map.Entry<Long, Pending> e : inFlight.entrySet()) {
             if (now - e.getValue().started() > ANSWER_DEADLINE_NANOS && inFlight.remove(e.getKey(), e.getValue())) {
                 log.warn("request {} got no answer in {} s: answering EIO", e.getKey(), ANSWER_DEADLINE_NANOS / 1_000_000_000L);
-                replyError(e.getKey(), dev.strata.engine.Errno.EIO.code());
+                replyError(e.getKey(), Errno.EIO);
             }
         }
     }
@@ -420,43 +275,41 @@ public final class FuseSession implements AutoCloseable {
         }
     }
 
-    private void answer(long unique, FsRequest request, FsReply reply, int size) {
+    private void answer(Operation op, long unique, FsRequest request, FsReply reply, int size) {
         ByteBuffer out = replyBuffers.get();
         out.clear();
-        out.position(FuseKernel.OUT_HEADER);
+        out.position(KernelCodec.OUT_HEADER);
         if (reply instanceof FsReply.Error e) {
-            replyError(unique, e.errno().code());
+            replyError(unique, e.errno());
             return;
         } else if (reply instanceof FsReply.Entry e) {
             putEntry(out, e.node(), e.attributes(), e.cacheAttributes());
         } else if (reply instanceof FsReply.Attr a) {
-            out.putLong(a.cacheAttributes() ? CACHED_ATTR_SECONDS : 0).putInt(0).putInt(0);
-            putAttr(out, a.attributes());
+            if (op == Operation.GETXTIMES) {
+                codec.putXtimes(out, a.attributes());
+            } else {
+                codec.putAttrOut(out, a.attributes(), a.cacheAttributes() ? CACHED_ATTR_SECONDS : 0);
+            }
         } else if (reply instanceof FsReply.Bytes b) {
             out.put(b.value());
         } else if (reply instanceof FsReply.Opened o) {
             if (!open(out, ((FsRequest.Open) request).node(), o)) {
-                replyError(unique, dev.strata.engine.Errno.EIO.code());
+                replyError(unique, Errno.EIO);
                 return;
             }
         } else if (reply instanceof FsReply.Created c) {
             putEntry(out, c.entry().node(), c.entry().attributes(), c.entry().cacheAttributes());
             if (!open(out, c.entry().node(), c.opened())) {
                 router.forget(c.entry().node(), 1);
-                replyError(unique, dev.strata.engine.Errno.EIO.code());
+                replyError(unique, Errno.EIO);
                 return;
             }
         } else if (reply instanceof FsReply.OpenedDir) {
-            out.putLong(0).putInt(0).putInt(0);
+            codec.putOpen(out, 0, 0, 0);
         } else if (reply instanceof FsReply.DirEntries d) {
             putDirEntries(out, d, ((FsRequest.ReadDir) request).plus(), size);
         } else if (reply instanceof FsReply.StatFs s) {
-            var v = s.value();
-            out.putLong(v.blocks()).putLong(v.blocksFree()).putLong(v.blocksAvailable()).putLong(v.files()).putLong(v.filesFree());
-            out.putInt(v.blockSize()).putInt(v.nameMax()).putInt(v.blockSize()).putInt(0);
-            for (int i = 0; i < 6; i++) {
-                out.putInt(0);
-            }
+            codec.putStatFs(out, s.value());
         } else if (reply instanceof FsReply.Xattr x) {
             if (!putSized(out, x.value(), size, unique)) {
                 return;
@@ -472,11 +325,11 @@ public final class FuseSession implements AutoCloseable {
     /** getxattr/listxattr: size 0 asks for the length; a buffer too small is ERANGE. */
     private boolean putSized(ByteBuffer out, byte[] value, int size, long unique) {
         if (size == 0) {
-            out.putInt(value.length).putInt(0);
+            codec.putXattrSize(out, value.length);
             return true;
         }
         if (value.length > size) {
-            replyError(unique, dev.strata.engine.Errno.ERANGE.code());
+            replyError(unique, Errno.ERANGE);
             return false;
         }
         out.put(value);
@@ -486,7 +339,7 @@ public final class FuseSession implements AutoCloseable {
     private boolean open(ByteBuffer out, long node, FsReply.Opened o) {
         try {
             OpenFiles.Handle h = files.open(node, o, passthrough);
-            out.putLong(h.fh()).putInt(h.openFlags()).putInt(h.backingId());
+            codec.putOpen(out, h.fh(), h.openFlags(), h.backingId());
             return true;
         } catch (IOException e) {
             log.warn("cannot open {}: {}", o.content().path(), e.toString());
@@ -498,7 +351,7 @@ public final class FuseSession implements AutoCloseable {
     private OpenFiles.OpenFile handle(long unique, long fh) {
         OpenFiles.OpenFile file = files.get(fh);
         if (file == null) {
-            replyError(unique, dev.strata.engine.Errno.EBADF.code());
+            replyError(unique, Errno.EBADF);
         }
         return file;
     }
@@ -507,7 +360,7 @@ public final class FuseSession implements AutoCloseable {
     private OpenFiles.OpenFile writableHandle(long unique, long fh) {
         OpenFiles.OpenFile file = files.get(fh);
         if (file == null || !file.writable) {
-            replyError(unique, dev.strata.engine.Errno.EBADF.code());
+            replyError(unique, Errno.EBADF);
             return null;
         }
         return file;
@@ -526,10 +379,10 @@ public final class FuseSession implements AutoCloseable {
             int fileFd = file.fd();
             int done = 0;
             while (done < want) {
-                ByteBuffer slice = out.position(FuseKernel.OUT_HEADER + done).slice();
+                ByteBuffer slice = out.position(KernelCodec.OUT_HEADER + done).slice();
                 long n = FuseNative.LIBC.pread(fileFd, slice, want - done, offset + done);
                 if (n < 0) {
-                    replyError(unique, FuseNative.errno());
+                    replyHostError(unique, FuseNative.errno());
                     return;
                 }
                 if (n == 0) {
@@ -537,9 +390,9 @@ public final class FuseSession implements AutoCloseable {
                 }
                 done += (int) n;
             }
-            out.position(FuseKernel.OUT_HEADER + done);
+            out.position(KernelCodec.OUT_HEADER + done);
         } catch (IOException e) {
-            replyError(unique, dev.strata.engine.Errno.EIO.code());
+            replyError(unique, Errno.EIO);
             return;
         }
         Runnable accessed = file.accessed;
@@ -552,60 +405,56 @@ public final class FuseSession implements AutoCloseable {
         send(out, unique, 0);
     }
 
-    /** fuse_write_in: fh, offset, size, write_flags, lock_owner, flags, padding; then the data. */
-    private void write(long unique, ByteBuffer in) {
-        long fh = in.getLong();
-        long offset = in.getLong();
-        int size = in.getInt();
-        OpenFiles.OpenFile file = writableHandle(unique, fh);
+    private void write(long unique, KernelRequest.Write w, ByteBuffer in) {
+        OpenFiles.OpenFile file = writableHandle(unique, w.fh());
         if (file == null) {
             return;
         }
         try {
-            file.content.ensure(offset, size);
+            file.content.ensure(w.offset(), w.size());
             int fileFd = file.fd();
             int done = 0;
-            while (done < size) {
-                ByteBuffer data = in.position(FuseKernel.IN_HEADER + 40 + done).slice();
-                long n = FuseNative.LIBC.pwrite(fileFd, data, size - done, offset + done);
+            while (done < w.size()) {
+                ByteBuffer data = in.position(w.dataAt() + done).slice();
+                long n = FuseNative.LIBC.pwrite(fileFd, data, w.size() - done, w.offset() + done);
                 if (n < 0) {
-                    replyError(unique, FuseNative.errno());
+                    replyHostError(unique, FuseNative.errno());
                     return;
                 }
                 done += (int) n;
             }
             replyWritten(unique, done);
         } catch (IOException e) {
-            replyError(unique, dev.strata.engine.Errno.EIO.code());
+            replyError(unique, Errno.EIO);
         }
     }
 
     private void replyWritten(long unique, long written) {
         ByteBuffer out = replyBuffers.get();
         out.clear();
-        out.position(FuseKernel.OUT_HEADER);
-        out.putInt((int) written).putInt(0);
+        out.position(KernelCodec.OUT_HEADER);
+        codec.putWritten(out, written);
         send(out, unique, 0);
     }
 
     /** The file's data is synced here; the view's journal (names, metadata) by its Mount. */
-    private void fsync(long unique, Caller caller, long node, long fh, int flags) {
-        OpenFiles.OpenFile file = files.get(fh);
+    private void fsync(long unique, KernelRequest.Fsync f) {
+        OpenFiles.OpenFile file = files.get(f.fh());
         if (file != null && file.writable) {
             try {
                 file.content.ensureAll();
                 int fileFd = file.fd();
-                int r = (flags & FuseKernel.FSYNC_FDATASYNC) != 0 ? FuseNative.LIBC.fdatasync(fileFd) : FuseNative.LIBC.fsync(fileFd);
+                int r = f.dataOnly() ? FuseNative.LIBC.fdatasync(fileFd) : FuseNative.LIBC.fsync(fileFd);
                 if (r != 0) {
-                    replyError(unique, FuseNative.errno());
+                    replyHostError(unique, FuseNative.errno());
                     return;
                 }
             } catch (IOException e) {
-                replyError(unique, dev.strata.engine.Errno.EIO.code());
+                replyError(unique, Errno.EIO);
                 return;
             }
         }
-        dispatch(FuseKernel.FSYNC, unique, new FsRequest.Sync(caller, node), 0);
+        dispatch(Operation.FSYNC, unique, new FsRequest.Sync(f.caller(), f.node()), 0);
     }
 
     private void fallocate(long unique, long fh, long offset, long length, int mode) {
@@ -616,67 +465,60 @@ public final class FuseSession implements AutoCloseable {
         try {
             file.content.ensureAll();
             if (FuseNative.LIBC.fallocate(file.fd(), mode, offset, length) != 0) {
-                replyError(unique, FuseNative.errno());
+                replyHostError(unique, FuseNative.errno());
                 return;
             }
         } catch (IOException e) {
-            replyError(unique, dev.strata.engine.Errno.EIO.code());
+            replyError(unique, Errno.EIO);
             return;
         }
         replyEmpty(unique);
     }
 
     /** SEEK_DATA and SEEK_HOLE reach us (the kernel answers the other whences): ask the backing file. */
-    private void lseek(long unique, long fh, long offset, int whence) {
+    private void lseek(long unique, long fh, long offset, boolean toData) {
         OpenFiles.OpenFile file = handle(unique, fh);
         if (file == null) {
             return;
         }
         try {
             file.content.ensureAll();
-            long at = FuseNative.LIBC.lseek(file.fd(), offset, whence);
+            long at = FuseNative.LIBC.lseek(file.fd(), offset, toData ? FuseNative.SEEK_DATA : FuseNative.SEEK_HOLE);
             if (at < 0) {
-                replyError(unique, FuseNative.errno());
+                replyHostError(unique, FuseNative.errno());
                 return;
             }
             ByteBuffer out = replyBuffers.get();
             out.clear();
-            out.position(FuseKernel.OUT_HEADER);
-            out.putLong(at);
+            out.position(KernelCodec.OUT_HEADER);
+            codec.putOffset(out, at);
             send(out, unique, 0);
         } catch (IOException e) {
-            replyError(unique, dev.strata.engine.Errno.EIO.code());
+            replyError(unique, Errno.EIO);
         }
     }
 
-    /** fuse_copy_file_range_in: fh_in, off_in, nodeid_out, fh_out, off_out, len, flags. */
-    private void copyFileRange(long unique, ByteBuffer in) {
-        long fhIn = in.getLong();
-        long offIn = in.getLong();
-        in.getLong();
-        long fhOut = in.getLong();
-        long offOut = in.getLong();
-        long length = in.getLong();
-        OpenFiles.OpenFile source = handle(unique, fhIn);
+    private void copyFileRange(long unique, KernelRequest.CopyRange c) {
+        OpenFiles.OpenFile source = handle(unique, c.fhIn());
         if (source == null) {
             return;
         }
-        OpenFiles.OpenFile target = writableHandle(unique, fhOut);
+        OpenFiles.OpenFile target = writableHandle(unique, c.fhOut());
         if (target == null) {
             return;
         }
         try {
-            source.content.ensure(offIn, length);
-            target.content.ensure(offOut, length);
-            long n = FuseNative.LIBC.copy_file_range(source.fd(), new long[] {offIn}, target.fd(), new long[] {offOut},
-                    Math.min(length, Integer.MAX_VALUE), 0);
+            source.content.ensure(c.offsetIn(), c.length());
+            target.content.ensure(c.offsetOut(), c.length());
+            long n = FuseNative.LIBC.copy_file_range(source.fd(), new long[] {c.offsetIn()}, target.fd(), new long[] {c.offsetOut()},
+                    Math.min(c.length(), Integer.MAX_VALUE), 0);
             if (n < 0) {
-                replyError(unique, FuseNative.errno());
+                replyHostError(unique, FuseNative.errno());
                 return;
             }
             replyWritten(unique, n);
         } catch (IOException e) {
-            replyError(unique, dev.strata.engine.Errno.EIO.code());
+            replyError(unique, Errno.EIO);
         }
     }
 
@@ -695,30 +537,14 @@ public final class FuseSession implements AutoCloseable {
      */
     private void putEntry(ByteBuffer out, long node, Attributes attrs, boolean cacheAttributes) {
         boolean directory = (attrs.mode() & 0170000) == 0040000;
-        out.putLong(node).putLong(0);                                  // nodeid, generation
-        out.putLong(directory ? DIRECTORY_ENTRY_SECONDS : 0).putLong(cacheAttributes ? CACHED_ATTR_SECONDS : 0);
-        out.putInt(0).putInt(0);
-        putAttr(out, attrs);
-    }
-
-    private static void putAttr(ByteBuffer out, Attributes a) {
-        out.putLong(a.ino()).putLong(a.size()).putLong(a.blocks());
-        out.putLong(Math.floorDiv(a.atimeNanos(), 1_000_000_000L)).putLong(Math.floorDiv(a.mtimeNanos(), 1_000_000_000L))
-                .putLong(Math.floorDiv(a.ctimeNanos(), 1_000_000_000L));
-        out.putInt((int) Math.floorMod(a.atimeNanos(), 1_000_000_000L)).putInt((int) Math.floorMod(a.mtimeNanos(), 1_000_000_000L))
-                .putInt((int) Math.floorMod(a.ctimeNanos(), 1_000_000_000L));
-        out.putInt(a.mode()).putInt(a.nlink()).putInt(a.uid()).putInt(a.gid()).putInt((int) a.rdev());
-        out.putInt(4096).putInt(0);                                     // blksize, flags
+        codec.putEntry(out, node, attrs, directory ? DIRECTORY_ENTRY_SECONDS : 0, cacheAttributes ? CACHED_ATTR_SECONDS : 0);
     }
 
     /** Packs entries into the kernel's buffer; entries that do not fit give back the lookups they took. */
     private void putDirEntries(ByteBuffer out, FsReply.DirEntries d, boolean plus, int size) {
-        int limit = FuseKernel.OUT_HEADER + Math.min(size, FuseKernel.MAX_WRITE);
+        int limit = KernelCodec.OUT_HEADER + Math.min(size, FuseKernel.MAX_WRITE);
         for (FsReply.DirEntry e : d.entries()) {
-            int nameLength = e.name().length;
-            int direntSize = (FuseKernel.DIRENT + nameLength + 7) & ~7;
-            int need = plus ? FuseKernel.ENTRY_OUT + direntSize : direntSize;
-            if (out.position() + need > limit) {
+            if (out.position() + codec.direntSize(e.name().length, plus) > limit) {
                 if (e.node() != 0) {
                     router.forget(e.node(), 1);
                 }
@@ -726,32 +552,32 @@ public final class FuseSession implements AutoCloseable {
             }
             if (plus) {
                 if (e.attributes() == null) {
-                    for (int i = 0; i < FuseKernel.ENTRY_OUT; i++) {
-                        out.put((byte) 0);
-                    }
+                    codec.putNoEntry(out);
                 } else {
                     putEntry(out, e.node(), e.attributes(), (e.typeBits() & 0170000) != 0040000);
                 }
             }
-            out.putLong(e.ino()).putLong(e.offset()).putInt(nameLength).putInt((e.typeBits() >>> 12) & 017);
-            out.put(e.name());
-            while ((out.position() & 7) != 0) {
-                out.put((byte) 0);
-            }
+            codec.putDirent(out, e.ino(), e.offset(), e.typeBits(), e.name());
         }
     }
 
     private void replyEmpty(long unique) {
         ByteBuffer out = replyBuffers.get();
         out.clear();
-        out.position(FuseKernel.OUT_HEADER);
+        out.position(KernelCodec.OUT_HEADER);
         send(out, unique, 0);
     }
 
-    private void replyError(long unique, int errno) {
+    /** Answers with a named error, in the platform's number. */
+    private void replyError(long unique, Errno errno) {
+        replyHostError(unique, codec.errno(errno));
+    }
+
+    /** Answers with an error number the host's own calls gave (the host is the platform whose kernel asks). */
+    private void replyHostError(long unique, int errno) {
         ByteBuffer out = replyBuffers.get();
         out.clear();
-        out.position(FuseKernel.OUT_HEADER);
+        out.position(KernelCodec.OUT_HEADER);
         send(out, unique, -errno);
     }
 
@@ -760,14 +586,7 @@ public final class FuseSession implements AutoCloseable {
         int length = out.position();
         out.putInt(0, length).putInt(4, error).putLong(8, unique);
         out.position(0);
-        long n = FuseNative.LIBC.write(fd, out, length);
-        if (n < 0) {
-            int e = FuseNative.errno();
-            // ENOENT: the request was interrupted and is gone; ENODEV: unmounted meanwhile
-            if (e != FuseNative.ENOENT && e != FuseNative.ENODEV) {
-                log.warn("writing a reply failed: {}", FuseNative.describe(e));
-            }
-        }
+        channel.write(out, length);
     }
 
     /** Unmounts (lazily, so busy processes do not keep the daemon from stopping) and ends the session. */
@@ -777,7 +596,7 @@ public final class FuseSession implements AutoCloseable {
             return;
         }
         sweeper.shutdownNow();
-        Mounts.unmount(mountpoint);
+        channel.unmount();
         for (Thread t : readers) {
             try {
                 t.join(2000);
@@ -789,7 +608,7 @@ public final class FuseSession implements AutoCloseable {
         if (left > 0) {
             log.info("closed {} file handles left open at unmount", left);
         }
-        FuseNative.LIBC.close(fd);
+        channel.close();
         log.info("unmounted {}", mountpoint);
     }
 }

@@ -7,20 +7,15 @@ package dev.strata.fuse;
 public interface RequestObserver {
     RequestObserver NONE = new RequestObserver() {
         @Override
-        public void received(int opcode) {
+        public void received(Operation operation) {
         }
 
         @Override
-        public void answered(int opcode, long nanos, boolean error) {
+        public void answered(Operation operation, long nanos, boolean error) {
         }
     };
 
-    void received(int opcode);
+    void received(Operation operation);
 
-    void answered(int opcode, long nanos, boolean error);
-
-    /** The kernel's name of an opcode ("LOOKUP"), or OP_n for one this bridge does not know. */
-    static String name(int opcode) {
-        return FuseKernel.name(opcode);
-    }
+    void answered(Operation operation, long nanos, boolean error);
 }

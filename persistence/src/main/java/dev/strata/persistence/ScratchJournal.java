@@ -56,7 +56,7 @@ public final class ScratchJournal implements AutoCloseable {
     }
 
     /**
-     * Metadata set on an object; {@code valid} says which fields apply (the kernel's FATTR bits). Size
+     * Metadata set on an object; {@code valid} says which fields apply (bits of the engine's SetAttributes.Field, as journals since the first hold them). Size
      * and times of objects whose content is in a data file live in that file and are not replayed.
      */
     public record AttributesSet(long ino, int valid, int mode, int uid, int gid, long size, long atimeNanos,

@@ -1,5 +1,8 @@
 package dev.strata.actors.fs;
 
+import dev.strata.engine.OpenIntent;
+import dev.strata.engine.Overlay;
+
 /**
  * A file system request decoded from the kernel, as the Mount actor that owns the caller's view
  * receives it. Node ids are the kernel's; the root is {@link #ROOT}.
@@ -18,8 +21,7 @@ public sealed interface FsRequest {
     record ReadLink(Caller caller, long node) implements FsRequest {
     }
 
-    /** {@code flags} are open(2)'s. */
-    record Open(Caller caller, long node, int flags) implements FsRequest {
+    record Open(Caller caller, long node, OpenIntent intent) implements FsRequest {
     }
 
     record OpenDir(Caller caller, long node) implements FsRequest {
@@ -51,8 +53,8 @@ public sealed interface FsRequest {
         String operation();
     }
 
-    /** {@code mode} is masked by the caller's umask already; {@code flags} are open(2)'s. */
-    record Create(Caller caller, long parent, byte[] name, int mode, int flags) implements Change {
+    /** {@code mode} is masked by the caller's umask already. */
+    record Create(Caller caller, long parent, byte[] name, int mode, OpenIntent intent) implements Change {
         public String operation() {
             return "create";
         }
@@ -60,9 +62,9 @@ public sealed interface FsRequest {
 
     /**
      * open(2) with O_TMPFILE: a file made in {@code parent} without a name, open for its maker; linkat(2)
-     * may give it one later unless {@code flags} has O_EXCL.
+     * may give it one later unless its intent is {@code exclusive} (O_EXCL).
      */
-    record CreateUnnamed(Caller caller, long parent, int mode, int flags) implements Change {
+    record CreateUnnamed(Caller caller, long parent, int mode, OpenIntent intent) implements Change {
         public String operation() {
             return "O_TMPFILE open";
         }
@@ -105,21 +107,20 @@ public sealed interface FsRequest {
         }
     }
 
-    /** {@code flags}: RENAME_NOREPLACE 1, RENAME_EXCHANGE 2. */
+    /** {@code flags}: the engine's {@code Overlay.RENAME_NOREPLACE} and {@code RENAME_EXCHANGE}. */
     record Rename(Caller caller, long parent, byte[] name, long newParent, byte[] newName, int flags) implements Change {
         public String operation() {
             return "rename";
         }
     }
 
-    /** {@code valid} holds the kernel's FATTR bits; {@code viaHandle} when it came through an open file (ftruncate, fchmod). */
-    record SetAttr(Caller caller, long node, int valid, boolean viaHandle, int mode, int uid, int gid, long size,
-                   long atimeNanos, long mtimeNanos) implements Change {
+    record SetAttr(Caller caller, long node, Overlay.SetAttributes change) implements Change {
         public String operation() {
             return "setattr";
         }
     }
 
+    /** {@code flags}: the engine's {@code Overlay.XATTR_CREATE} and {@code XATTR_REPLACE}. */
     record SetXattr(Caller caller, long node, String name, byte[] value, int flags) implements Change {
         public String operation() {
             return "setxattr";

@@ -2,6 +2,7 @@ package dev.strata.ops.metrics;
 
 import dev.strata.actors.RouteCache;
 import dev.strata.engine.Overlay;
+import dev.strata.fuse.Operation;
 import dev.strata.fuse.RequestObserver;
 import dev.strata.persistence.ScratchJournal;
 import dev.strata.persistence.ReadThrough;
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * kept in arrays and maps, so recording a request is a lookup and a histogram update.
  */
 public final class DaemonMetrics implements RequestObserver {
-    private static final int OPCODES = 64;
+    private static final int OPCODES = Operation.values().length;
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicReferenceArray<Counter> received = new AtomicReferenceArray<>(OPCODES);
@@ -73,13 +74,11 @@ public final class DaemonMetrics implements RequestObserver {
     }
 
     @Override
-    public void received(int opcode) {
-        if (opcode < 0 || opcode >= OPCODES) {
-            return;
-        }
+    public void received(Operation operation) {
+        int opcode = operation.ordinal();
         Counter c = received.get(opcode);
         if (c == null) {
-            c = Counter.builder("strata_fuse_requests").description("kernel requests received").tag("opcode", RequestObserver.name(opcode))
+            c = Counter.builder("strata_fuse_requests").description("kernel requests received").tag("opcode", operation.name())
                     .register(registry);
             received.set(opcode, c);
         }
@@ -87,14 +86,12 @@ public final class DaemonMetrics implements RequestObserver {
     }
 
     @Override
-    public void answered(int opcode, long nanos, boolean error) {
-        if (opcode < 0 || opcode >= OPCODES) {
-            return;
-        }
+    public void answered(Operation operation, long nanos, boolean error) {
+        int opcode = operation.ordinal();
         Timer t = answered.get(opcode);
         if (t == null) {
             t = Timer.builder("strata_fuse_answer").description("from a request's arrival to its answer, for requests the bridge hands on")
-                    .tag("opcode", RequestObserver.name(opcode)).publishPercentileHistogram()
+                    .tag("opcode", operation.name()).publishPercentileHistogram()
                     .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
             answered.set(opcode, t);
         }
@@ -102,7 +99,7 @@ public final class DaemonMetrics implements RequestObserver {
         if (error) {
             Counter e = errors.get(opcode);
             if (e == null) {
-                e = Counter.builder("strata_fuse_errors").description("requests answered with an error").tag("opcode", RequestObserver.name(opcode))
+                e = Counter.builder("strata_fuse_errors").description("requests answered with an error").tag("opcode", operation.name())
                         .register(registry);
                 errors.set(opcode, e);
             }

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -128,7 +129,8 @@ static size_t put_bool(uint8_t *out, int field, int value) {
 }
 
 /* The value of string field 1 (RuntimeInfo.name) of a message, into name. */
-static int get_name(const uint8_t *m, size_t len, char *name, size_t size) {
+/* A string field of a message into out (NUL-terminated): 0, or -1 when it is missing, malformed or longer than size - 1. */
+static int get_string(const uint8_t *m, size_t len, int field, char *out, size_t size) {
     size_t i = 0;
     while (i < len) {
         uint64_t key = 0, v = 0;
@@ -141,9 +143,10 @@ static int get_name(const uint8_t *m, size_t len, char *name, size_t size) {
             shift = 0;
             while (i < len) { v |= (uint64_t) (m[i] & 0x7f) << shift; shift += 7; if (!(m[i++] & 0x80)) break; }
             if (v > len - i) return -1;
-            if ((key >> 3) == 1 && v < size) {
-                memcpy(name, m + i, v);
-                name[v] = '\0';
+            if ((int) (key >> 3) == field) {
+                if (v >= size) return -1;
+                memcpy(out, m + i, v);
+                out[v] = '\0';
                 return 0;
             }
             i += v;
@@ -156,6 +159,10 @@ static int get_name(const uint8_t *m, size_t len, char *name, size_t size) {
         }
     }
     return -1;
+}
+
+static int get_name(const uint8_t *m, size_t len, char *name, size_t size) {
+    return get_string(m, len, 1, name, size);
 }
 
 /* ---- the daemon ---- */
@@ -335,7 +342,8 @@ static int run(struct request *r) {
         close(go[1]);
         close(ready[0]);
         close(daemon);
-        char name[256];
+        /* the runtime's name; a daemon without FUSE adds a NUL and the directory of the view's copy */
+        char name[256 + PATH_MAX];
         size_t got = 0;
         ssize_t k;
         while (got < sizeof name - 1 && ((k = read(go[0], name + got, sizeof name - 1 - got)) > 0 || (k < 0 && errno == EINTR))) {
@@ -346,6 +354,15 @@ static int run(struct request *r) {
         }
         name[got] = '\0';
         setenv("STRATA_RUNTIME", name, 1);
+        size_t name_len = strlen(name);
+        if (name_len + 1 < got) {
+            const char *view = name + name_len + 1;
+            if (chdir(view) != 0) {
+                fprintf(stderr, "strata: cannot enter the view's copy %s: %s\n", view, strerror(errno));
+                _exit(126);
+            }
+            setenv("STRATA_VIEW", view, 1);
+        }
         signal(SIGINT, SIG_DFL);
         signal(SIGQUIT, SIG_DFL);
         execvp(r->command[0], r->command);
@@ -375,7 +392,21 @@ static int run(struct request *r) {
         }
         return code == 3 ? 2 : 1; /* INVALID_ARGUMENT is a usage error */
     }
-    if (write_all(go[1], (const uint8_t *) name, strlen(name)) != 0) {
+    static char view[PATH_MAX], warning[4096];
+    size_t go_len = strlen(name);
+    if (get_string(reply, reply_len, 11, view, sizeof view) == 0 && view[0] != '\0') {
+        /* a daemon without FUSE: the tree runs in a rendered copy of its view, and is told so once */
+        if (get_string(reply, reply_len, 12, warning, sizeof warning) == 0) {
+            fprintf(stderr, "%s\n", warning);
+        }
+        static char both[256 + PATH_MAX];
+        snprintf(both, sizeof both, "%s", name);
+        memcpy(both + go_len + 1, view, strlen(view) + 1);
+        go_len += 1 + strlen(view);
+        if (write_all(go[1], (const uint8_t *) both, go_len) != 0) {
+            perror("strata: starting the command");
+        }
+    } else if (write_all(go[1], (const uint8_t *) name, go_len) != 0) {
         perror("strata: starting the command");
     }
     close(go[1]);

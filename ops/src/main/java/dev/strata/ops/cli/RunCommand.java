@@ -89,6 +89,12 @@ final class RunCommand implements Callable<Integer> {
     private static int runTree(RuntimeInfo runtime, List<String> command) throws InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
         pb.environment().put("STRATA_RUNTIME", runtime.getName());
+        if (!runtime.getViewRoot().isEmpty()) {
+            // a daemon without FUSE: the tree runs in a rendered copy of its view, and is told so once
+            System.err.println(runtime.getDegraded());
+            pb.directory(new java.io.File(runtime.getViewRoot()));
+            pb.environment().put("STRATA_VIEW", runtime.getViewRoot());
+        }
         Process child;
         try {
             child = pb.start();

@@ -45,6 +45,10 @@ final class ServiceCommand {
         @Option(names = "--readers", description = "Threads reading the FUSE device (default: strata.readers, 2).")
         Integer readers;
 
+        @Option(names = "--no-fuse", description = "Run degraded, as where FUSE is missing: each runtime's tree runs over a rendered copy "
+                + "of its view under the mount point (not isolated, not committable).")
+        boolean noFuse;
+
         @Override
         public Integer call() throws Exception {
             StrataCommand strata = service.strata;
@@ -71,7 +75,7 @@ final class ServiceCommand {
                 daemon = Daemon.start(strata.home(), new Daemon.Options(mp.toAbsolutePath(), !noPassthrough && config.passthrough(),
                         effective(readers, config.readers()),
                         config.socket(), StrataCommand::serve, readThrough(strata), fleet, fleet == null ? null : pullFrom(strata, fleet),
-                        config.get("metrics-listen")));
+                        config.get("metrics-listen")).withoutFuse(noFuse));
             } catch (IOException e) {
                 throw new RepositoryException(e.getMessage());
             }
@@ -170,6 +174,9 @@ final class ServiceCommand {
                 strata.out.printf("daemon pid %d serving %s, up %s, passthrough %s%s%n", s.getDaemonPid(), s.getMountpoint(),
                         Format.duration(Duration.ofMillis(s.getUptimeMs())), s.getPassthrough() ? "on" : "off",
                         s.getDaemonUid() == 0 ? "" : ", unprivileged: the mount is uid " + s.getDaemonUid() + "'s alone");
+                if (s.getMode().startsWith("degraded")) {
+                    strata.out.println("mode: " + s.getMode() + "; runtimes run over rendered copies under " + s.getMountpoint());
+                }
                 if (s.getReadThroughCount() > 0) {
                     strata.out.printf("read-through from %s: %s fetched (%s), %s%n", String.join(", ", s.getReadThroughList()),
                             Format.count(s.getRemoteFetches(), "blob"), Format.bytes(s.getRemoteBytes()), Format.count(s.getRemoteFailures(), "failure"));

@@ -78,7 +78,7 @@ final class ControlService implements StrataControl {
 
     /** What every connection's service shares: the actor system, the lifecycle owner, the daemon's own status and stop. */
     record Daemon(ActorSystem<?> system, ActorRef<Runtimes.Command> runtimes, Supplier<StatusReply.Builder> status, Runnable shutdown,
-                  dev.strata.ops.fleet.Fleet fleet, dev.strata.ops.metrics.DaemonMetrics metrics) {
+                  dev.strata.ops.fleet.Fleet fleet, dev.strata.ops.metrics.DaemonMetrics metrics, DegradedViews degraded) {
     }
 
     private final Daemon daemon;
@@ -91,14 +91,35 @@ final class ControlService implements StrataControl {
 
     @Override
     public CompletionStage<RuntimeInfo> mount(MountRequest in) {
-        return this.<dev.strata.actors.RuntimeInfo>askValue(r -> new Runtimes.Start(caller, in.getName(), in.getRootPid(), in.getEnvSpec(), in.getEditable(), in.getDurable(),
-                in.getJoin(), r), ASK).thenApply(ControlService::toProto);
+        DegradedViews degraded = daemon.degraded();
+        if (degraded != null && in.getDurable()) {
+            return CompletableFuture.failedFuture(degraded.refusal("a durable runtime"));
+        }
+        CompletionStage<RuntimeInfo> started = this.<dev.strata.actors.RuntimeInfo>askValue(r -> new Runtimes.Start(caller, in.getName(),
+                in.getRootPid(), in.getEnvSpec(), in.getEditable(), in.getDurable(), in.getJoin(), r), ASK).thenApply(ControlService::toProto);
+        return degraded == null ? started : started.thenCompose(degraded::attach);
+    }
+
+    /** Work a daemon without FUSE cannot do (the runtime's changes are in its copy, not in a scratch): refused before it is asked. */
+    private <T> CompletionStage<T> live(String what, Supplier<CompletionStage<T>> call) {
+        return daemon.degraded() != null ? CompletableFuture.failedFuture(daemon.degraded().refusal(what)) : call.get();
+    }
+
+    /** Whether a runtime still runs (a degraded copy outlives none of its runtime's trees). */
+    static CompletionStage<Boolean> running(ActorSystem<?> system, ActorRef<Runtimes.Command> runtimes, String name) {
+        return Asks.<Runtimes.Command, List<dev.strata.actors.RuntimeInfo>>ask(runtimes, r -> new Runtimes.ListRunning(Caller.daemon(),
+                false, r), ASK, system.scheduler()).thenApply(list -> list.stream().anyMatch(i -> i.name().equals(name)));
     }
 
     @Override
     public CompletionStage<UnmountReply> unmount(UnmountRequest in) {
         return this.<dev.strata.actors.RuntimeInfo>askValue(r -> new Runtimes.End(caller, ControlRules.checkName("runtime", in.getName()), r), ASK)
-                .thenApply(ended -> UnmountReply.getDefaultInstance());
+                .thenApply(ended -> {
+                    if (daemon.degraded() != null) {
+                        daemon.degraded().release(ended.name());
+                    }
+                    return UnmountReply.getDefaultInstance();
+                });
     }
 
     @Override
@@ -134,13 +155,14 @@ final class ControlService implements StrataControl {
 
     @Override
     public CompletionStage<CommitReply> commit(CommitRequest in) {
-        return this.<Mount.CommitOutcome>askValue(r -> new Runtimes.Commit(caller, in.getPid(), in.getTag(), in.getMessage(), r), LONG)
-                .thenApply(ControlService::toProto);
+        return live("commit", () -> this.<Mount.CommitOutcome>askValue(r -> new Runtimes.Commit(caller, in.getPid(), in.getTag(),
+                in.getMessage(), r), LONG).thenApply(ControlService::toProto));
     }
 
     @Override
     public CompletionStage<DiffReply> diff(DiffRequest in) {
-        return this.<Mount.DiffOutcome>askValue(r -> new Runtimes.Diff(caller, in.getPid(), r), ASK).thenApply(ControlService::toProto);
+        return live("diff", () -> this.<Mount.DiffOutcome>askValue(r -> new Runtimes.Diff(caller, in.getPid(), r), ASK)
+                .thenApply(ControlService::toProto));
     }
 
     @Override
@@ -152,8 +174,8 @@ final class ControlService implements StrataControl {
 
     @Override
     public CompletionStage<SnapshotInfo> createSnapshot(CreateSnapshotRequest in) {
-        return this.<Runtimes.SnapshotMade>askValue(r -> new Runtimes.CreateSnapshot(caller, in.getRuntime(), in.getName(), r), LONG)
-                .thenApply(made -> toProto(made.info()).toBuilder().setCaptureMicros(made.captureMicros()).build());
+        return live("a snapshot", () -> this.<Runtimes.SnapshotMade>askValue(r -> new Runtimes.CreateSnapshot(caller, in.getRuntime(),
+                in.getName(), r), LONG).thenApply(made -> toProto(made.info()).toBuilder().setCaptureMicros(made.captureMicros()).build()));
     }
 
     @Override
@@ -171,7 +193,8 @@ final class ControlService implements StrataControl {
 
     @Override
     public CompletionStage<BranchInfo> createBranch(CreateBranchRequest in) {
-        return this.<Runtimes.Branch>askValue(r -> new Runtimes.CreateBranch(caller, in.getSnapshot(), in.getName(), r), ASK).thenApply(ControlService::toProto);
+        return live("a branch", () -> this.<Runtimes.Branch>askValue(r -> new Runtimes.CreateBranch(caller, in.getSnapshot(), in.getName(), r),
+                ASK).thenApply(ControlService::toProto));
     }
 
     @Override
@@ -195,8 +218,8 @@ final class ControlService implements StrataControl {
 
     @Override
     public CompletionStage<CommitReply> commitBranch(CommitBranchRequest in) {
-        return this.<Mount.CommitOutcome>askValue(r -> new Runtimes.CommitBranch(caller, in.getBranch(), in.getTag(), in.getMessage(), r), LONG)
-                .thenApply(c -> toProto(c).toBuilder().setRuntime(in.getBranch()).build());
+        return live("a branch commit", () -> this.<Mount.CommitOutcome>askValue(r -> new Runtimes.CommitBranch(caller, in.getBranch(),
+                in.getTag(), in.getMessage(), r), LONG).thenApply(c -> toProto(c).toBuilder().setRuntime(in.getBranch()).build()));
     }
 
     @Override

@@ -45,7 +45,11 @@ public final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
     private final ActorSystem<Guardian.Command> system;
+    /** The kernel connection; null when the daemon runs degraded. */
     private final FuseSession session;
+    private final Path mountpoint;
+    /** Runtimes over rendered copies, when the daemon runs without FUSE; else null. */
+    private final DegradedViews degraded;
     private final ControlSocketServer control;
     private final ReadThrough readThrough;
     private final long startedAt = System.currentTimeMillis();
@@ -57,7 +61,19 @@ public final class Daemon {
     public record Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli,
                           List<dev.strata.persistence.Store> readThrough, dev.strata.ops.fleet.FleetConfig fleet,
                           java.util.function.BiFunction<List<String>, dev.strata.persistence.Sync.Listener, String> fleetPull,
-                          String metricsListen) {
+                          String metricsListen, boolean noFuse) {
+        public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket, LaunchProtocol.Cli cli,
+                       List<dev.strata.persistence.Store> readThrough, dev.strata.ops.fleet.FleetConfig fleet,
+                       java.util.function.BiFunction<List<String>, dev.strata.persistence.Sync.Listener, String> fleetPull,
+                       String metricsListen) {
+            this(mountpoint, passthrough, readerThreads, socket, cli, readThrough, fleet, fleetPull, metricsListen, false);
+        }
+
+        /** The same daemon, without FUSE (degraded) or not. */
+        public Options withoutFuse(boolean off) {
+            return new Options(mountpoint, passthrough, readerThreads, socket, cli, readThrough, fleet, fleetPull, metricsListen, off);
+        }
+
         /** A daemon that runs no CLI commands itself (the front end then starts the full CLI) and reads no remotes. */
         public Options(Path mountpoint, boolean passthrough, int readerThreads, Path socket) {
             this(mountpoint, passthrough, readerThreads, socket, null, List.of());
@@ -75,9 +91,12 @@ public final class Daemon {
         }
     }
 
-    private Daemon(ActorSystem<Guardian.Command> system, FuseSession session, ControlSocketServer control, ReadThrough readThrough) {
+    private Daemon(ActorSystem<Guardian.Command> system, FuseSession session, Path mountpoint, DegradedViews degraded,
+                   ControlSocketServer control, ReadThrough readThrough) {
         this.system = system;
         this.session = session;
+        this.mountpoint = mountpoint;
+        this.degraded = degraded;
         this.control = control;
         this.readThrough = readThrough;
     }
@@ -105,13 +124,22 @@ public final class Daemon {
                     system, Guardian.GetRouter::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
             ActorRef<Runtimes.Command> runtimes = Asks.<Guardian.Command, ActorRef<Runtimes.Command>>ask(
                     system, Guardian.GetRuntimes::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
-            session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough(), metrics),
-                    new RouterGateway(router, routes, nodes, answerDelay()));
+            String noFuse = options.noFuse() ? "turned off with --no-fuse" : dev.strata.fuse.FuseAvailability.missing();
+            DegradedViews degraded = null;
+            if (noFuse == null) {
+                session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough(), metrics),
+                        new RouterGateway(router, routes, nodes, answerDelay()));
+            } else {
+                dev.strata.fuse.Mounts.clearStale(options.mountpoint().toAbsolutePath().normalize());
+                degraded = new DegradedViews(repo, options.mountpoint().toAbsolutePath().normalize(), noFuse,
+                        name -> ControlService.running(system, runtimes, name));
+                log.warn("no FUSE ({}): commands run over rendered copies of their views under {}", noFuse, options.mountpoint());
+            }
+            Path mountpoint = session != null ? session.mountpoint() : options.mountpoint().toAbsolutePath().normalize();
             Daemon[] self = new Daemon[1];
             dev.strata.ops.fleet.Fleet fleet = null;
             if (options.fleet() != null) {
                 fleet = new dev.strata.ops.fleet.Fleet(system, options.fleet());
-                FuseSession mountedNow = session;
                 system.systemActorOf(dev.strata.ops.fleet.FleetAdmin.create(new dev.strata.ops.fleet.FleetAdmin.Node(options.fleet().node(), runtimes,
                         () -> self[0].describe(home), options.fleetPull() != null ? options.fleetPull()
                                 : (refs, progress) -> { throw new IllegalStateException("this daemon has no strata.cluster.pull-remote"); },
@@ -119,21 +147,26 @@ public final class Daemon {
                 log.info("strata daemon in the fleet as {} (seed nodes {})", options.fleet().node(), options.fleet().seedNodes());
             }
             ControlService.Daemon shared = new ControlService.Daemon(system, runtimes, () -> self[0].status(),
-                    () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()), fleet, metrics);
+                    () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()), fleet, metrics, degraded);
             var errors = ControlErrors.handler();
             ControlSocketServer control = ControlSocketServer.start(options.socket(), system,
                     caller -> timed(metrics, handler(StrataControlHandlerFactory.create(new ControlService(shared, caller), errors, system))));
             // the native launcher's one-round-trip protocol, beside the gRPC socket
             ControlSocketServer launch = ControlSocketServer.start(launchSocket(options.socket()),
                     new LaunchProtocol(caller -> new ControlService(shared, caller), options.cli(), repo));
-            Daemon daemon = new Daemon(system, session, control, readThrough);
+            Daemon daemon = new Daemon(system, session, mountpoint, degraded, control, readThrough);
             self[0] = daemon;
             // Shutdown tasks first, the address file last: a SIGTERM as soon as clients can see us must still unmount.
             CoordinatedShutdown cs = CoordinatedShutdown.get(system);
             FuseSession mounted = session;
+            DegradedViews copies = degraded;
             cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "unmount", () -> {
                 DaemonAddress.remove(home);
-                mounted.close();
+                if (mounted != null) {
+                    mounted.close();
+                } else {
+                    copies.releaseAll();
+                }
                 return CompletableFuture.completedFuture(Done.getInstance());
             });
             cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-control", () -> {
@@ -147,10 +180,10 @@ public final class Daemon {
             if (options.metricsListen() != null && !options.metricsListen().isBlank()) {
                 serveMetrics(system, metrics, options.metricsListen());
             }
-            DaemonAddress address = new DaemonAddress(control.path(), ProcessHandle.current().pid(), session.mountpoint());
+            DaemonAddress address = new DaemonAddress(control.path(), ProcessHandle.current().pid(), mountpoint);
             address.write(home);
-            log.info("strata daemon {} serving {} (control on {}, passthrough {})", address.pid(), session.mountpoint(), control.path(),
-                    session.passthrough());
+            log.info("strata daemon {} serving {} (control on {}, {})", address.pid(), mountpoint, control.path(),
+                    session != null ? "passthrough " + session.passthrough() : "degraded: " + noFuse);
             return daemon;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -262,12 +295,12 @@ public final class Daemon {
         }
         boolean healthy;
         try {
-            healthy = dev.strata.fuse.Mounts.isFuseMounted(session.mountpoint());
+            healthy = session != null && dev.strata.fuse.Mounts.isFuseMounted(mountpoint);
         } catch (RuntimeException e) {
             healthy = false;
         }
         return dev.strata.protocol.FleetNode.newBuilder().setVersion(VERSION).setUptimeMs(now - startedAt).setMountHealthy(healthy)
-                .setStoreBytes(storeBytes).setMountpoint(session.mountpoint().toString())
+                .setStoreBytes(storeBytes).setMountpoint(mountpoint.toString())
                 .setLoad(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
@@ -275,9 +308,9 @@ public final class Daemon {
     public static final String VERSION = "0.1.0";
 
     StatusReply.Builder status() {
-        StatusReply.Builder s = StatusReply.newBuilder().setMountpoint(session.mountpoint().toString()).setDaemonPid((int) ProcessHandle.current().pid())
-                .setUptimeMs(System.currentTimeMillis() - startedAt).setPassthrough(session.passthrough())
-                .setDaemonUid(dev.strata.actors.Caller.DAEMON_USER);
+        StatusReply.Builder s = StatusReply.newBuilder().setMountpoint(mountpoint.toString()).setDaemonPid((int) ProcessHandle.current().pid())
+                .setUptimeMs(System.currentTimeMillis() - startedAt).setPassthrough(session != null && session.passthrough())
+                .setMode(degraded == null ? "fuse" : "degraded: " + degraded.reason()).setDaemonUid(dev.strata.actors.Caller.DAEMON_USER);
         if (readThrough != null) {
             ReadThrough.Counts c = readThrough.counts();
             s.addAllReadThrough(readThrough.remoteNames()).setRemoteFetches(c.fetches()).setRemoteBytes(c.bytes()).setRemoteFailures(c.failures());

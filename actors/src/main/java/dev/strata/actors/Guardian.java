@@ -46,6 +46,7 @@ public final class Guardian extends AbstractBehavior<Guardian.Command> {
     private Guardian(ActorContext<Command> ctx, ProcessTable processes, NodeTable nodes, Mount.ViewSource emptyView, RouteCache routes,
                      Repository repo, Path snapshotsDir, Path runtimesDir) {
         super(ctx);
+        ctx.spawn(LostRequests.create(), "lost-requests");
         int resolvers = ctx.getSystem().settings().config().getInt("strata.resolvers");
         ActorRef<AncestryResolver.Command> resolver = ctx.spawn(org.apache.pekko.actor.typed.javadsl.Routers.pool(resolvers,
                         Behaviors.supervise(AncestryResolver.create(processes)).onFailure(SupervisorStrategy.restart()))

@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * One FUSE connection: reads kernel requests from its {@link FuseChannel} on a few threads, has the
  * platform's {@link KernelCodec} decode each, hands file system requests to the {@link
  * RequestRouter}, and has the codec encode the answer when it comes, from whatever thread it comes
- * on. Requests on open files are served here, from the session's {@link OpenFiles}: by FUSE
- * passthrough when the kernel offers it (no READ then reaches userspace), otherwise from the file's
- * content on the reader thread.
+ * on ({@link Replies}). Requests on open files are served on the reader thread by {@link
+ * FileRequests}, from the session's {@link OpenFiles}, when FUSE passthrough does not take them
+ * (no READ then reaches userspace).
  */
 public final class FuseSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
@@ -48,8 +48,8 @@ public final class FuseSession implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final ThreadLocal<ByteBuffer> replyBuffers =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(KernelCodec.OUT_HEADER + FuseKernel.MAX_WRITE).order(ByteOrder.LITTLE_ENDIAN));
+    private final Replies replies;
+    private final FileRequests fileRequests;
     private volatile boolean passthrough;
     private volatile int kernelMinor;
 
@@ -68,6 +68,8 @@ public final class FuseSession implements AutoCloseable {
         this.channel = channel;
         this.codec = codec;
         this.files = new OpenFiles(channel.fd());
+        this.replies = new Replies(channel, codec);
+        this.fileRequests = new FileRequests(files, replies);
     }
 
     /** Mounts, answers INIT, and starts serving. */
@@ -123,11 +125,9 @@ public final class FuseSession implements AutoCloseable {
         }
         kernelMinor = Math.min(init.minor(), codec.newestMinor());
         long flags = codec.wantedFlags(init.flags(), kernelMinor, wantPassthrough);
-        ByteBuffer out = replyBuffers.get();
-        out.clear();
-        out.position(KernelCodec.OUT_HEADER);
+        ByteBuffer out = replies.body();
         codec.putInit(out, kernelMinor, init.maxReadahead(), flags, FuseKernel.MAX_WRITE, FuseKernel.MAX_PAGES_VALUE);
-        send(out, init.unique(), 0);
+        replies.send(out, init.unique());
         passthrough = (flags & FuseKernel.PASSTHROUGH) != 0;
     }
 
@@ -153,7 +153,7 @@ public final class FuseSession implements AutoCloseable {
                 handle(request, in);
             } catch (RuntimeException e) {
                 log.error("a bug while handling {}: {}", request == null ? "opcode " + in.getInt(4) : request.operation(), e.toString(), e);
-                replyError(in.getLong(8), Errno.EIO);
+                replies.error(in.getLong(8), Errno.EIO);
             }
         }
     }
@@ -166,29 +166,31 @@ public final class FuseSession implements AutoCloseable {
         if (work instanceof KernelRequest.Routed r) {
             dispatch(op, unique, r.request(), r.replySize());
         } else if (work instanceof KernelRequest.Read r) {
-            read(unique, r.fh(), r.offset(), r.size());
+            fileRequests.read(unique, r.fh(), r.offset(), r.size());
         } else if (work instanceof KernelRequest.Write w) {
-            write(unique, w, in);
+            fileRequests.write(unique, w, in);
         } else if (work instanceof KernelRequest.Release r) {
-            release(unique, r.fh());
+            fileRequests.release(unique, r.fh());
         } else if (work instanceof KernelRequest.Forget f) {
             for (int i = 0; i < f.nodes().length; i++) {
                 router.forget(f.nodes()[i], f.counts()[i]);
             }
         } else if (work instanceof KernelRequest.Fsync f) {
-            fsync(unique, f);
+            if (fileRequests.syncData(unique, f)) {
+                dispatch(op, unique, new FsRequest.Sync(f.caller(), f.node()), 0);
+            }
         } else if (work instanceof KernelRequest.Fallocate f) {
-            fallocate(unique, f.fh(), f.offset(), f.length(), f.mode());
+            fileRequests.fallocate(unique, f.fh(), f.offset(), f.length(), f.mode());
         } else if (work instanceof KernelRequest.Seek s) {
-            lseek(unique, s.fh(), s.offset(), s.toData());
+            fileRequests.lseek(unique, s.fh(), s.offset(), s.toData());
         } else if (work instanceof KernelRequest.CopyRange c) {
-            copyFileRange(unique, c);
+            fileRequests.copyFileRange(unique, c);
         } else if (work instanceof KernelRequest.Interrupt i) {
             interrupt(unique, i.target());
         } else if (work instanceof KernelRequest.Acknowledge) {
-            replyEmpty(unique);
+            replies.empty(unique);
         } else if (work instanceof KernelRequest.Refuse r) {
-            replyError(unique, r.errno());
+            replies.error(unique, r.errno());
         }
     }
 
@@ -217,9 +219,9 @@ public final class FuseSession implements AutoCloseable {
     private void interrupt(long unique, long target) {
         Pending pending = inFlight.get(target);
         if (pending == null) {
-            replyError(unique, Errno.EAGAIN); // answered already: the kernel drops this
+            replies.error(unique, Errno.EAGAIN); // answered already: the kernel drops this
         } else if (pending.interruptible() && inFlight.remove(target, pending)) {
-            replyError(target, Errno.EINTR);
+            replies.error(target, Errno.EINTR);
         }
     }
 
@@ -237,7 +239,7 @@ public final class FuseSession implements AutoCloseable {
                 answer(op, unique, request, reply, size);
             } catch (RuntimeException e) {
                 log.error("a bug while answering {}: {}", request, e.toString(), e);
-                replyError(unique, Errno.EIO);
+                replies.error(unique, Errno.EIO);
             }
         });
     }
@@ -251,7 +253,7 @@ public final class FuseSession implements AutoCloseable {
         for (Map.Entry<Long, Pending> e : inFlight.entrySet()) {
             if (now - e.getValue().started() > ANSWER_DEADLINE_NANOS && inFlight.remove(e.getKey(), e.getValue())) {
                 log.warn("request {} got no answer in {} s: answering EIO", e.getKey(), ANSWER_DEADLINE_NANOS / 1_000_000_000L);
-                replyError(e.getKey(), Errno.EIO);
+                replies.error(e.getKey(), Errno.EIO);
             }
         }
     }
@@ -276,11 +278,9 @@ public final class FuseSession implements AutoCloseable {
     }
 
     private void answer(Operation op, long unique, FsRequest request, FsReply reply, int size) {
-        ByteBuffer out = replyBuffers.get();
-        out.clear();
-        out.position(KernelCodec.OUT_HEADER);
+        ByteBuffer out = replies.body();
         if (reply instanceof FsReply.Error e) {
-            replyError(unique, e.errno());
+            replies.error(unique, e.errno());
             return;
         } else if (reply instanceof FsReply.Entry e) {
             putEntry(out, e.node(), e.attributes(), e.cacheAttributes());
@@ -294,14 +294,14 @@ public final class FuseSession implements AutoCloseable {
             out.put(b.value());
         } else if (reply instanceof FsReply.Opened o) {
             if (!open(out, ((FsRequest.Open) request).node(), o)) {
-                replyError(unique, Errno.EIO);
+                replies.error(unique, Errno.EIO);
                 return;
             }
         } else if (reply instanceof FsReply.Created c) {
             putEntry(out, c.entry().node(), c.entry().attributes(), c.entry().cacheAttributes());
             if (!open(out, c.entry().node(), c.opened())) {
                 router.forget(c.entry().node(), 1);
-                replyError(unique, Errno.EIO);
+                replies.error(unique, Errno.EIO);
                 return;
             }
         } else if (reply instanceof FsReply.OpenedDir) {
@@ -319,7 +319,7 @@ public final class FuseSession implements AutoCloseable {
                 return;
             }
         }
-        send(out, unique, 0);
+        replies.send(out, unique);
     }
 
     /** getxattr/listxattr: size 0 asks for the length; a buffer too small is ERANGE. */
@@ -329,7 +329,7 @@ public final class FuseSession implements AutoCloseable {
             return true;
         }
         if (value.length > size) {
-            replyError(unique, Errno.ERANGE);
+            replies.error(unique, Errno.ERANGE);
             return false;
         }
         out.put(value);
@@ -345,186 +345,6 @@ public final class FuseSession implements AutoCloseable {
             log.warn("cannot open {}: {}", o.content().path(), e.toString());
             return false;
         }
-    }
-
-    /** The open file of a handle, or null after answering EBADF. */
-    private OpenFiles.OpenFile handle(long unique, long fh) {
-        OpenFiles.OpenFile file = files.get(fh);
-        if (file == null) {
-            replyError(unique, Errno.EBADF);
-        }
-        return file;
-    }
-
-    /** The open file of a handle opened for writing, or null after answering EBADF. */
-    private OpenFiles.OpenFile writableHandle(long unique, long fh) {
-        OpenFiles.OpenFile file = files.get(fh);
-        if (file == null || !file.writable) {
-            replyError(unique, Errno.EBADF);
-            return null;
-        }
-        return file;
-    }
-
-    private void read(long unique, long fh, long offset, int size) {
-        OpenFiles.OpenFile file = handle(unique, fh);
-        if (file == null) {
-            return;
-        }
-        ByteBuffer out = replyBuffers.get();
-        out.clear();
-        try {
-            int want = Math.min(size, FuseKernel.MAX_WRITE);
-            file.content.ensure(offset, want);
-            int fileFd = file.fd();
-            int done = 0;
-            while (done < want) {
-                ByteBuffer slice = out.position(KernelCodec.OUT_HEADER + done).slice();
-                long n = FuseNative.LIBC.pread(fileFd, slice, want - done, offset + done);
-                if (n < 0) {
-                    replyHostError(unique, FuseNative.errno());
-                    return;
-                }
-                if (n == 0) {
-                    break;
-                }
-                done += (int) n;
-            }
-            out.position(KernelCodec.OUT_HEADER + done);
-        } catch (IOException e) {
-            replyError(unique, Errno.EIO);
-            return;
-        }
-        Runnable accessed = file.accessed;
-        if (accessed != null) {
-            // before the answer, so the atime is moved when the reader's next stat asks (the kernel
-            // marks a FUSE file's atime stale after a read)
-            file.accessed = null;
-            accessed.run();
-        }
-        send(out, unique, 0);
-    }
-
-    private void write(long unique, KernelRequest.Write w, ByteBuffer in) {
-        OpenFiles.OpenFile file = writableHandle(unique, w.fh());
-        if (file == null) {
-            return;
-        }
-        try {
-            file.content.ensure(w.offset(), w.size());
-            int fileFd = file.fd();
-            int done = 0;
-            while (done < w.size()) {
-                ByteBuffer data = in.position(w.dataAt() + done).slice();
-                long n = FuseNative.LIBC.pwrite(fileFd, data, w.size() - done, w.offset() + done);
-                if (n < 0) {
-                    replyHostError(unique, FuseNative.errno());
-                    return;
-                }
-                done += (int) n;
-            }
-            replyWritten(unique, done);
-        } catch (IOException e) {
-            replyError(unique, Errno.EIO);
-        }
-    }
-
-    private void replyWritten(long unique, long written) {
-        ByteBuffer out = replyBuffers.get();
-        out.clear();
-        out.position(KernelCodec.OUT_HEADER);
-        codec.putWritten(out, written);
-        send(out, unique, 0);
-    }
-
-    /** The file's data is synced here; the view's journal (names, metadata) by its Mount. */
-    private void fsync(long unique, KernelRequest.Fsync f) {
-        OpenFiles.OpenFile file = files.get(f.fh());
-        if (file != null && file.writable) {
-            try {
-                file.content.ensureAll();
-                int fileFd = file.fd();
-                int r = f.dataOnly() ? FuseNative.LIBC.fdatasync(fileFd) : FuseNative.LIBC.fsync(fileFd);
-                if (r != 0) {
-                    replyHostError(unique, FuseNative.errno());
-                    return;
-                }
-            } catch (IOException e) {
-                replyError(unique, Errno.EIO);
-                return;
-            }
-        }
-        dispatch(Operation.FSYNC, unique, new FsRequest.Sync(f.caller(), f.node()), 0);
-    }
-
-    private void fallocate(long unique, long fh, long offset, long length, int mode) {
-        OpenFiles.OpenFile file = writableHandle(unique, fh);
-        if (file == null) {
-            return;
-        }
-        try {
-            file.content.ensureAll();
-            if (FuseNative.LIBC.fallocate(file.fd(), mode, offset, length) != 0) {
-                replyHostError(unique, FuseNative.errno());
-                return;
-            }
-        } catch (IOException e) {
-            replyError(unique, Errno.EIO);
-            return;
-        }
-        replyEmpty(unique);
-    }
-
-    /** SEEK_DATA and SEEK_HOLE reach us (the kernel answers the other whences): ask the backing file. */
-    private void lseek(long unique, long fh, long offset, boolean toData) {
-        OpenFiles.OpenFile file = handle(unique, fh);
-        if (file == null) {
-            return;
-        }
-        try {
-            file.content.ensureAll();
-            long at = FuseNative.LIBC.lseek(file.fd(), offset, toData ? FuseNative.SEEK_DATA : FuseNative.SEEK_HOLE);
-            if (at < 0) {
-                replyHostError(unique, FuseNative.errno());
-                return;
-            }
-            ByteBuffer out = replyBuffers.get();
-            out.clear();
-            out.position(KernelCodec.OUT_HEADER);
-            codec.putOffset(out, at);
-            send(out, unique, 0);
-        } catch (IOException e) {
-            replyError(unique, Errno.EIO);
-        }
-    }
-
-    private void copyFileRange(long unique, KernelRequest.CopyRange c) {
-        OpenFiles.OpenFile source = handle(unique, c.fhIn());
-        if (source == null) {
-            return;
-        }
-        OpenFiles.OpenFile target = writableHandle(unique, c.fhOut());
-        if (target == null) {
-            return;
-        }
-        try {
-            source.content.ensure(c.offsetIn(), c.length());
-            target.content.ensure(c.offsetOut(), c.length());
-            long n = FuseNative.LIBC.copy_file_range(source.fd(), new long[] {c.offsetIn()}, target.fd(), new long[] {c.offsetOut()},
-                    Math.min(c.length(), Integer.MAX_VALUE), 0);
-            if (n < 0) {
-                replyHostError(unique, FuseNative.errno());
-                return;
-            }
-            replyWritten(unique, n);
-        } catch (IOException e) {
-            replyError(unique, Errno.EIO);
-        }
-    }
-
-    private void release(long unique, long fh) {
-        files.release(fh);
-        replyEmpty(unique);
     }
 
     /**
@@ -559,34 +379,6 @@ public final class FuseSession implements AutoCloseable {
             }
             codec.putDirent(out, e.ino(), e.offset(), e.typeBits(), e.name());
         }
-    }
-
-    private void replyEmpty(long unique) {
-        ByteBuffer out = replyBuffers.get();
-        out.clear();
-        out.position(KernelCodec.OUT_HEADER);
-        send(out, unique, 0);
-    }
-
-    /** Answers with a named error, in the platform's number. */
-    private void replyError(long unique, Errno errno) {
-        replyHostError(unique, codec.errno(errno));
-    }
-
-    /** Answers with an error number the host's own calls gave (the host is the platform whose kernel asks). */
-    private void replyHostError(long unique, int errno) {
-        ByteBuffer out = replyBuffers.get();
-        out.clear();
-        out.position(KernelCodec.OUT_HEADER);
-        send(out, unique, -errno);
-    }
-
-    /** Writes header + body (the buffer's content up to its position) in one write(2). */
-    private void send(ByteBuffer out, long unique, int error) {
-        int length = out.position();
-        out.putInt(0, length).putInt(4, error).putLong(8, unique);
-        out.position(0);
-        channel.write(out, length);
     }
 
     /** Unmounts (lazily, so busy processes do not keep the daemon from stopping) and ends the session. */

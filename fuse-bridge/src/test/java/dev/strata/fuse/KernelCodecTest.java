@@ -155,10 +155,14 @@ class KernelCodecTest {
         assertEquals(new OpenIntent(true, true, false, false, true), create.intent());
         assertEquals(0100640, create.mode());
         assertEquals("new", text(create.name()));
-        var tmp = routed(request(LINUX, Operation.TMPFILE, 9).i32(02).i32(0100600).i32(022).i32(0).name("/").decode(LINUX),
-                FsRequest.CreateUnnamed.class);
-        assertEquals(OpenIntent.READ_WRITE, tmp.intent());
-        assertEquals(0100600, tmp.mode());
+        for (KernelCodec c : new KernelCodec[] {LINUX, DARWIN}) {
+            // O_RDWR is 2 on both
+            var tmp = routed(request(c, Operation.TMPFILE, 9).i32(02).i32(0100600).i32(022).i32(0).name("/").decode(c),
+                    FsRequest.CreateUnnamed.class);
+            assertEquals(OpenIntent.READ_WRITE, tmp.intent());
+            assertEquals(0100600, tmp.mode());
+            assertEquals(9, tmp.parent());
+        }
         // macOS: O_TRUNC is 0x400 and O_EXCL 0x800; there is no execve marker
         var dtrunc = routed(request(DARWIN, Operation.OPEN, 5).i32(0x1 | 0x400).i32(0).decode(DARWIN), FsRequest.Open.class);
         assertEquals(new OpenIntent(false, true, true, false, false), dtrunc.intent());

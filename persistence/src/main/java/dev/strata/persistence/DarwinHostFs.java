@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import jnr.ffi.LibraryLoader;
-import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 
@@ -21,7 +20,7 @@ import jnr.ffi.annotations.Out;
  * clones a file with clonefile(2), the copy-up and render path where Linux uses FICLONE. Not run
  * in CI (Linux); its struct layout is unit-tested from a fixture.
  */
-final class DarwinHostFs implements HostFs {
+final class DarwinHostFs extends PosixHostFs {
     private static final int AT_FDCWD = -2;
     private static final int AT_SYMLINK_NOFOLLOW = 0x20;
     private static final int XATTR_NOFOLLOW = 1;
@@ -41,57 +40,17 @@ final class DarwinHostFs implements HostFs {
 
         int setxattr(@In byte[] path, String name, @In byte[] value, long size, int position, int options);
 
-        int utimensat(int dirfd, @In byte[] path, @In long[] times, int flags);
-
         int mknod(@In byte[] path, int mode, int dev);
-
-        int lchown(@In byte[] path, int uid, int gid);
-
-        int chmod(@In byte[] path, int mode);
 
         int lstat(@In byte[] path, @Out byte[] buf);
 
         int clonefile(@In byte[] source, @In byte[] target, int flags);
-
-        long readlink(@In byte[] path, @Out byte[] buf, long size);
-
-        int symlink(@In byte[] target, @In byte[] linkPath);
-
-        String strerror(int errno);
     }
 
     private final LibC libc = LibraryLoader.create(LibC.class).load("c");
-    private final Runtime runtime = Runtime.getRuntime(libc);
 
-    private int errno() {
-        return runtime.getLastError();
-    }
-
-    private IOException failure(String call, Path path) {
-        int e = errno();
-        return new IOException(call + " " + path + ": " + libc.strerror(e) + " (errno " + e + ")");
-    }
-
-    @Override
-    public byte[] readlink(Path link) throws IOException {
-        byte[] p = NativeFs.c(link);
-        for (int size = 256; ; size *= 4) {
-            byte[] buf = new byte[size];
-            long n = libc.readlink(p, buf, size);
-            if (n < 0) {
-                throw failure("readlink", link);
-            }
-            if (n < size) {
-                return Arrays.copyOf(buf, (int) n);
-            }
-        }
-    }
-
-    @Override
-    public void symlink(byte[] target, Path link) throws IOException {
-        if (libc.symlink(Arrays.copyOf(target, target.length + 1), NativeFs.c(link)) != 0) {
-            throw failure("symlink", link);
-        }
+    DarwinHostFs() {
+        super(AT_FDCWD, AT_SYMLINK_NOFOLLOW);
     }
 
     @Override
@@ -170,33 +129,9 @@ final class DarwinHostFs implements HostFs {
     }
 
     @Override
-    public void setTimes(Path path, long atimeNanos, long mtimeNanos) throws IOException {
-        long[] times = {
-                Math.floorDiv(atimeNanos, 1_000_000_000L), Math.floorMod(atimeNanos, 1_000_000_000L),
-                Math.floorDiv(mtimeNanos, 1_000_000_000L), Math.floorMod(mtimeNanos, 1_000_000_000L)};
-        if (libc.utimensat(AT_FDCWD, NativeFs.c(path), times, AT_SYMLINK_NOFOLLOW) != 0) {
-            throw failure("utimensat", path);
-        }
-    }
-
-    @Override
     public void mknod(Path path, int modeWithType, long rdev) throws IOException {
         if (libc.mknod(NativeFs.c(path), modeWithType, (int) rdev) != 0) {
             throw failure("mknod", path);
-        }
-    }
-
-    @Override
-    public void chmod(Path path, int mode) throws IOException {
-        if (libc.chmod(NativeFs.c(path), mode) != 0) {
-            throw failure("chmod", path);
-        }
-    }
-
-    @Override
-    public void lchown(Path path, int uid, int gid) throws IOException {
-        if (libc.lchown(NativeFs.c(path), uid, gid) != 0) {
-            throw failure("lchown", path);
         }
     }
 

@@ -8,12 +8,11 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 
 /** Linux's file calls, through jnr-ffi: l*xattr, statx, utimensat, FICLONE and copy_file_range. */
-final class LinuxHostFs implements HostFs {
+final class LinuxHostFs extends PosixHostFs {
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     private static final int O_RDONLY = 0;
@@ -34,13 +33,7 @@ final class LinuxHostFs implements HostFs {
 
         int lsetxattr(@In byte[] path, String name, @In byte[] value, long size, int flags);
 
-        int utimensat(int dirfd, @In byte[] path, @In long[] times, int flags);
-
         int mknod(@In byte[] path, int mode, long dev);
-
-        int lchown(@In byte[] path, int uid, int gid);
-
-        int chmod(@In byte[] path, int mode);
 
         int open(@In byte[] path, int flags, int mode);
 
@@ -50,51 +43,15 @@ final class LinuxHostFs implements HostFs {
 
         long copy_file_range(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long len, int flags);
 
-        String strerror(int errno);
-
         int statx(int dirfd, @In byte[] path, int flags, int mask, @Out byte[] buf);
 
         int statvfs(@In byte[] path, @Out byte[] buf);
-
-        long readlink(@In byte[] path, @Out byte[] buf, long size);
-
-        int symlink(@In byte[] target, @In byte[] linkPath);
     }
 
     private final LibC libc = LibraryLoader.create(LibC.class).load("c");
-    private final Runtime runtime = Runtime.getRuntime(libc);
 
-    private int errno() {
-        return runtime.getLastError();
-    }
-
-    private IOException failure(String call, Path path) {
-        int e = errno();
-        return new IOException(call + " " + path + ": " + libc.strerror(e) + " (errno " + e + ")");
-    }
-
-    /** A symlink's target, byte for byte. */
-    @Override
-    public byte[] readlink(Path link) throws IOException {
-        byte[] p = NativeFs.c(link);
-        for (int size = 256; ; size *= 4) {
-            byte[] buf = new byte[size];
-            long n = libc.readlink(p, buf, size);
-            if (n < 0) {
-                throw failure("readlink", link);
-            }
-            if (n < size) {
-                return Arrays.copyOf(buf, (int) n);
-            }
-        }
-    }
-
-    /** Makes a symlink whose target is exactly these bytes. */
-    @Override
-    public void symlink(byte[] target, Path link) throws IOException {
-        if (libc.symlink(Arrays.copyOf(target, target.length + 1), NativeFs.c(link)) != 0) {
-            throw failure("symlink", link);
-        }
+    LinuxHostFs() {
+        super(AT_FDCWD, AT_SYMLINK_NOFOLLOW);
     }
 
     /** Every extended attribute of a path, not following a final symlink. */
@@ -186,36 +143,10 @@ final class LinuxHostFs implements HostFs {
         return b.getLong(offset) * 1_000_000_000L + Integer.toUnsignedLong(b.getInt(offset + 8));
     }
 
-    /** Sets atime and mtime with nanosecond precision, not following a final symlink. */
-    @Override
-    public void setTimes(Path path, long atimeNanos, long mtimeNanos) throws IOException {
-        long[] times = {
-                Math.floorDiv(atimeNanos, 1_000_000_000L), Math.floorMod(atimeNanos, 1_000_000_000L),
-                Math.floorDiv(mtimeNanos, 1_000_000_000L), Math.floorMod(mtimeNanos, 1_000_000_000L)};
-        if (libc.utimensat(AT_FDCWD, NativeFs.c(path), times, AT_SYMLINK_NOFOLLOW) != 0) {
-            throw failure("utimensat", path);
-        }
-    }
-
     @Override
     public void mknod(Path path, int modeWithType, long rdev) throws IOException {
         if (libc.mknod(NativeFs.c(path), modeWithType, rdev) != 0) {
             throw failure("mknod", path);
-        }
-    }
-
-    /** chmod(2) by path: unlike Java's attribute views it never opens the file (which blocks on a FIFO). */
-    @Override
-    public void chmod(Path path, int mode) throws IOException {
-        if (libc.chmod(NativeFs.c(path), mode) != 0) {
-            throw failure("chmod", path);
-        }
-    }
-
-    @Override
-    public void lchown(Path path, int uid, int gid) throws IOException {
-        if (libc.lchown(NativeFs.c(path), uid, gid) != 0) {
-            throw failure("lchown", path);
         }
     }
 

@@ -23,8 +23,12 @@ public final class Mounts {
     /** "type source" of what /proc/self/mountinfo lists at {@code mountpoint} (the topmost), or null. */
     static String mountedAt(Path mountpoint) {
         String found = null;
+        Path table = Path.of("/proc/self/mountinfo");
+        if (!Files.exists(table)) {
+            return null; // macOS: a dead macFUSE mount is detached by its kernel extension, not found here
+        }
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+            for (String line : Files.readAllLines(table, StandardCharsets.UTF_8)) {
                 String[] f = line.split(" ");
                 int dash = line.indexOf(" - ");
                 if (f.length > 4 && unescape(f[4]).equals(mountpoint.toString()) && dash > 0) {

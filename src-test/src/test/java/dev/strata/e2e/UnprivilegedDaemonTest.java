@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A user without root runs their own daemon on their own mount point: fusermount3 mounts it for that
- * user alone (no allow_other: even root is refused), runtimes work, and the user stops it.
+ * user alone (no allow_other: even root is refused), two trees run isolated at once, the user stops
+ * it, and no root-owned file is left in their home.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class UnprivilegedDaemonTest {
@@ -53,6 +54,18 @@ class UnprivilegedDaemonTest {
             StrataProcess.Outcome tree = run(asNobody(home, strata.toString(), "run", "--edit", "base", "--", "sh", "-c",
                     "cat " + mnt + "/etc/motd; echo added > " + mnt + "/etc/new; cat " + mnt + "/etc/new"), 0);
             assertEquals("mine\nadded\n", tree.out());
+            // two trees at once, each in its own editable runtime: neither sees what the other writes
+            Path sync = Files.createDirectories(home.resolve("sync"));
+            run(List.of("chown", NOBODY + ":" + NOBODY, sync.toString()), 0);
+            Process a = asNobody(home, strata.toString(), "run", "--edit", "base", "--", "sh", "-c",
+                    "echo a > " + mnt + "/etc/mine && touch " + sync + "/a-wrote; while [ ! -e " + sync + "/b-looked ]; do sleep 0.05; done; "
+                            + "cat " + mnt + "/etc/mine").start();
+            Process b = asNobody(home, strata.toString(), "run", "--edit", "base", "--", "sh", "-c",
+                    "while [ ! -e " + sync + "/a-wrote ]; do sleep 0.05; done; cat " + mnt + "/etc/motd; cat " + mnt + "/etc/mine 2>/dev/null || echo absent; "
+                            + "touch " + sync + "/b-looked").start();
+            assertTrue(a.waitFor(60, TimeUnit.SECONDS) && b.waitFor(60, TimeUnit.SECONDS), "the two trees did not finish");
+            assertEquals("a\n", new String(a.getInputStream().readAllBytes()), "tree A reads its own file");
+            assertEquals("mine\nabsent\n", new String(b.getInputStream().readAllBytes()), "tree B sees the layer, not tree A's file");
             assertThrows(AccessDeniedException.class, () -> Files.list(mnt).close(), "the mount is its user's alone");
             String status = run(asNobody(home, strata.toString(), "service", "status"), 0).out();
             assertTrue(status.contains("passthrough off, unprivileged: the mount is uid " + NOBODY + "'s alone"), status);
@@ -60,6 +73,16 @@ class UnprivilegedDaemonTest {
             StrataProcess.Outcome stopped = run(asNobody(home, strata.toString(), "service", "stop"), 0);
             assertTrue(daemon.waitFor(60, TimeUnit.SECONDS), "the daemon did not exit: " + stopped.out());
             assertTrue(Files.readAllLines(Path.of("/proc/self/mounts")).stream().noneMatch(l -> l.contains(" " + mnt + " ")), "still mounted");
+            try (var files = Files.walk(home)) {
+                List<Path> rootOwned = files.filter(f -> {
+                    try {
+                        return (int) Files.getAttribute(f, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS) == 0;
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).toList();
+                assertEquals(List.of(), rootOwned, "the user's daemon leaves no root-owned file in its home");
+            }
 
             // the machine's service is root's to install; root's names the installation it runs from
             Path units = Files.createDirectories(work.resolve("units"));

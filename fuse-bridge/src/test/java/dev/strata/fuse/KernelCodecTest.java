@@ -228,6 +228,8 @@ class KernelCodecTest {
         var set = routed(request(LINUX, Operation.SETXATTR, 5).i32(3).i32(2).name("user.k").bytes(value).decode(LINUX),
                 FsRequest.SetXattr.class);
         assertEquals(Overlay.XATTR_REPLACE, set.flags());
+        assertEquals(Overlay.XATTR_CREATE, routed(request(LINUX, Operation.SETXATTR, 5).i32(0).i32(1).name("user.n").decode(LINUX),
+                FsRequest.SetXattr.class).flags());
         assertArrayEquals(value, set.value());
         var dset = routed(request(DARWIN, Operation.SETXATTR, 5).i32(3).i32(4).i32(0).i32(0).name("user.k").bytes(value).decode(DARWIN),
                 FsRequest.SetXattr.class);
@@ -248,6 +250,9 @@ class KernelCodecTest {
         var noReplace = routed(request(LINUX, Operation.RENAME2, 9).i64(10).i32(1).i32(0).name("a").name("b").decode(LINUX),
                 FsRequest.Rename.class);
         assertEquals(Overlay.RENAME_NOREPLACE, noReplace.flags());
+        var exchange = routed(request(LINUX, Operation.RENAME2, 9).i64(10).i32(2).i32(0).name("a").name("b").decode(LINUX),
+                FsRequest.Rename.class);
+        assertEquals(Overlay.RENAME_EXCHANGE, exchange.flags());
         var excl = routed(request(DARWIN, Operation.RENAME2, 9).i64(10).i32(4).i32(0).name("a").name("b").decode(DARWIN),
                 FsRequest.Rename.class);
         assertEquals(Overlay.RENAME_NOREPLACE, excl.flags());

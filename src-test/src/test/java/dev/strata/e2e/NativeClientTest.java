@@ -236,7 +236,8 @@ class NativeClientTest {
         Path go = daemon.work.resolve("go");
         List<Process> trees = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            trees.add(strata("run", "base", "--", "sh", "-c", "while [ ! -e " + go + " ]; do sleep 0.05; done; cat " + daemon.mountpoint
+            // a slow poll: fifty shells forking a sleep every 50 ms would take both cores from the daemon
+            trees.add(strata("run", "base", "--", "sh", "-c", "while [ ! -e " + go + " ]; do sleep 0.5; done; cat " + daemon.mountpoint
                     + "/etc/motd").redirectOutput(daemon.work.resolve("tree-" + i + ".out").toFile()).start());
         }
         try {
@@ -267,8 +268,12 @@ class NativeClientTest {
         }
     }
 
+    /** Runtimes the daemon lists as running, asked over its control socket (a CLI's JVM per poll would cost seconds here). */
     private static int runningTrees() throws Exception {
-        return (int) daemon.strata.ok("service", "status").out().lines().filter(l -> l.startsWith("run-")).count();
+        try (dev.strata.ops.control.ControlClient client = daemon.client()) {
+            return (int) client.status(dev.strata.protocol.StatusRequest.getDefaultInstance()).toCompletableFuture().get(30, TimeUnit.SECONDS)
+                    .getRuntimesList().stream().filter(r -> r.getName().startsWith("run-")).count();
+        }
     }
 
     private static long rssKb(long pid) throws Exception {

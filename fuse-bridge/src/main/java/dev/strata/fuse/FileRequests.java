@@ -154,9 +154,7 @@ final class FileRequests {
                 replies.hostError(unique, FuseNative.errno());
                 return;
             }
-            ByteBuffer out = replies.body();
-            replies.codec().putOffset(out, at);
-            replies.send(out, unique);
+            replies.offset(unique, at);
         } catch (IOException e) {
             replies.error(unique, Errno.EIO);
         }

@@ -1,6 +1,5 @@
 package dev.strata.fuse;
 
-import dev.strata.actors.fs.Caller;
 import dev.strata.actors.fs.FsReply;
 import dev.strata.actors.fs.FsRequest;
 import dev.strata.engine.Attributes;

@@ -191,7 +191,7 @@ public abstract class KernelCodec {
             return new KernelRequest.Refuse(refused);
         }
         EnumSet<Overlay.SetAttributes.Field> fields = EnumSet.noneOf(Overlay.SetAttributes.Field.class);
-        for (Overlay.SetAttributes.Field f : Overlay.SetAttributes.Field.values()) {
+        for (Overlay.SetAttributes.Field f : FIELDS) {
             if ((valid & FATTR_BITS[f.ordinal()]) != 0) {
                 fields.add(f);
             }
@@ -200,6 +200,7 @@ public abstract class KernelCodec {
                 atime * 1_000_000_000L + atimeNanos, mtime * 1_000_000_000L + mtimeNanos, (valid & FATTR_FH) != 0)));
     }
 
+    private static final Overlay.SetAttributes.Field[] FIELDS = Overlay.SetAttributes.Field.values();
     /** fuse_setattr_in.valid: the bits of each {@link Overlay.SetAttributes.Field}, in its order; the same on both platforms. */
     static final int[] FATTR_BITS = {1, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 7, 1 << 8, 1 << 10};
     /** The request came through an open file (fchmod, ftruncate). */

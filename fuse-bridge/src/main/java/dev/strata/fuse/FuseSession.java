@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
 public final class FuseSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
     private static final long CACHED_ATTR_SECONDS = 3600;
+    /** A directory's entry for a moment: a request reaching it from a view without it is answered ESTALE. */
     private static final long DIRECTORY_ENTRY_SECONDS = 1;
+    /** An entry every view agrees on: dropped by notification when one stops agreeing. */
+    private static final long SHARED_ENTRY_SECONDS = 3600;
     private static final long ANSWER_DEADLINE_NANOS = java.time.Duration.ofSeconds(30).toNanos();
 
     private final Path mountpoint;
@@ -282,7 +285,7 @@ public final class FuseSession implements AutoCloseable {
             replies.error(unique, e.errno());
             return;
         } else if (reply instanceof FsReply.Entry e) {
-            putEntry(out, e.node(), e.attributes(), e.cacheAttributes());
+            putEntry(out, e.node(), e.attributes(), e.cacheAttributes(), e.entryCaching());
         } else if (reply instanceof FsReply.Attr a) {
             if (op == Operation.GETXTIMES) {
                 codec.putXtimes(out, a.attributes());
@@ -297,14 +300,17 @@ public final class FuseSession implements AutoCloseable {
                 return;
             }
         } else if (reply instanceof FsReply.Created c) {
-            putEntry(out, c.entry().node(), c.entry().attributes(), c.entry().cacheAttributes());
+            putEntry(out, c.entry().node(), c.entry().attributes(), c.entry().cacheAttributes(), c.entry().entryCaching());
             if (!open(out, c.entry().node(), c.opened())) {
                 router.forget(c.entry().node(), 1);
                 replies.error(unique, Errno.EIO);
                 return;
             }
-        } else if (reply instanceof FsReply.OpenedDir) {
-            codec.putOpen(out, 0, 0, 0);
+        } else if (reply instanceof FsReply.OpenedDir d) {
+            // without KEEP_CACHE the kernel drops the listing it kept: another view may have filled it
+            boolean cache = d.cacheListing() && kernelMinor >= 28; // FOPEN_CACHE_DIR came with 7.28 (macFUSE speaks 7.19)
+            int flags = cache ? FuseKernel.FOPEN_CACHE_DIR | (d.keepListing() ? FuseKernel.FOPEN_KEEP_CACHE : 0) : 0;
+            codec.putOpen(out, 0, flags, 0);
         } else if (reply instanceof FsReply.DirEntries d) {
             putDirEntries(out, d, ((FsRequest.ReadDir) request).plus(), size);
         } else if (reply instanceof FsReply.StatFs s) {
@@ -347,16 +353,39 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /**
-     * Dentries are shared by all views. A file's dentry is never cached: its node's attributes are
-     * (node ids name content), so a cached file dentry would show one view's file to another without
-     * asking. A directory's node is one per path in every view and its attributes are never cached,
-     * so each use of it reaches the owning Mount, which answers ESTALE when the caller's view has no
-     * directory there; the kernel then walks the path again with LOOKUP_REVAL. So a directory's
-     * dentry may live a little, saving a LOOKUP per directory level of every path walk.
+     * Dentries are shared by all views, so the view says how long the kernel may keep each: a file's
+     * not at all unless every view agrees on it (its node names its content, and its attributes are
+     * kept); a directory's for a moment, since its node is one per path in every view and each use
+     * of it reaches the owning Mount, which answers ESTALE when the caller's view has no directory
+     * there (the kernel then walks the path again with LOOKUP_REVAL); either for long while every
+     * view agrees ({@link dev.strata.engine.SharedAnswers}, which has it dropped by notification).
      */
-    private void putEntry(ByteBuffer out, long node, Attributes attrs, boolean cacheAttributes) {
-        boolean directory = (attrs.mode() & 0170000) == 0040000;
-        codec.putEntry(out, node, attrs, directory ? DIRECTORY_ENTRY_SECONDS : 0, cacheAttributes ? CACHED_ATTR_SECONDS : 0);
+    private void putEntry(ByteBuffer out, long node, Attributes attrs, boolean cacheAttributes, FsReply.EntryCaching caching) {
+        long entrySeconds = switch (caching) {
+            case NONE -> 0;
+            case BRIEF -> DIRECTORY_ENTRY_SECONDS;
+            case SHARED -> SHARED_ENTRY_SECONDS;
+        };
+        codec.putEntry(out, node, attrs, entrySeconds, cacheAttributes ? CACHED_ATTR_SECONDS : 0);
+    }
+
+    /** The kernel's caches, for the views' {@link dev.strata.engine.SharedAnswers} to drop what they no longer agree on. */
+    public dev.strata.engine.SharedAnswers.KernelCaches kernelCaches() {
+        return new dev.strata.engine.SharedAnswers.KernelCaches() {
+            @Override
+            public void dropEntry(long parent, byte[] name) {
+                ByteBuffer out = replies.body();
+                codec.putInvalEntry(out, parent, name);
+                replies.notifyKernel(out, KernelCodec.NOTIFY_INVAL_ENTRY);
+            }
+
+            @Override
+            public void dropAttributes(long node) {
+                ByteBuffer out = replies.body();
+                codec.putInvalInode(out, node);
+                replies.notifyKernel(out, KernelCodec.NOTIFY_INVAL_INODE);
+            }
+        };
     }
 
     /** Packs entries into the kernel's buffer; entries that do not fit give back the lookups they took. */
@@ -373,7 +402,7 @@ public final class FuseSession implements AutoCloseable {
                 if (e.attributes() == null) {
                     codec.putNoEntry(out);
                 } else {
-                    putEntry(out, e.node(), e.attributes(), (e.typeBits() & 0170000) != 0040000);
+                    putEntry(out, e.node(), e.attributes(), e.cacheAttributes(), e.entryCaching());
                 }
             }
             codec.putDirent(out, e.ino(), e.offset(), e.typeBits(), e.name());

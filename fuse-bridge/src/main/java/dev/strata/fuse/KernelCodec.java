@@ -294,6 +294,20 @@ public abstract class KernelCodec {
         }
     }
 
+    /** Notification codes: the kernel reads them from the error field of an answer whose unique is 0. */
+    public static final int NOTIFY_INVAL_INODE = 2;
+    public static final int NOTIFY_INVAL_ENTRY = 3;
+
+    /** fuse_notify_inval_inode_out: the node, and the range of its pages to drop (0 and 0: all, with its attributes). */
+    public final void putInvalInode(ByteBuffer out, long node) {
+        out.putLong(node).putLong(0).putLong(0);
+    }
+
+    /** fuse_notify_inval_entry_out: the directory, the name's length, no flags; then the name and a NUL. */
+    public final void putInvalEntry(ByteBuffer out, long parent, byte[] name) {
+        out.putLong(parent).putInt(name.length).putInt(0).put(name).put((byte) 0);
+    }
+
     /** fuse_attr_out. */
     public final void putAttrOut(ByteBuffer out, Attributes a, long attrSeconds) {
         out.putLong(attrSeconds).putInt(0).putInt(0);

@@ -61,6 +61,14 @@ final class Replies {
         send(out, unique, 0);
     }
 
+    /**
+     * Tells the kernel to drop what it keeps: a notification is an answer to no request (unique 0)
+     * whose error field names it. ENOENT (nothing kept there) is not a failure.
+     */
+    void notifyKernel(ByteBuffer out, int code) {
+        send(out, 0, code);
+    }
+
     private void send(ByteBuffer out, long unique, int error) {
         int length = out.position();
         out.putInt(0, length).putInt(4, error).putLong(8, unique);

@@ -7,8 +7,22 @@ import java.util.List;
 
 /** The Mount actor's answer to an {@link FsRequest}; the bridge encodes it for the kernel. */
 public sealed interface FsReply {
-    /** A looked-up node; {@code cacheAttributes} when the object is immutable and may stay in the kernel's attribute cache. */
-    record Entry(long node, Attributes attributes, boolean cacheAttributes) implements FsReply {
+    /**
+     * How long the kernel may keep a name's binding to its node: not past the request, a moment (a
+     * directory: its node is one per path, and a request reaching it from a view without it is
+     * answered ESTALE), or while every view agrees ({@link dev.strata.engine.SharedAnswers}).
+     */
+    enum EntryCaching { NONE, BRIEF, SHARED }
+
+    /**
+     * A looked-up node; {@code cacheAttributes} when its attributes may stay in the kernel's cache
+     * (immutable content, or a directory every view agrees on).
+     */
+    record Entry(long node, Attributes attributes, boolean cacheAttributes, EntryCaching entryCaching) implements FsReply {
+        /** A directory's entry for a moment, anything else's not at all. */
+        public Entry(long node, Attributes attributes, boolean cacheAttributes) {
+            this(node, attributes, cacheAttributes, attributes != null && (attributes.mode() & 0170000) == 0040000 ? EntryCaching.BRIEF : EntryCaching.NONE);
+        }
     }
 
     record Attr(Attributes attributes, boolean cacheAttributes) implements FsReply {
@@ -39,15 +53,27 @@ public sealed interface FsReply {
     record Created(Entry entry, Opened opened) implements FsReply {
     }
 
-    record OpenedDir() implements FsReply {
+    /** An opened directory; {@code cacheListing} when the kernel may keep its listing, {@code keepListing} when the one it kept still holds. */
+    record OpenedDir(boolean cacheListing, boolean keepListing) implements FsReply {
+        public OpenedDir() {
+            this(false, false);
+        }
     }
 
     /** Directory entries from the requested offset; {@code node} and attributes are for READDIRPLUS. */
     record DirEntries(List<DirEntry> entries) implements FsReply {
     }
 
-    /** {@code node} is 0 (and attributes null) where the kernel is not handed a node: "." and "..", or plain READDIR. */
-    record DirEntry(byte[] name, long ino, long node, int typeBits, long offset, Attributes attributes) {
+    /**
+     * {@code node} is 0 (and attributes null) where the kernel is not handed a node: "." and "..", or
+     * plain READDIR. READDIRPLUS entries say what the kernel may keep, as an {@link Entry} does.
+     */
+    record DirEntry(byte[] name, long ino, long node, int typeBits, long offset, Attributes attributes, boolean cacheAttributes,
+                    EntryCaching entryCaching) {
+        public DirEntry(byte[] name, long ino, long node, int typeBits, long offset, Attributes attributes) {
+            this(name, ino, node, typeBits, offset, attributes, (typeBits & 0170000) != 0040000,
+                    (typeBits & 0170000) == 0040000 ? EntryCaching.BRIEF : EntryCaching.NONE);
+        }
     }
 
     record StatFs(dev.strata.engine.StatFs value) implements FsReply {

@@ -150,7 +150,7 @@ final class EditableView {
             return entry(overlay.lookup(dir, l.name(), who), dir, l.parent(), l.name());
         } else if (r instanceof FsRequest.GetAttr g) {
             Overlay.Node n = node(g.node());
-            return new FsReply.Attr(overlay.attributes(n), cacheable(n) || shareDirectory(n, g.node()));
+            return new FsReply.Attr(attributes(n, g.node()), cacheable(n) || shareDirectory(n, g.node()));
         } else if (r instanceof FsRequest.ReadLink rl) {
             return new FsReply.Bytes(overlay.readlink(node(rl.node())));
         } else if (r instanceof FsRequest.Open o) {
@@ -326,7 +326,7 @@ final class EditableView {
             throw walkAgain(); // one ESTALE for both reasons: the kernel retries a walk once
         }
         overlay.setAttributes(n, s, who);
-        return new FsReply.Attr(overlay.attributes(n), cacheable(n));
+        return new FsReply.Attr(attributes(n, sa.node()), cacheable(n));
     }
 
     private FsReply readdir(FsRequest.ReadDir rd) throws FsException {
@@ -348,7 +348,16 @@ final class EditableView {
 
     private FsReply.Entry entry(Overlay.Node n) throws FsException {
         long id = acquire(n);
-        return new FsReply.Entry(id, overlay.attributes(n), cacheable(n));
+        return new FsReply.Entry(id, attributes(n, id), cacheable(n));
+    }
+
+    /**
+     * A directory's inode number is its kernel node id, as in a read-only view: its node is one per
+     * path in every view, and the kernel may keep one view's answer for all.
+     */
+    private Attributes attributes(Overlay.Node n, long id) throws FsException {
+        Attributes a = overlay.attributes(n);
+        return n.isDirectory() ? a.withIno(id) : a;
     }
 
     /**
@@ -359,7 +368,7 @@ final class EditableView {
      */
     private FsReply.Entry entry(Overlay.Node n, Overlay.Node dir, long parent, byte[] name) throws FsException {
         long id = acquire(n);
-        Attributes attrs = overlay.attributes(n);
+        Attributes attrs = attributes(n, id);
         if (!n.isDirectory()) {
             return new FsReply.Entry(id, attrs, cacheable(n), FsReply.EntryCaching.NONE);
         }

@@ -579,11 +579,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
     }
 
     private static Attributes withIno(Attributes a, long ino) {
-        if (a == null) {
-            return null;
-        }
-        return new Attributes(ino, a.mode(), a.nlink(), a.uid(), a.gid(), a.size(), a.blocks(), a.atimeNanos(),
-                a.mtimeNanos(), a.ctimeNanos(), a.rdev());
+        return a == null ? null : a.withIno(ino);
     }
 
     private int directory(long id) throws FsException {

@@ -99,7 +99,7 @@ public final class MountBenchmark {
                     bestEditable, java.util.Arrays.toString(editable), bestEditable / java.util.Arrays.stream(direct).max().orElse(1));
             System.out.printf("stat() loop on one layer file, %.0f s a round (best of %d, rounds alternate):%n", statSeconds, ROUNDS);
             BenchTools.compare("fusexmp_fh, timeouts 0:", statXmp, statStrata, "/s   ", 1.0);
-            System.out.printf("  (fusexmp_fh with libfuse's default 1 s caches: %.0f /s; Strata caches only directory dentries, as views share them)%n",
+            System.out.printf("  (fusexmp_fh with libfuse's default 1 s caches: %.0f /s; Strata's are kept while every runtime agrees on them)%n",
                     statXmpCached);
         } finally {
             if (Files.exists(xmpMount)) {

@@ -133,7 +133,7 @@ class SharedCacheTest {
         Process a = daemon.run("shared", "cd " + m + "; " + ids + "ls -l dir > /dev/null; " + signal("s1") + await("s2")
                 + ids + "ls dir | tr '\\n' ' '; echo", aOut);
         Process b = edit("shared", "cd " + m + "; " + await("s1") + ids + "mkdir dir/added; touch dir/sub/x; echo new > dir/file; "
-                + signal("s2") + "ls dir | tr '\\n' ' '; echo; ls dir/sub | tr '\\n' ' '; echo", bOut);
+                + signal("s2") + "ls dir | tr '\\n' ' '; echo; ls dir/sub | tr '\\n' ' '; echo; " + ids, bOut);
         assertEquals(0, DaemonFixture.await(b));
         assertEquals(0, DaemonFixture.await(a));
         List<String> aLines = lines(aOut);
@@ -147,6 +147,7 @@ class SharedCacheTest {
                 "the reader's directories keep their nodes: " + aLines);
         assertEquals("file gone moved sub ", aLines.get(2));
         assertEquals(List.of("added file gone moved sub ", "deep more x "), bLines.subList(1, 3));
+        assertEquals(editorBefore[0], bLines.get(3).split(" ")[0], "the editor's dir keeps its inode number after it changed it");
     }
 
     @Test

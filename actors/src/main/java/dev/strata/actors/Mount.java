@@ -184,7 +184,7 @@ public final class Mount extends AbstractBehavior<Mount.Command> {
         answers.join(viewId, layers(), path -> {
             int n = overlay.lower().manifest().find(path);
             return n != Manifest.NOT_FOUND && overlay.lower().isDirectory(n);
-        });
+        }, true);
         base = answers.baseOf(viewId);
     }
 

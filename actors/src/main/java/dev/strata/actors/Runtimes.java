@@ -523,7 +523,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
                 a.owner().uid());
         // a runtime whose scratch may hold changes agrees with no other until its Mount has marked them
         boolean settles = a.source() == null && !a.fresh();
-        ActorRef<Mount.Command> mount = spawnMount(a.name(), settles ? null : a.layers(), directoriesIn(a),
+        ActorRef<Mount.Command> mount = spawnMount(a.name(), settles ? null : a.layers(), a.source() == null, directoriesIn(a),
                 viewId -> a.source() == null ? Mount.editable(a.dir(), nodes, processes, viewId)
                         : Mount.readOnly(a.source(), a.dir(), nodes, processes, viewId));
         runtimes.put(a.name(), new Runtime(info, mount));
@@ -539,11 +539,12 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
      * mount. {@code layers} null: the view joins unsettled, agreeing with none until its Mount has
      * marked its scratch's changes and joins on its stack itself.
      */
-    private ActorRef<Mount.Command> spawnMount(String name, List<String> layers, java.util.function.Predicate<String> directories,
+    private ActorRef<Mount.Command> spawnMount(String name, List<String> layers, boolean editable,
+                                               java.util.function.Predicate<String> directories,
                                                java.util.function.Function<String, Behavior<Mount.Command>> behavior) {
         // a stopped Mount keeps its name until it has terminated: a runtime started again at once needs another
         String viewId = name + "-" + (++incarnations);
-        nodes.answers().join(viewId, layers != null ? layers : List.of("unsettled " + viewId), directories);
+        nodes.answers().join(viewId, layers != null ? layers : List.of("unsettled " + viewId), directories, editable);
         Behavior<Mount.Command> supervised = Behaviors.supervise(behavior.apply(viewId))
                 .onFailure(SupervisorStrategy.restart().withLimit(20, Duration.ofMinutes(1)));
         ActorRef<Mount.Command> mount = getContext().spawn(supervised, "mount-" + viewId,
@@ -788,7 +789,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
             RuntimeInfo info = new RuntimeInfo(target.name(), new ProcessIdentity(0, 0), "", List.of(), Instant.now(), true, true,
                     target.stoppedOwner());
             Scratch.Setup stopped = target.ifStopped();
-            running = new Runtime(info, spawnMount(target.name(), null, directoriesIn(stopped),
+            running = new Runtime(info, spawnMount(target.name(), null, true, directoriesIn(stopped),
                     viewId -> Mount.editable(stopped, nodes, processes, viewId)));
             runtimes.put(target.name(), running);
             publishRoutes(Set.of());

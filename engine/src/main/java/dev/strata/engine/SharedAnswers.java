@@ -73,6 +73,8 @@ public final class SharedAnswers {
     private final StampedLock gate = new StampedLock();
     private final Map<String, Base> bases = new HashMap<>();
     private final Map<String, Base> baseOfView = new ConcurrentHashMap<>();
+    /** Editable views that run: while there are any, no file entry is kept. */
+    private final Set<String> editors = ConcurrentHashMap.newKeySet();
     /** The one base every runtime stands on; null when there are none or several. */
     private volatile Base consensus;
     /** The base the kept answers were given under. */
@@ -90,11 +92,14 @@ public final class SharedAnswers {
     /**
      * A runtime's view joins, on {@code layers}. When the kept answers were given under another base
      * they are dropped before this returns (entries of directories that are directories in the new
-     * base too stay: their node is one per path; their attributes and listings go).
+     * base too stay: their node is one per path; their attributes and listings go). An {@code
+     * editable} view gives its files ids of its own (a handle's file must be able to move to its
+     * scratch), so while one runs no file entry is kept, and those kept are dropped when it joins: a
+     * file reached through one would show the shared node's inode number until the runtime opened it.
      */
-    public void join(String view, List<String> layers, Predicate<String> directoryInBase) {
-        List<Kept> drop;
-        List<String> paths;
+    public void join(String view, List<String> layers, Predicate<String> directoryInBase, boolean editable) {
+        List<Kept> drop = new ArrayList<>();
+        List<String> paths = new ArrayList<>();
         long stamp = gate.writeLock();
         try {
             Base base = bases.computeIfAbsent(String.join("+", layers), k -> new Base(layers));
@@ -102,14 +107,24 @@ public final class SharedAnswers {
             if (before != null && before != base) {
                 forgetMarks(view); // a restart on a new stack: its old marks describe the old one
             }
+            boolean firstEditor = editable && editors.add(view) && editors.size() == 1;
             consensus = single();
-            if (keptUnder == null || keptUnder == base) {
-                return;
+            if (keptUnder != null && keptUnder != base) {
+                paths.addAll(kept.keySet());
+                drop.addAll(kept.values());
+                kept.clear();
+                keptUnder = null;
+            } else if (firstEditor) {
+                synchronized (kept) {
+                    for (var e : kept.entrySet()) {
+                        if (!e.getValue().directory()) {
+                            paths.add(e.getKey());
+                            drop.add(e.getValue());
+                        }
+                    }
+                    paths.forEach(kept::remove);
+                }
             }
-            paths = new ArrayList<>(kept.keySet());
-            drop = new ArrayList<>(kept.values());
-            kept.clear();
-            keptUnder = null;
         } finally {
             gate.unlockWrite(stamp);
         }
@@ -135,6 +150,7 @@ public final class SharedAnswers {
         long stamp = gate.writeLock();
         try {
             baseOfView.remove(view);
+            editors.remove(view);
             forgetMarks(view);
             consensus = single();
         } finally {
@@ -171,7 +187,8 @@ public final class SharedAnswers {
      * directory's attributes or listing ({@code node}, 0 for none). Call it inside {@link #enter}.
      */
     public boolean share(Base base, String path, long parent, byte[] name, boolean directory, long node) {
-        if (kernel == null || base == null || base != consensus || path.isEmpty() || kept.size() >= MAX_REMEMBERED) {
+        if (kernel == null || base == null || base != consensus || path.isEmpty() || kept.size() >= MAX_REMEMBERED
+                || (!directory && !editors.isEmpty())) {
             return false;
         }
         synchronized (kept) { // against diverge: either it sees this remembered, or this sees its mark

@@ -39,7 +39,7 @@ class SharedAnswersTest {
 
     @Test
     void nothingIsKeptBeforeTheKernelCanBeToldToDropIt() {
-        answers.join("a", List.of("L1"), p -> true);
+        answers.join("a", List.of("L1"), p -> true, false);
         assertFalse(answers.share(answers.baseOf("a"), "dir/file", 5, name("file"), false, 0));
         assertEquals(0, answers.remembered());
     }
@@ -47,12 +47,12 @@ class SharedAnswersTest {
     @Test
     void runtimesOnOneBaseShareAndOnTwoBasesDoNot() {
         SharedAnswers s = attached();
-        s.join("a", List.of("L1"), p -> true);
-        s.join("b", List.of("L1"), p -> true);
+        s.join("a", List.of("L1"), p -> true, false);
+        s.join("b", List.of("L1"), p -> true, false);
         assertTrue(s.share(s.baseOf("a"), "dir/file", 5, name("file"), false, 0));
         assertTrue(s.share(s.baseOf("b"), "dir", 1, name("dir"), true, 5));
         assertEquals(List.of(), kernel.dropped, "a runtime on the same base drops nothing");
-        s.join("c", List.of("L2"), path -> path.equals("dir"));
+        s.join("c", List.of("L2"), path -> path.equals("dir"), false);
         // the file's entry goes; the directory's entry stays (a directory there too), its attributes go
         assertEquals(List.of("attributes 5", "entry 5/file"), kernel.dropped.stream().sorted().toList());
         assertFalse(s.share(s.baseOf("a"), "dir/file", 5, name("file"), false, 0), "two bases: nothing is kept");
@@ -63,12 +63,18 @@ class SharedAnswersTest {
     @Test
     void aDivergingViewFindsWhatWasKeptAndNothingIsKeptForItsPathsUntilItLeaves() {
         SharedAnswers s = attached();
-        s.join("reader", List.of("L1"), p -> true);
-        s.join("editor", List.of("L1"), p -> true);
+        s.join("reader", List.of("L1"), p -> true, false);
         SharedAnswers.Base base = s.baseOf("reader");
         assertTrue(s.share(base, "dir", 1, name("dir"), true, 7));
         assertTrue(s.share(base, "dir/file", 7, name("file"), false, 0));
-        assertTrue(s.share(base, "dir/sub/deep", 9, name("deep"), false, 0));
+        assertTrue(s.share(base, "dir/sub/deep", 9, name("deep"), true, 0));
+        assertTrue(s.share(base, "dir/kept-file", 7, name("kept-file"), false, 0));
+        s.join("editor", List.of("L1"), p -> true, true);
+        assertEquals(List.of("entry 7/file", "entry 7/kept-file"), kernel.dropped.stream().sorted().toList(),
+                "an editable runtime joining: file entries go (its files have ids of its own)");
+        assertFalse(s.share(base, "dir/other", 7, name("other"), false, 0), "no file entry while an editable runtime runs");
+        assertTrue(s.share(base, "dir/file", 7, name("file"), true, 0), "(kept again, as a directory, for what follows)");
+        kernel.dropped.clear();
 
         SharedAnswers.Divergence listing = s.diverge("editor", "dir", false);
         assertFalse(listing.entryKept(), "a directory gaining a name keeps its entry");
@@ -86,14 +92,14 @@ class SharedAnswersTest {
         assertFalse(s.replaced("dir"));
 
         s.leave("editor");
-        assertTrue(s.share(base, "dir/sub/deep", 9, name("deep"), false, 0), "its marks went with it");
+        assertTrue(s.share(base, "dir/sub/deep", 9, name("deep"), false, 0), "its marks went with it, and no editable runtime runs");
         assertTrue(s.marks().isEmpty());
     }
 
     @Test
     void theRootAndFullMemoryAreNeverShared() {
         SharedAnswers s = attached();
-        s.join("a", List.of("L1"), p -> true);
+        s.join("a", List.of("L1"), p -> true, false);
         assertFalse(s.share(s.baseOf("a"), "", 0, null, true, 1), "the root's listing differs from the default view's");
         assertFalse(s.share(null, "x", 1, name("x"), false, 0), "a view on no base (the default view)");
     }

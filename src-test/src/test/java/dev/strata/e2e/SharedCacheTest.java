@@ -166,6 +166,22 @@ class SharedCacheTest {
     }
 
     @Test
+    void anEditableRuntimeCopiesATreeAReadOnlyOneKeepsWithoutSeeingAFileChangeUnderIt() throws Exception {
+        String m = daemon.mountpoint.toString();
+        Path readOut = daemon.work.resolve("copy-reader.out");
+        Path editOut = daemon.work.resolve("copy-editor.out");
+        // cp compares a file's stat before and after opening it: the inode number must not move under it
+        Process reader = daemon.run("shared", "cd " + m + "; ls -lR dir > /dev/null; " + signal("p1") + await("p2")
+                + "ls -lR dir > /dev/null; echo done", readOut);
+        Process editor = edit("shared", "cd " + m + "; " + await("p1") + "stat -c %i dir/file > /dev/null; cp -a dir copy 2>&1; "
+                + "cat copy/file; echo; " + signal("p2"), editOut);
+        assertEquals(0, DaemonFixture.await(editor));
+        assertEquals(0, DaemonFixture.await(reader));
+        assertEquals(List.of("base"), lines(editOut));
+        assertEquals(List.of("done"), lines(readOut));
+    }
+
+    @Test
     void anEntryBelowADirectoryNotEveryoneMaySearchIsNeverKept() throws Exception {
         String m = daemon.mountpoint.toString();
         Path out = daemon.work.resolve("private.out");

@@ -82,7 +82,14 @@ public final class SharedAnswers {
     private final ConcurrentSkipListMap<String, Kept> kept = new ConcurrentSkipListMap<>();
     private final Map<String, Integer> ownMarks = new ConcurrentHashMap<>();
     private final Map<String, Integer> subtreeMarks = new ConcurrentHashMap<>();
-    private final Map<String, Set<String>[]> marksOfView = new ConcurrentHashMap<>();
+    private final Map<String, Marks> marksOfView = new ConcurrentHashMap<>();
+
+    /** One view's marks: directories whose own entry changed, and paths replaced with all below. */
+    private record Marks(Set<String> own, Set<String> subtree) {
+        Set<String> of(boolean replaced) {
+            return replaced ? subtree : own;
+        }
+    }
 
     /** Answers are kept only once the kernel can be told to drop them. */
     public void attach(KernelCaches kernel) {
@@ -238,17 +245,16 @@ public final class SharedAnswers {
      * below it as well (an entry replaced, removed, renamed, re-permissioned or opened). Returns what
      * the kernel was allowed to keep there.
      */
-    @SuppressWarnings("unchecked")
     public Divergence diverge(String view, String path, boolean subtree) {
         if (path.isEmpty()) {
             subtree = false; // the root is never shared: its listing differs from the default view's
         }
-        Set<String>[] mine = marksOfView.computeIfAbsent(view, v -> new Set[] {ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet()});
-        if (mine[subtree ? 1 : 0].contains(path)) {
+        Marks mine = marksOfView.computeIfAbsent(view, v -> new Marks(ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet()));
+        if (mine.of(subtree).contains(path)) {
             return Divergence.NONE;
         }
         synchronized (kept) {
-            if (!mine[subtree ? 1 : 0].add(path)) {
+            if (!mine.of(subtree).add(path)) {
                 return Divergence.NONE;
             }
             (subtree ? subtreeMarks : ownMarks).merge(path, 1, Integer::sum);
@@ -292,7 +298,7 @@ public final class SharedAnswers {
     }
 
     private void forgetMarks(String view) {
-        Set<String>[] mine = marksOfView.remove(view);
+        Marks mine = marksOfView.remove(view);
         if (mine == null) {
             return;
         }
@@ -301,11 +307,11 @@ public final class SharedAnswers {
         }
     }
 
-    private void forget(Set<String>[] mine) {
-        for (String p : mine[0]) {
+    private void forget(Marks mine) {
+        for (String p : mine.own()) {
             ownMarks.computeIfPresent(p, (k, n) -> n > 1 ? n - 1 : null);
         }
-        for (String p : mine[1]) {
+        for (String p : mine.subtree()) {
             subtreeMarks.computeIfPresent(p, (k, n) -> n > 1 ? n - 1 : null);
         }
     }

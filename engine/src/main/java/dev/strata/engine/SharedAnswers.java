@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
 
@@ -83,6 +84,9 @@ public final class SharedAnswers {
     private final Map<String, Integer> ownMarks = new ConcurrentHashMap<>();
     private final Map<String, Integer> subtreeMarks = new ConcurrentHashMap<>();
     private final Map<String, Marks> marksOfView = new ConcurrentHashMap<>();
+    /** Notifications written to the kernel, and requests answered ESTALE so that a walk asks again (for metrics). */
+    private final LongAdder notifications = new LongAdder();
+    private final LongAdder walksAskedAgain = new LongAdder();
 
     /** One view's marks: directories whose own entry changed, and paths replaced with all below. */
     private record Marks(Set<String> own, Set<String> subtree) {
@@ -140,9 +144,11 @@ public final class SharedAnswers {
             Kept e = drop.get(i);
             if (e.node() != 0) {
                 k.dropAttributes(e.node());
+                notifications.increment();
             }
             if (e.name() != null && !(e.directory() && directoryInBase.test(paths.get(i)))) {
                 k.dropEntry(e.parent(), e.name());
+                notifications.increment();
             }
         }
     }
@@ -285,6 +291,9 @@ public final class SharedAnswers {
                     below.clear();
                 }
             }
+            if (entry) {
+                walksAskedAgain.increment();
+            }
             return entry || !attributes.isEmpty() ? new Divergence(entry, attributes) : Divergence.NONE;
         }
     }
@@ -294,6 +303,7 @@ public final class SharedAnswers {
         KernelCaches k = kernel;
         if (k != null) {
             d.dropAttributes().forEach(k::dropAttributes);
+            notifications.add(d.dropAttributes().size());
         }
     }
 
@@ -319,6 +329,21 @@ public final class SharedAnswers {
     /** Paths whose answers the kernel may keep now (for tests and metrics). */
     public int remembered() {
         return kept.size();
+    }
+
+    /** Paths marked by some view (a path marked by two views counts twice; for metrics). */
+    public int markCount() {
+        return ownMarks.size() + subtreeMarks.size();
+    }
+
+    /** Notifications written so that the kernel drops what it kept. */
+    public long notifications() {
+        return notifications.sum();
+    }
+
+    /** Requests answered ESTALE so that the kernel walks a path again, asking the view. */
+    public long walksAskedAgain() {
+        return walksAskedAgain.sum();
     }
 
     /** Paths some view has marked (for tests). */

@@ -85,6 +85,16 @@ class SharedCacheTest {
         assertEquals(List.of("editor-before " + BASE,
                         "editor-after file new renamed sub 9:644 basemore 700 cat: dir/sub/deep: No such file or directory more"),
                 lines(editOut));
+        // the editor's changes made the kernel drop what it kept: attributes by notification, entries by a walk asked again
+        String metrics = daemon.strata.ok("service", "status", "--metrics").out();
+        assertTrue(metric(metrics, "strata_kept_answer_drops_total") > 0, metrics);
+        assertTrue(metric(metrics, "strata_kept_answer_walks_asked_again_total") > 0, metrics);
+        assertTrue(metric(metrics, "strata_kept_answers") >= 0 && metric(metrics, "strata_kept_answer_marks") >= 0, metrics);
+    }
+
+    private static double metric(String metrics, String series) {
+        return metrics.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+                .findFirst().orElse(-1);
     }
 
     @Test

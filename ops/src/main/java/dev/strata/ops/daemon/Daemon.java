@@ -113,6 +113,7 @@ public final class Daemon {
         View empty = new View(LayerMerge.merge(List.of()), repo.blobs());
         RouteCache routes = new RouteCache();
         metrics.engine(routes);
+        metrics.keptAnswers(nodes.answers());
         // in a fleet, the actor system is a cluster node too (one name for all: cluster members must share it)
         com.typesafe.config.Config config = options.fleet() == null ? com.typesafe.config.ConfigFactory.load()
                 : options.fleet().pekko().withFallback(com.typesafe.config.ConfigFactory.load());

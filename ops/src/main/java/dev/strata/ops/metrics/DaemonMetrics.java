@@ -2,6 +2,7 @@ package dev.strata.ops.metrics;
 
 import dev.strata.actors.RouteCache;
 import dev.strata.engine.Overlay;
+import dev.strata.engine.SharedAnswers;
 import dev.strata.fuse.Operation;
 import dev.strata.fuse.RequestObserver;
 import dev.strata.persistence.ScratchJournal;
@@ -63,6 +64,22 @@ public final class DaemonMetrics implements RequestObserver {
             Gauge.builder("strata_runtimes", routes, r -> r.running(kind)).tag("kind", kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
                     .description("runtimes running, by kind").register(registry);
         }
+    }
+
+    /**
+     * What the kernel keeps for every runtime (engine {@code SharedAnswers}): paths whose answers it
+     * may keep, paths views marked as theirs, the notifications that made it drop kept answers, and
+     * the requests answered ESTALE so that it walked a path again.
+     */
+    public void keptAnswers(SharedAnswers answers) {
+        Gauge.builder("strata_kept_answers", answers, SharedAnswers::remembered)
+                .description("paths whose entry, attributes or listing the kernel may keep for every runtime").register(registry);
+        Gauge.builder("strata_kept_answer_marks", answers, SharedAnswers::markCount)
+                .description("paths a view changed, whose answers the kernel does not keep").register(registry);
+        FunctionCounter.builder("strata_kept_answer_drops", answers, SharedAnswers::notifications)
+                .description("notifications that made the kernel drop kept answers").register(registry);
+        FunctionCounter.builder("strata_kept_answer_walks_asked_again", answers, SharedAnswers::walksAskedAgain)
+                .description("requests answered ESTALE so that the kernel walked a path again, asking its view").register(registry);
     }
 
     /** Counts what read-through fetched, when remotes are read. */

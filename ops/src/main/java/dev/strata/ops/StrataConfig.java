@@ -51,7 +51,8 @@ public final class StrataConfig {
         String userHome = env.getOrDefault("HOME", System.getProperty("user.home"));
         v.put("home", new Value(Path.of(userHome, ".local", "share", "strata").toString(), "default"));
         v.put("mountpoint", new Value("/strata", "default"));
-        v.put("readers", new Value("2", "default"));
+        // a Mount answers on the reader that read its request, so a slow answer holds a reader: keep spares
+        v.put("readers", new Value("4", "default"));
         v.put("passthrough", new Value("true", "default"));
         v.put("log-level", new Value("WARN", "default"));
         v.put("read-through", new Value("", "default"));

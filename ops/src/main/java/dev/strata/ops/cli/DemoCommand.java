@@ -76,7 +76,7 @@ final class DemoCommand implements Runnable {
             return;
         }
         section("strata service start --mountpoint " + mountpoint);
-        Daemon daemon = Daemon.start(strata.home(), new Daemon.Options(mountpoint, true, 2, strata.config().socket()));
+        Daemon daemon = Daemon.start(strata.home(), new Daemon.Options(mountpoint, true, strata.config().readers(), strata.config().socket()));
         try {
             section("strata run demo/base -- ...   and, at the same time,   strata run demo/base+demo/patch -- ...");
             String script = "for i in 1 2 3; do echo \"$STRATA_RUNTIME sees: $(cat " + mountpoint + "/etc/motd)\"; sleep 0.2; done; "

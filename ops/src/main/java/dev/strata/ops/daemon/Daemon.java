@@ -3,6 +3,7 @@ package dev.strata.ops.daemon;
 import dev.strata.actors.Asks;
 import dev.strata.actors.Guardian;
 import dev.strata.actors.Mount;
+import dev.strata.actors.RequestThreadExecutor;
 import dev.strata.actors.RouteCache;
 import dev.strata.actors.fs.FsReply;
 import dev.strata.actors.fs.FsRequest;
@@ -367,7 +368,8 @@ public final class Daemon {
             int tid = request.caller().tid();
             ActorRef<Mount.Command> mount = tid == 0 ? null : routes.mountFor(tid);
             if (mount != null) {
-                mount.tell(new Mount.Handle(request, reply));
+                Mount.Handle handle = new Mount.Handle(request, reply);
+                RequestThreadExecutor.onThisThread(() -> mount.tell(handle));
             } else {
                 router.tell(new Router.Forward(request, reply));
             }

@@ -66,7 +66,7 @@ public final class MetadataBenchmark {
             new Importer(home.repository()).importDirectory(lower, "meta/base", Map.of(), new Importer.Listener() { });
             new Importer(home.repository()).importDirectory(upper, "meta/top", Map.of(), new Importer.Listener() { });
             Path mnt = work.resolve("mnt");
-            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 2, home.socketPath()));
+            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 4, home.socketPath()));
             try {
                 Map<String, double[][]> figures = new LinkedHashMap<>();
                 for (String setup : SETUPS) {

@@ -53,7 +53,7 @@ public final class MountBenchmark {
             Renderer.deleteTree(work.resolve("layer"));
 
             Path mnt = work.resolve("mnt");
-            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 2, home.socketPath()));
+            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 4, home.socketPath()));
             double[] direct = new double[ROUNDS];
             double[] strata = new double[ROUNDS];
             double[] editable = new double[ROUNDS];

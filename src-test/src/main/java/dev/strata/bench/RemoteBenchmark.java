@@ -81,7 +81,7 @@ public final class RemoteBenchmark {
         Path home = work.resolve("home-read-through");
         Path mnt = work.resolve("mnt");
         Remote origin = new Remote("origin", grpcUrl, null, null, null, null, null, null, null);
-        Daemon daemon = Daemon.start(new StrataHome(home), new Daemon.Options(mnt, true, 2, new StrataHome(home).socketPath(),
+        Daemon daemon = Daemon.start(new StrataHome(home), new Daemon.Options(mnt, true, 4, new StrataHome(home).socketPath(),
                 dev.strata.ops.cli.StrataCommand::serve, List.of(Remotes.open(origin, Map.of()))));
         try {
             String file = mnt + "/d3/f3";

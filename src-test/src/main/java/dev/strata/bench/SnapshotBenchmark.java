@@ -49,7 +49,7 @@ public final class SnapshotBenchmark {
                 Renderer.deleteTree(src);
             }
             Path mnt = work.resolve("mnt");
-            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 2, home.socketPath()));
+            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 4, home.socketPath()));
             try {
                 DaemonAddress address = DaemonAddress.find(home).orElseThrow();
                 dev.strata.ops.control.ControlClient client = dev.strata.ops.control.ControlClient.connect(address.socket());

@@ -56,7 +56,7 @@ public final class WriteBenchmark {
             double[] fullCopy = new double[ROUNDS];
             double[] filesXmp = new double[ROUNDS];
             double[] filesStrata = new double[ROUNDS];
-            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 2, home.socketPath()));
+            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 4, home.socketPath()));
             Files.createDirectories(xmpMount);
             try {
                 Process fusexmp = BenchTools.startFusexmp(xmp, xmpMount, "modules=subdir,subdir=" + plain

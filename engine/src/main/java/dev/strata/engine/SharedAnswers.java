@@ -331,7 +331,7 @@ public final class SharedAnswers {
         return kept.size();
     }
 
-    /** Paths marked by some view (a path marked by two views counts twice; for metrics). */
+    /** Paths marked by some view (one both changed and replaced counts twice; for metrics). */
     public int markCount() {
         return ownMarks.size() + subtreeMarks.size();
     }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /** The daemon measures itself: kernel requests per opcode and control calls, read as root, refused to others. */
 class MetricsTest {
-    private static double value(String metrics, String series) {
+    /** The value of {@code series} in a scrape; fails when the scrape has none. */
+    static double value(String metrics, String series) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.eE+-]+)$").matcher(metrics);
         assertTrue(m.find(), "no " + series + " in:\n" + metrics.lines().filter(l -> l.startsWith("strata_")).limit(60).toList());
         return Double.parseDouble(m.group(1));

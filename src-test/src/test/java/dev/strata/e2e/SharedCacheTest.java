@@ -87,14 +87,9 @@ class SharedCacheTest {
                 lines(editOut));
         // the editor's changes made the kernel drop what it kept: attributes by notification, entries by a walk asked again
         String metrics = daemon.strata.ok("service", "status", "--metrics").out();
-        assertTrue(metric(metrics, "strata_kept_answer_drops_total") > 0, metrics);
-        assertTrue(metric(metrics, "strata_kept_answer_walks_asked_again_total") > 0, metrics);
-        assertTrue(metric(metrics, "strata_kept_answers") >= 0 && metric(metrics, "strata_kept_answer_marks") >= 0, metrics);
-    }
-
-    private static double metric(String metrics, String series) {
-        return metrics.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
-                .findFirst().orElse(-1);
+        assertTrue(MetricsTest.value(metrics, "strata_kept_answer_drops_total") > 0, metrics);
+        assertTrue(MetricsTest.value(metrics, "strata_kept_answer_walks_asked_again_total") > 0, metrics);
+        assertTrue(MetricsTest.value(metrics, "strata_kept_answers") >= 0 && MetricsTest.value(metrics, "strata_kept_answer_marks") >= 0, metrics);
     }
 
     @Test

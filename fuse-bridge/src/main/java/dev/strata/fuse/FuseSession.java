@@ -9,11 +9,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +39,22 @@ public final class FuseSession implements AutoCloseable {
     private final boolean wantPassthrough;
     private final FuseChannel channel;
     private final KernelCodec codec;
-    private final List<Thread> readers = new ArrayList<>();
+    /**
+     * One reader waiting in read() answers fastest: the kernel wakes waiting readers in turn, so with
+     * several each request lands on a cold thread, and with one the Mount it reaches is idle (a
+     * listdir loop: 42 us with one, 76 us with four). But an answer made on a reader thread (an idle
+     * Mount answers inline, an fsync waits for the disk) must not hold up the requests behind it,
+     * INTERRUPTs and other runtimes' among them: a reader held longer than {@link #HELD_NANOS} gets a
+     * new reader beside it, and readers beyond the minimum end once enough others wait.
+     */
+    private static final int MAX_READERS = 16;
+    private static final long HELD_NANOS = java.time.Duration.ofMillis(10).toNanos();
+    private final Set<Reader> readers = ConcurrentHashMap.newKeySet();
+    /** Readers started and not ended, and how many of them wait in read() now. */
+    private final AtomicInteger liveReaders = new AtomicInteger();
+    private final AtomicInteger waitingReaders = new AtomicInteger();
+    private final AtomicInteger readersStarted = new AtomicInteger();
+    private final int minimumReaders;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final OpenFiles files;
     /** Requests sent on and not answered yet. */
@@ -67,6 +82,7 @@ public final class FuseSession implements AutoCloseable {
         this.router = router;
         this.observer = options.observer();
         this.wantPassthrough = options.passthrough();
+        this.minimumReaders = Math.max(1, options.readerThreads());
         this.channel = channel;
         this.codec = codec;
         this.files = new OpenFiles(channel.fd());
@@ -89,13 +105,11 @@ public final class FuseSession implements AutoCloseable {
             session.close();
             throw e;
         }
-        for (int i = 0; i < Math.max(1, options.readerThreads()); i++) {
-            Thread t = new Thread(session::serve, "fuse-reader-" + i);
-            t.setDaemon(true);
-            session.readers.add(t);
-            t.start();
+        for (int i = 0; i < session.minimumReaders; i++) {
+            session.startReader();
         }
         session.sweeper.scheduleWithFixedDelay(session::sweepUnanswered, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+        session.sweeper.scheduleWithFixedDelay(session::watchReaders, 10, 10, java.util.concurrent.TimeUnit.MILLISECONDS);
         log.info("mounted {} (protocol 7.{}, passthrough {})", mp, session.kernelMinor, session.passthrough);
         return session;
     }
@@ -133,11 +147,59 @@ public final class FuseSession implements AutoCloseable {
         passthrough = (flags & FuseKernel.PASSTHROUGH) != 0;
     }
 
-    private void serve() {
+    /** Readers now: the minimum, and those started while every reader was held. */
+    public int readers() {
+        return liveReaders.get();
+    }
+
+    /** A reader thread, and since when it has been handling the request it read (0 while it waits). */
+    private final class Reader implements Runnable {
+        private final Thread thread = new Thread(this, "fuse-reader-" + readersStarted.getAndIncrement());
+        private volatile long busySince;
+
+        @Override
+        public void run() {
+            serve(this);
+        }
+    }
+
+    private void startReader() {
+        liveReaders.incrementAndGet();
+        Reader reader = new Reader();
+        reader.thread.setDaemon(true);
+        readers.add(reader);
+        reader.thread.start();
+    }
+
+    /** Every few milliseconds: when no reader waits and one has been held too long, another is started. */
+    private void watchReaders() {
+        if (closed.get() || waitingReaders.get() > 0 || liveReaders.get() >= MAX_READERS) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (Reader r : readers) {
+            long since = r.busySince;
+            if (since != 0 && now - since > HELD_NANOS) {
+                log.debug("every FUSE reader is busy and {} has been for {} ms: starting another", r.thread.getName(), (now - since) / 1_000_000);
+                startReader();
+                return;
+            }
+        }
+    }
+
+    /** After an answer: a reader beyond the minimum ends when the minimum wait without it. */
+    private boolean retire() {
+        int live = liveReaders.get();
+        return live > minimumReaders && waitingReaders.get() >= minimumReaders && liveReaders.compareAndSet(live, live - 1);
+    }
+
+    private void serve(Reader me) {
         ByteBuffer in = ByteBuffer.allocateDirect(FuseKernel.REQUEST_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
         while (!closed.get()) {
             in.clear();
+            waitingReaders.incrementAndGet();
             long n = channel.read(in);
+            waitingReaders.decrementAndGet();
             if (n < 0) {
                 int e = (int) -n;
                 if (e == FuseNative.EINTR || e == FuseNative.EAGAIN || e == FuseNative.ENOENT) {
@@ -148,6 +210,7 @@ public final class FuseSession implements AutoCloseable {
                 }
                 return; // ENODEV: unmounted, the session is over
             }
+            me.busySince = System.nanoTime() | 1; // never 0, which means waiting
             in.limit((int) n);
             KernelRequest request = null;
             try {
@@ -156,6 +219,11 @@ public final class FuseSession implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.error("a bug while handling {}: {}", request == null ? "opcode " + in.getInt(4) : request.operation(), e.toString(), e);
                 replies.error(in.getLong(8), Errno.EIO);
+            }
+            me.busySince = 0;
+            if (retire()) {
+                readers.remove(me);
+                return;
             }
         }
     }
@@ -417,9 +485,9 @@ public final class FuseSession implements AutoCloseable {
         }
         sweeper.shutdownNow();
         channel.unmount();
-        for (Thread t : readers) {
+        for (Reader r : readers) {
             try {
-                t.join(2000);
+                r.thread.join(2000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -22,6 +22,12 @@ public final class StrataConfig {
     public record Value(String value, String source) {
     }
 
+    /**
+     * Readers the FUSE device keeps waiting: one answers fastest, and the bridge adds readers while
+     * one is held by a slow answer (see FuseSession), so spares cost more than they save here.
+     */
+    public static final int DEFAULT_READERS = 1;
+
     /** The keys, under {@code strata.} in the files, and their environment variables. */
     public static final Map<String, String> KEYS = keys();
 
@@ -51,8 +57,7 @@ public final class StrataConfig {
         String userHome = env.getOrDefault("HOME", System.getProperty("user.home"));
         v.put("home", new Value(Path.of(userHome, ".local", "share", "strata").toString(), "default"));
         v.put("mountpoint", new Value("/strata", "default"));
-        // a Mount answers on the reader that read its request, so a slow answer holds a reader: keep spares
-        v.put("readers", new Value("4", "default"));
+        v.put("readers", new Value(Integer.toString(DEFAULT_READERS), "default"));
         v.put("passthrough", new Value("true", "default"));
         v.put("log-level", new Value("WARN", "default"));
         v.put("read-through", new Value("", "default"));

@@ -1,5 +1,6 @@
 package dev.strata.bench;
 
+import dev.strata.ops.StrataConfig;
 import dev.strata.ops.StrataHome;
 import dev.strata.ops.control.ControlClient;
 import dev.strata.ops.control.UnixSocket;
@@ -44,7 +45,7 @@ public final class ClientBenchmark {
             new Importer(home.repository()).importDirectory(work.resolve("src"), "base", Map.of(), new Importer.Listener() { });
             Path mnt = work.resolve("mnt");
             Path socket = home.socketPath();
-            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 4, socket, dev.strata.ops.cli.StrataCommand::serve));
+            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, StrataConfig.DEFAULT_READERS, socket, dev.strata.ops.cli.StrataCommand::serve));
             try (ControlClient control = ControlClient.connect(socket)) {
                 Map<String, String> env = Map.of("STRATA_HOME", home.root().toString());
                 run(env, strata.toString(), "run", "--durable", "--name", "bench-src", "base", "--", "true");

@@ -1,5 +1,6 @@
 package dev.strata.bench;
 
+import dev.strata.ops.StrataConfig;
 import dev.strata.ops.StrataHome;
 import dev.strata.ops.daemon.Daemon;
 import dev.strata.persistence.Importer;
@@ -77,7 +78,7 @@ public final class MetadataBenchmark {
             new Importer(home.repository()).importDirectory(lower, "meta/base", Map.of(), new Importer.Listener() { });
             new Importer(home.repository()).importDirectory(upper, "meta/top", Map.of(), new Importer.Listener() { });
             Path mnt = work.resolve("mnt");
-            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 4, home.socketPath()));
+            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, StrataConfig.DEFAULT_READERS, home.socketPath()));
             try {
                 Map<String, double[][]> figures = new LinkedHashMap<>();
                 for (String setup : SETUPS) {

@@ -1,5 +1,6 @@
 package dev.strata.bench;
 
+import dev.strata.ops.StrataConfig;
 import dev.strata.ops.StrataHome;
 import dev.strata.ops.daemon.Daemon;
 import dev.strata.persistence.Importer;
@@ -53,7 +54,7 @@ public final class MountBenchmark {
             Renderer.deleteTree(work.resolve("layer"));
 
             Path mnt = work.resolve("mnt");
-            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 4, home.socketPath()));
+            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, StrataConfig.DEFAULT_READERS, home.socketPath()));
             double[] direct = new double[ROUNDS];
             double[] strata = new double[ROUNDS];
             double[] editable = new double[ROUNDS];

@@ -1,5 +1,6 @@
 package dev.strata.bench;
 
+import dev.strata.ops.StrataConfig;
 import dev.strata.ops.StrataHome;
 import dev.strata.ops.daemon.Daemon;
 import dev.strata.ops.remote.Remote;
@@ -81,7 +82,7 @@ public final class RemoteBenchmark {
         Path home = work.resolve("home-read-through");
         Path mnt = work.resolve("mnt");
         Remote origin = new Remote("origin", grpcUrl, null, null, null, null, null, null, null);
-        Daemon daemon = Daemon.start(new StrataHome(home), new Daemon.Options(mnt, true, 4, new StrataHome(home).socketPath(),
+        Daemon daemon = Daemon.start(new StrataHome(home), new Daemon.Options(mnt, true, StrataConfig.DEFAULT_READERS, new StrataHome(home).socketPath(),
                 dev.strata.ops.cli.StrataCommand::serve, List.of(Remotes.open(origin, Map.of()))));
         try {
             String file = mnt + "/d3/f3";

@@ -1,5 +1,6 @@
 package dev.strata.bench;
 
+import dev.strata.ops.StrataConfig;
 import dev.strata.ops.StrataHome;
 import dev.strata.ops.daemon.Daemon;
 import dev.strata.ops.daemon.DaemonAddress;
@@ -49,7 +50,7 @@ public final class SnapshotBenchmark {
                 Renderer.deleteTree(src);
             }
             Path mnt = work.resolve("mnt");
-            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 4, home.socketPath()));
+            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, StrataConfig.DEFAULT_READERS, home.socketPath()));
             try {
                 DaemonAddress address = DaemonAddress.find(home).orElseThrow();
                 dev.strata.ops.control.ControlClient client = dev.strata.ops.control.ControlClient.connect(address.socket());

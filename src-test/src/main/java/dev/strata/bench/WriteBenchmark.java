@@ -1,5 +1,6 @@
 package dev.strata.bench;
 
+import dev.strata.ops.StrataConfig;
 import dev.strata.ops.StrataHome;
 import dev.strata.ops.daemon.Daemon;
 import dev.strata.persistence.Importer;
@@ -56,7 +57,7 @@ public final class WriteBenchmark {
             double[] fullCopy = new double[ROUNDS];
             double[] filesXmp = new double[ROUNDS];
             double[] filesStrata = new double[ROUNDS];
-            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, 4, home.socketPath()));
+            Daemon daemon = Daemon.start(home, new Daemon.Options(mnt, true, StrataConfig.DEFAULT_READERS, home.socketPath()));
             Files.createDirectories(xmpMount);
             try {
                 Process fusexmp = BenchTools.startFusexmp(xmp, xmpMount, "modules=subdir,subdir=" + plain

@@ -42,6 +42,7 @@ class MetricsTest {
             assertTrue(value(after, "strata_fuse_answer_seconds_count{opcode=\"LOOKUP\"}")
                     <= value(after, "strata_fuse_requests_total{opcode=\"LOOKUP\"}"), "every answer had a request");
             assertTrue(after.contains("strata_fuse_answer_seconds_bucket{opcode=\"GETATTR\""), "latency histograms per opcode");
+            assertTrue(value(after, "strata_fuse_readers") >= 1, "reader threads shown");
             assertTrue(value(after, "strata_control_calls_seconds_count{method=\"Mount\",outcome=\"ok\"}") >= 1, "the run's control call");
             assertTrue(value(after, "strata_control_calls_seconds_count{method=\"Metrics\",outcome=\"ok\"}") >= 1);
             assertTrue(!before.contains("opcode=\"OPEN\"") || value(before, "strata_fuse_requests_total{opcode=\"OPEN\"}")

@@ -42,7 +42,7 @@ final class ServiceCommand {
         @Option(names = "--no-passthrough", description = "Serve reads in userspace even where the kernel offers FUSE passthrough.")
         boolean noPassthrough;
 
-        @Option(names = "--readers", description = "Threads reading the FUSE device (default: strata.readers, 4).")
+        @Option(names = "--readers", description = "Readers kept waiting on the FUSE device; more are added while one is held by a slow answer (default: strata.readers, 1).")
         Integer readers;
 
         @Option(names = "--no-fuse", description = "Run degraded, as where FUSE is missing: each runtime's tree runs over a rendered copy "

@@ -132,6 +132,7 @@ public final class Daemon {
                 session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough(), metrics),
                         new RouterGateway(router, routes, nodes, answerDelay()));
                 nodes.answers().attach(session.kernelCaches()); // from now on answers every runtime agrees on may be kept
+                metrics.fuseReaders(session::readers);
             } else {
                 dev.strata.fuse.Mounts.clearStale(options.mountpoint().toAbsolutePath().normalize());
                 degraded = new DegradedViews(repo, options.mountpoint().toAbsolutePath().normalize(), noFuse,

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.IntSupplier;
 
 /**
  * The daemon's meters: kernel requests and their answer latency per FUSE opcode, control calls and
@@ -80,6 +81,12 @@ public final class DaemonMetrics implements RequestObserver {
                 .description("notifications that made the kernel drop kept answers").register(registry);
         FunctionCounter.builder("strata_kept_answer_walks_asked_again", answers, SharedAnswers::walksAskedAgain)
                 .description("requests answered ESTALE so that the kernel walked a path again, asking its view").register(registry);
+    }
+
+    /** Threads reading the FUSE device: the configured readers, and those added while one was held by a slow answer. */
+    public void fuseReaders(IntSupplier readers) {
+        Gauge.builder("strata_fuse_readers", readers, IntSupplier::getAsInt).strongReference(true) // a lambda: nothing else holds it
+                .description("threads reading the FUSE device; more than strata.readers while an answer holds one").register(registry);
     }
 
     /** Counts what read-through fetched, when remotes are read. */

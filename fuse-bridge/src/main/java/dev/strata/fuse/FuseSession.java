@@ -18,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One FUSE connection: reads kernel requests from its {@link FuseChannel} on a few threads, has the
+ * One FUSE connection: reads kernel requests from its {@link FuseChannel} on reader threads (the
+ * minimum the options ask for, and more while one is held by a slow answer), has the
  * platform's {@link KernelCodec} decode each, hands file system requests to the {@link
  * RequestRouter}, and has the codec encode the answer when it comes, from whatever thread it comes
  * on ({@link Replies}). Requests on open files are served on the reader thread by {@link
@@ -70,7 +71,7 @@ public final class FuseSession implements AutoCloseable {
     private volatile boolean passthrough;
     private volatile int kernelMinor;
 
-    /** Mount options. */
+    /** Mount options; {@code readerThreads} is the minimum number of readers kept waiting on the device. */
     public record Options(Path mountpoint, int readerThreads, boolean passthrough, RequestObserver observer) {
         public Options(Path mountpoint, int readerThreads, boolean passthrough) {
             this(mountpoint, readerThreads, passthrough, RequestObserver.NONE);

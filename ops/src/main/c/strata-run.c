@@ -29,6 +29,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #endif
 #ifdef __APPLE__
@@ -36,12 +38,12 @@
 #endif
 
 /* OUTPUT: not an answer but what a command run in the daemon writes to stderr meanwhile (its progress) */
-enum { MOUNT = 1, UNMOUNT = 2, CLI = 3, OUTPUT = 64, MAX_FRAME = 64 * 1024, MAX_REPLY = 16 * 1024 * 1024 };
+enum { MOUNT = 1, UNMOUNT = 2, CLI = 3, OWN_MOUNT = 4, OUTPUT = 64, MAX_FRAME = 64 * 1024, MAX_REPLY = 16 * 1024 * 1024 };
 
 struct request {
     const char *spec;
     const char *name;
-    int editable, durable, join, owned;
+    int editable, durable, join, owned, own_mount;
     char **command;
     char **argv; /* as given, for the full CLI */
 };
@@ -304,6 +306,71 @@ static int no_daemon(void) {
 
 /* ---- the tree ---- */
 
+/*
+ * --own-mount, before the tree's process is made: a mount namespace of our own, whose mounts the
+ * rest of the system does not see (and which sees the system's later mounts). The tree is forked
+ * after this, so it shares it.
+ */
+static int enter_own_namespace(void) {
+#ifdef __linux__
+    if (geteuid() != 0) {
+        fprintf(stderr, "strata: --own-mount needs root: it makes a mount namespace for the tree\n");
+        return -1;
+    }
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0) {
+        fprintf(stderr, "strata: cannot make a mount namespace for the tree: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+#else
+    fprintf(stderr, "strata: --own-mount is Linux only\n");
+    return -1;
+#endif
+}
+
+/*
+ * --own-mount, once the daemon made the runtime: mounts a FUSE connection of the tree's own over the
+ * shared mount point, in our namespace alone, and hands its device to the daemon (which takes it from
+ * this process with pidfd_getfd). Ours is closed then, so the connection ends with the daemon's.
+ */
+static int hand_over_own_mount(int daemon, const struct request *r, const char *name, const uint8_t *reply, size_t reply_len) {
+#ifdef __linux__
+    static char mountpoint[PATH_MAX], options[256];
+    static uint8_t body[512 + PATH_MAX], answer[MAX_REPLY + 1];
+    if (get_string(reply, reply_len, 13, mountpoint, sizeof mountpoint) != 0 || mountpoint[0] != '/') {
+        fprintf(stderr, "strata: the daemon's answer names no mount point for the runtime's own mount\n");
+        return -1;
+    }
+    int fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+    if (fuse < 0) {
+        fprintf(stderr, "strata: cannot open /dev/fuse: %s\n", strerror(errno));
+        return -1;
+    }
+    /* default_permissions: the kernel checks each access against the attributes it keeps (the view's own) */
+    snprintf(options, sizeof options, "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions", fuse);
+    unsigned long flags = MS_NOSUID | MS_NODEV | (r->editable ? 0 : MS_RDONLY);
+    if (mount("strata", mountpoint, "fuse.strata", flags, options) != 0) {
+        fprintf(stderr, "strata: cannot mount the runtime's own connection at %s: %s\n", mountpoint, strerror(errno));
+        close(fuse);
+        return -1;
+    }
+    size_t n = put_string(body, 1, name);
+    body[n++] = 2 << 3;
+    n += put_varint(body + n, (uint64_t) fuse);
+    size_t answer_len = 0;
+    int code = send_frame(daemon, OWN_MOUNT, body, n) == 0 ? read_answer(daemon, answer, &answer_len) : -1;
+    close(fuse);
+    if (code != 0) {
+        fprintf(stderr, "strata: %s\n", code > 0 ? (char *) answer : "the daemon closed the connection without an answer");
+        return -1;
+    }
+    return 0;
+#else
+    (void) daemon; (void) r; (void) name; (void) reply; (void) reply_len;
+    return -1;
+#endif
+}
+
 static int run(struct request *r) {
 #ifdef __linux__
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of the tree come back to us: the runtime lasts until they end */
@@ -321,6 +388,10 @@ static int run(struct request *r) {
     n += put_bool(body + n, 4, r->editable);
     n += put_bool(body + n, 5, r->durable);
     n += put_bool(body + n, 6, r->join);
+    n += put_bool(body + n, 7, r->own_mount);
+    if (r->own_mount && enter_own_namespace() != 0) {
+        return 1;
+    }
     int daemon = connect_daemon();
     if (daemon < 0 || send_frame(daemon, MOUNT, body, n) != 0) {
         /* no daemon where this front end looks: the full CLI also reads the configuration files */
@@ -391,6 +462,11 @@ static int run(struct request *r) {
             fprintf(stderr, "strata: %s\n", (char *) reply);
         }
         return code == 3 ? 2 : 1; /* INVALID_ARGUMENT is a usage error */
+    }
+    if (r->own_mount && hand_over_own_mount(daemon, r, name, reply, reply_len) != 0) {
+        close(go[1]); /* the command's process ends without running it */
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR) { }
+        return 1;
     }
     static char view[PATH_MAX], warning[4096];
     size_t go_len = strlen(name);
@@ -562,6 +638,8 @@ int main(int argc, char **argv) {
             break;
         } else if (strcmp(a, "--edit") == 0) {
             r.editable = 1;
+        } else if (strcmp(a, "--own-mount") == 0) {
+            r.own_mount = 1;
         } else if (is_run && strcmp(a, "--durable") == 0) {
             r.durable = r.editable = 1;
         } else if (strcmp(a, "--name") == 0 && i + 1 < argc) {

@@ -54,7 +54,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     /** Without exit events (a process table that has none), roots are polled this often. */
     static final Duration EXIT_CHECK_INTERVAL = Duration.ofMillis(200);
 
-    public sealed interface Command permits Start, End, ListRunning, Remove, RemoveTag, Commit, Diff, Unbind, CreateSnapshot,
+    public sealed interface Command permits Start, OwnMountOf, End, ListRunning, Remove, RemoveTag, Commit, Diff, Unbind, CreateSnapshot,
             ListSnapshots, DeleteSnapshot, CreateBranch, ListBranches, DiffBranch, CommitBranch, DeleteBranch, Progress, MountOf, Add,
             RootsExited, MountStopped, Poll, Continue, SetDraining {
     }
@@ -63,8 +63,19 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
      * Gives the tree of {@code rootPid} a runtime: a new one named {@code name} (chosen from the pid when
      * empty) on {@code envSpec}, or, with {@code join}, the running or durable runtime {@code name}.
      */
+    /** {@code ownMount}: the tree gets a FUSE connection of its own ({@link OwnMountOf}), which no other tree may join. */
     public record Start(Caller caller, String name, int rootPid, String envSpec, boolean editable, boolean durable, boolean join,
-                        ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
+                        boolean ownMount, ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
+    }
+
+    /**
+     * The Mount that is to serve the own connection of runtime {@code name}, asked by the process that
+     * started it with {@code ownMount} (once).
+     */
+    public record OwnMountOf(Caller caller, String name, ActorRef<StatusReply<OwnMountTarget>> replyTo) implements Command {
+    }
+
+    public record OwnMountTarget(ActorRef<Mount.Command> mount, boolean editable) {
     }
 
     public record End(Caller caller, String name, ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
@@ -220,6 +231,8 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     private final Map<String, WorkMeter> working = new HashMap<>();
     /** Names being started: claimed before any disk work, released when the start is done or refused. */
     private final Set<String> claimed = new HashSet<>();
+    /** Runtimes started with a connection of their own, and whether it is served yet. */
+    private final Map<String, Boolean> ownMounts = new HashMap<>();
     /** Each Mount's view in the shared answers. */
     private final Map<ActorRef<Mount.Command>, String> mountViews = new HashMap<>();
     private long incarnations;
@@ -253,6 +266,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Start.class, c -> guarded(c.replyTo(), () -> onStart(c)))
+                .onMessage(OwnMountOf.class, c -> guarded(c.replyTo(), () -> onOwnMountOf(c)))
                 .onMessage(End.class, c -> guarded(c.replyTo(), () -> onEnd(c)))
                 .onMessage(ListRunning.class, this::onListRunning)
                 .onMessage(Remove.class, c -> guarded(c.replyTo(), () -> onRemove(c)))
@@ -309,6 +323,14 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         if (s.join() && s.name().isEmpty()) {
             throw new RuntimeRefused(RuntimeRefused.Reason.INVALID, "join needs the name of the runtime to join");
         }
+        if (s.ownMount() && s.join()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.INVALID, "a mount of its own is for a tree that starts a runtime;"
+                    + " a tree that joins one sees it through the shared mount");
+        }
+        if (s.ownMount() && !s.caller().isRoot()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.DENIED, "a mount of its own is made in a mount namespace of its own,"
+                    + " which needs root");
+        }
         if (draining && !s.join()) {
             throw new RuntimeRefused(RuntimeRefused.Reason.DRAINING, "this daemon is draining: it starts no new runtimes until an admin"
                     + " runs strata fleet undrain");
@@ -340,6 +362,9 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
         }
         add(add, reply -> {
             claimed.remove(name);
+            if (s.ownMount() && reply.isSuccess()) {
+                ownMounts.put(name, false);
+            }
             if (s.join() && reply.isSuccess()) {
                 rememberRoot(name, root);
             } else if (!s.join() && !reply.isSuccess()) {
@@ -511,6 +536,11 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
             if (!a.owner().admits(running.info())) {
                 return StatusReply.error(a.owner().refusal(running.info(), "join"));
             }
+            if (ownMounts.containsKey(a.name())) {
+                // its tree's kernel keeps all it was told through that connection: changes made here would not show there
+                return StatusReply.error(new RuntimeRefused(RuntimeRefused.Reason.IN_USE, "runtime '" + a.name()
+                        + "' has a mount of its own (--own-mount), which only the tree that started it sees: no tree can join it"));
+            }
             bindRoot(root, a.name());
             publishRoutes(Set.of());
             getContext().getLog().info("process {} joined runtime {}", root.pid(), a.name());
@@ -647,6 +677,7 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
             return;
         }
         rootOf.values().removeIf(name::equals);
+        ownMounts.remove(name);
         publishRoutes(Set.of());
         getContext().stop(runtime.mount());
         getContext().getLog().info("runtime {} ended", name);
@@ -695,6 +726,23 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
             end(s.name());
         }
         return this;
+    }
+
+    private void onOwnMountOf(OwnMountOf o) {
+        Runtime runtime = runtimes.get(o.name());
+        Boolean served = ownMounts.get(o.name());
+        if (runtime == null || served == null) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.NOT_FOUND, "no running runtime '" + o.name() + "' was started with a mount of its own");
+        }
+        if (!o.caller().isRoot() || runtime.info().root().pid() != o.caller().pid()) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.DENIED, "only the process that started runtime '" + o.name()
+                    + "' hands over its own mount");
+        }
+        if (served) {
+            throw new RuntimeRefused(RuntimeRefused.Reason.ALREADY_EXISTS, "runtime '" + o.name() + "' has its own mount served already");
+        }
+        ownMounts.put(o.name(), true);
+        o.replyTo().tell(StatusReply.success(new OwnMountTarget(runtime.mount(), runtime.info().editable())));
     }
 
     private Behavior<Command> onMountOf(MountOf m) {

@@ -184,9 +184,11 @@ final class FileRequests {
         }
     }
 
-    void release(long unique, long fh) {
-        files.release(fh);
+    /** Returns the node of the released handle when it could write, else 0. */
+    long release(long unique, long fh) {
+        OpenFiles.OpenFile file = files.release(fh);
         replies.empty(unique);
+        return file != null && file.writable ? file.node : 0;
     }
 
 }

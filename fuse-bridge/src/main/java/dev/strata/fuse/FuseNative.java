@@ -19,6 +19,15 @@ final class FuseNative {
     static final int ENOENT = 2;
     static final int EAGAIN = DARWIN ? 35 : 11;
     static final int ENODEV = 19;
+    static final int ESRCH = 3;
+    /** fcntl(2) and poll(2), Linux's numbers: only a connection taken from another process (Linux only) uses them. */
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
+    static final int O_NONBLOCK = 04000;
+    static final short POLLIN = 1;
+    /** pidfd_open(2) and pidfd_getfd(2): the same numbers on x86_64 and aarch64. */
+    static final long SYS_PIDFD_OPEN = 434;
+    static final long SYS_PIDFD_GETFD = 438;
     /** lseek(2) whences: Linux and macOS number them the other way round. */
     static final int SEEK_DATA = DARWIN ? 4 : 3;
     static final int SEEK_HOLE = DARWIN ? 3 : 4;
@@ -76,6 +85,12 @@ final class FuseNative {
         int waitpid(int pid, @Out int[] status, int options);
 
         long recvmsg(int fd, jnr.ffi.Pointer message, int flags);
+
+        int fcntl(int fd, int command, int argument);
+
+        int poll(@In @Out ByteBuffer fds, long count, int timeoutMillis);
+
+        long syscall(long number, long first, long second, long third);
     }
 
     static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");

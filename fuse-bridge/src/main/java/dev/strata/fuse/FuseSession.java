@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * on ({@link Replies}). Requests on open files are served on the reader thread by {@link
  * FileRequests}, from the session's {@link OpenFiles}, when FUSE passthrough does not take them
  * (no READ then reaches userspace).
+ *
+ * <p>The shared mount's dentries serve every view, so it lets the kernel keep only what views agree
+ * on. A connection of one view ({@link Options#ownView}, mounted by {@code strata-run --own-mount} in
+ * the tree's mount namespace and {@link #adopt adopted} here) lets the kernel keep every entry,
+ * attribute, negative entry and listing: every change of that view comes through it.
  */
 public final class FuseSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
@@ -33,6 +38,8 @@ public final class FuseSession implements AutoCloseable {
     private static final long DIRECTORY_ENTRY_SECONDS = 1;
     /** An entry every view agrees on: dropped by notification when one stops agreeing. */
     private static final long SHARED_ENTRY_SECONDS = 3600;
+    /** On a connection of one view, everything: each change of the view comes through it. */
+    private static final long OWN_VIEW_SECONDS = 3600;
     private static final long ANSWER_DEADLINE_NANOS = java.time.Duration.ofSeconds(30).toNanos();
 
     private final Path mountpoint;
@@ -57,6 +64,9 @@ public final class FuseSession implements AutoCloseable {
     private final AtomicInteger readersStarted = new AtomicInteger();
     private final int minimumReaders;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final boolean ownView;
+    /** What runs when the session ends; null once it has. */
+    private java.util.List<Runnable> whenEnded = new java.util.ArrayList<>();
     private final OpenFiles files;
     /** Requests sent on and not answered yet. */
     private final Map<Long, Pending> inFlight = new ConcurrentHashMap<>();
@@ -71,10 +81,17 @@ public final class FuseSession implements AutoCloseable {
     private volatile boolean passthrough;
     private volatile int kernelMinor;
 
-    /** Mount options; {@code readerThreads} is the minimum number of readers kept waiting on the device. */
-    public record Options(Path mountpoint, int readerThreads, boolean passthrough, RequestObserver observer) {
+    /**
+     * Mount options; {@code readerThreads} is the minimum number of readers kept waiting on the device;
+     * {@code ownView}: the connection serves one view alone, so the kernel may keep all it is told.
+     */
+    public record Options(Path mountpoint, int readerThreads, boolean passthrough, RequestObserver observer, boolean ownView) {
         public Options(Path mountpoint, int readerThreads, boolean passthrough) {
             this(mountpoint, readerThreads, passthrough, RequestObserver.NONE);
+        }
+
+        public Options(Path mountpoint, int readerThreads, boolean passthrough, RequestObserver observer) {
+            this(mountpoint, readerThreads, passthrough, observer, false);
         }
     }
 
@@ -83,6 +100,7 @@ public final class FuseSession implements AutoCloseable {
         this.router = router;
         this.observer = options.observer();
         this.wantPassthrough = options.passthrough();
+        this.ownView = options.ownView();
         this.minimumReaders = Math.max(1, options.readerThreads());
         this.channel = channel;
         this.codec = codec;
@@ -97,8 +115,22 @@ public final class FuseSession implements AutoCloseable {
         Mounts.clearStale(mp); // first: a stale mount point answers every stat with ENOTCONN
         Files.createDirectories(mp);
         FuseChannel channel = FuseChannel.mount(mp);
-        FuseSession session = new FuseSession(new Options(mp, options.readerThreads(), options.passthrough() && !channel.unprivileged(),
-                options.observer()), router, channel, KernelCodec.forHost());
+        return start(new Options(mp, options.readerThreads(), options.passthrough() && !channel.unprivileged(), options.observer(),
+                options.ownView()), router, channel);
+    }
+
+    /**
+     * Serves the connection process {@code pid} mounted at {@code options.mountpoint()} in its own
+     * mount namespace, on its descriptor {@code fdInProcess} (the kernel's INIT waits on it). The
+     * session ends when {@link #close()}d, or by itself when the namespace's last process exits.
+     */
+    public static FuseSession adopt(Options options, RequestRouter router, int pid, int fdInProcess) throws IOException {
+        return start(options, router, FuseChannel.adopt(pid, fdInProcess, options.mountpoint()));
+    }
+
+    private static FuseSession start(Options options, RequestRouter router, FuseChannel channel) throws IOException {
+        Path mp = options.mountpoint();
+        FuseSession session = new FuseSession(options, router, channel, KernelCodec.forHost());
         try {
             session.handshake();
             channel.initialized();
@@ -111,7 +143,8 @@ public final class FuseSession implements AutoCloseable {
         }
         session.sweeper.scheduleWithFixedDelay(session::sweepUnanswered, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
         session.sweeper.scheduleWithFixedDelay(session::watchReaders, 10, 10, java.util.concurrent.TimeUnit.MILLISECONDS);
-        log.info("mounted {} (protocol 7.{}, passthrough {})", mp, session.kernelMinor, session.passthrough);
+        log.info("{} {} (protocol 7.{}, passthrough {})", channel.adopted() ? "serving one view's own connection at" : "mounted", mp,
+                session.kernelMinor, session.passthrough);
         return session;
     }
 
@@ -209,6 +242,9 @@ public final class FuseSession implements AutoCloseable {
                 if (e != FuseNative.ENODEV && !closed.get()) {
                     log.warn("reading the FUSE device failed: {}", FuseNative.describe(e));
                 }
+                if (channel.adopted() && !closed.get()) {
+                    close(); // the kernel ended the connection: the namespace's last process exited
+                }
                 return; // ENODEV: unmounted, the session is over
             }
             me.busySince = System.nanoTime() | 1; // never 0, which means waiting
@@ -234,14 +270,20 @@ public final class FuseSession implements AutoCloseable {
         observer.received(op);
         long unique = request.unique();
         KernelRequest.Work work = request.work();
-        if (work instanceof KernelRequest.Routed r) {
+        if (ownView && op == Operation.OPENDIR) {
+            replies.error(unique, Errno.ENOSYS); // from now on the kernel opens directories itself and keeps their listings
+        } else if (work instanceof KernelRequest.Routed r) {
             dispatch(op, unique, r.request(), r.replySize());
         } else if (work instanceof KernelRequest.Read r) {
             fileRequests.read(unique, r.fh(), r.offset(), r.size());
         } else if (work instanceof KernelRequest.Write w) {
             fileRequests.write(unique, w, in);
         } else if (work instanceof KernelRequest.Release r) {
-            fileRequests.release(unique, r.fh());
+            long wrote = fileRequests.release(unique, r.fh());
+            if (ownView && wrote != 0) {
+                // writes through a shared mmap pass the kernel's FUSE inode by: its kept mtime and size go
+                replies.notifyKernel(codec.putInvalAttributes(replies.body(), wrote), KernelCodec.NOTIFY_INVAL_INODE);
+            }
         } else if (work instanceof KernelRequest.Forget f) {
             for (int i = 0; i < f.nodes().length; i++) {
                 router.forget(f.nodes()[i], f.counts()[i]);
@@ -351,7 +393,12 @@ public final class FuseSession implements AutoCloseable {
     private void answer(Operation op, long unique, FsRequest request, FsReply reply, int size) {
         ByteBuffer out = replies.body();
         if (reply instanceof FsReply.Error e) {
-            replies.error(unique, e.errno());
+            if (ownView && op == Operation.LOOKUP && e.errno() == Errno.ENOENT) {
+                codec.putNegativeEntry(out, OWN_VIEW_SECONDS); // kept until this view makes the name
+                replies.send(out, unique);
+            } else {
+                replies.error(unique, e.errno());
+            }
             return;
         } else if (reply instanceof FsReply.Entry e) {
             putEntry(out, e.node(), e.attributes(), e.cacheAttributes(), e.entryCaching());
@@ -359,7 +406,7 @@ public final class FuseSession implements AutoCloseable {
             if (op == Operation.GETXTIMES) {
                 codec.putXtimes(out, a.attributes());
             } else {
-                codec.putAttrOut(out, a.attributes(), a.cacheAttributes() ? CACHED_ATTR_SECONDS : 0);
+                codec.putAttrOut(out, a.attributes(), a.cacheAttributes() || ownView ? CACHED_ATTR_SECONDS : 0);
             }
         } else if (reply instanceof FsReply.Bytes b) {
             out.put(b.value());
@@ -428,8 +475,13 @@ public final class FuseSession implements AutoCloseable {
      * of it reaches the owning Mount, which answers ESTALE when the caller's view has no directory
      * there (the kernel then walks the path again with LOOKUP_REVAL); either for long while every
      * view agrees ({@link dev.strata.engine.SharedAnswers}, which has it dropped by notification).
+     * A connection of one view keeps all.
      */
     private void putEntry(ByteBuffer out, long node, Attributes attrs, boolean cacheAttributes, FsReply.EntryCaching caching) {
+        if (ownView) {
+            codec.putEntry(out, node, attrs, OWN_VIEW_SECONDS, OWN_VIEW_SECONDS);
+            return;
+        }
         long entrySeconds = switch (caching) {
             case NONE -> 0;
             case BRIEF -> DIRECTORY_ENTRY_SECONDS;
@@ -487,6 +539,9 @@ public final class FuseSession implements AutoCloseable {
         sweeper.shutdownNow();
         channel.unmount();
         for (Reader r : readers) {
+            if (r.thread == Thread.currentThread()) {
+                continue; // a reader that saw the connection end closes the session
+            }
             try {
                 r.thread.join(2000);
             } catch (InterruptedException e) {
@@ -498,6 +553,23 @@ public final class FuseSession implements AutoCloseable {
             log.info("closed {} file handles left open at unmount", left);
         }
         channel.close();
-        log.info("unmounted {}", mountpoint);
+        log.info("{} {}", channel.adopted() ? "ended the connection of" : "unmounted", mountpoint);
+        java.util.List<Runnable> actions;
+        synchronized (this) {
+            actions = whenEnded;
+            whenEnded = null;
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    /** Runs {@code action} once the session has ended (closed, or its connection ended by the kernel): now, if it has. */
+    public void whenEnded(Runnable action) {
+        synchronized (this) {
+            if (whenEnded != null) {
+                whenEnded.add(action);
+                return;
+            }
+        }
+        action.run();
     }
 }

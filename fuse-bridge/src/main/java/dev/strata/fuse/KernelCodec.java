@@ -294,6 +294,15 @@ public abstract class KernelCodec {
         }
     }
 
+    /** fuse_entry_out of a name that is not there (node 0), which the kernel keeps as a negative entry for {@code seconds}. */
+    public final void putNegativeEntry(ByteBuffer out, long seconds) {
+        int start = out.position();
+        out.putLong(0).putLong(0).putLong(seconds).putLong(0).putInt(0).putInt(0);
+        while (out.position() < start + entrySize()) {
+            out.put((byte) 0);
+        }
+    }
+
     /** Notification codes: the kernel reads them from the error field of an answer whose unique is 0. */
     public static final int NOTIFY_INVAL_INODE = 2;
     public static final int NOTIFY_INVAL_ENTRY = 3;
@@ -301,6 +310,11 @@ public abstract class KernelCodec {
     /** fuse_notify_inval_inode_out: the node, and the range of its pages to drop (0 and 0: all, with its attributes). */
     public final void putInvalInode(ByteBuffer out, long node) {
         out.putLong(node).putLong(0).putLong(0);
+    }
+
+    /** fuse_notify_inval_inode_out with offset -1: the node's attributes only, not its pages. */
+    public final ByteBuffer putInvalAttributes(ByteBuffer out, long node) {
+        return out.putLong(node).putLong(-1).putLong(0);
     }
 
     /** fuse_notify_inval_entry_out: the directory, the name's length, no flags; then the name and a NUL. */

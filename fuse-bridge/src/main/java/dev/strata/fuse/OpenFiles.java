@@ -139,12 +139,13 @@ final class OpenFiles {
         return handles.get(fh);
     }
 
-    /** The kernel released a handle. */
-    void release(long fh) {
+    /** The kernel released a handle; returns its file, or null for a handle this session did not give out. */
+    OpenFile release(long fh) {
         OpenFile file = handles.remove(fh);
         if (file != null) {
             close(file);
         }
+        return file;
     }
 
     /** At unmount: closes what is still open; returns how many handles that was. */

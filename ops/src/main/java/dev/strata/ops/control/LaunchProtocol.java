@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.strata.actors.Caller;
 import dev.strata.protocol.MountRequest;
+import dev.strata.protocol.OwnMountRequest;
 import dev.strata.protocol.StrataControl;
 import dev.strata.protocol.UnmountRequest;
 import io.grpc.Status;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * cost more code than the whole launcher. Frames are a 4-byte big-endian length, a kind byte and a
  * protobuf body: kind 1 a {@code MountRequest}, answered by a {@code RuntimeInfo}; kind 2 an
  * {@code UnmountRequest}, answered by nothing; kind 3 a {@code CliRequest}, a command the daemon runs
- * for the caller, answered by a {@code CliReply}. An answer's kind byte is the gRPC status code (0 OK), and
+ * for the caller, answered by a {@code CliReply}; kind 4 an {@code OwnMountRequest}, after a kind 1 that
+ * asked for an own mount, answered by an {@code OwnMountReply}. An answer's kind byte is the gRPC status code (0 OK), and
  * a refusal's body is its message in UTF-8. Before a CLI call's answer may come frames of kind
  * {@value #OUTPUT}: what the command writes to stderr meanwhile (its progress), for a caller whose
  * stderr is a terminal. Calls go to the same per-caller control service, so the
@@ -37,6 +39,7 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
     static final int MOUNT = 1;
     static final int UNMOUNT = 2;
     static final int CLI = 3;
+    static final int OWN_MOUNT = 4;
     static final int OUTPUT = 64;
     static final int MAX_FRAME = 64 * 1024;
 
@@ -51,6 +54,7 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
     }
 
     private final Function<Caller, StrataControl> services;
+    private final java.util.function.BiFunction<Caller, OwnMountRequest, CompletionStage<? extends Message>> ownMounts;
     private final Cli cli;
     private final dev.strata.persistence.Repository repository;
 
@@ -64,9 +68,15 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
         return thread;
     });
 
-    /** {@code repository}: the daemon's, which the commands it runs read for their callers. */
-    public LaunchProtocol(Function<Caller, StrataControl> services, Cli cli, dev.strata.persistence.Repository repository) {
+    /**
+     * {@code ownMounts}: serves a caller's own connection (it takes a descriptor of the caller's process,
+     * which gRPC cannot name); {@code repository}: the daemon's, which the commands it runs read for their callers.
+     */
+    public LaunchProtocol(Function<Caller, StrataControl> services,
+                          java.util.function.BiFunction<Caller, OwnMountRequest, CompletionStage<? extends Message>> ownMounts, Cli cli,
+                          dev.strata.persistence.Repository repository) {
         this.services = services;
+        this.ownMounts = ownMounts;
         this.cli = cli;
         this.repository = repository;
     }
@@ -106,6 +116,7 @@ public final class LaunchProtocol implements ControlSocketServer.Connections {
             Message reply = switch (frame[0]) {
                 case MOUNT -> await(service.mount(MountRequest.parseFrom(body)));
                 case UNMOUNT -> await(service.unmount(UnmountRequest.parseFrom(body)));
+                case OWN_MOUNT -> await(ownMounts.apply(caller, OwnMountRequest.parseFrom(body)));
                 case CLI -> {
                     if (cli == null) {
                         throw Status.UNIMPLEMENTED.withDescription("this daemon runs no commands").asRuntimeException();

@@ -36,6 +36,8 @@ import dev.strata.protocol.ListRequest;
 import dev.strata.protocol.ListSnapshotsReply;
 import dev.strata.protocol.ListSnapshotsRequest;
 import dev.strata.protocol.MountRequest;
+import dev.strata.protocol.OwnMountReply;
+import dev.strata.protocol.OwnMountRequest;
 import dev.strata.protocol.ProgressReply;
 import dev.strata.protocol.ProgressRequest;
 import dev.strata.protocol.RemoveRuntimeReply;
@@ -77,8 +79,9 @@ final class ControlService implements StrataControl {
     private static final int MAX_DESCRIPTION = 1024;
 
     /** What every connection's service shares: the actor system, the lifecycle owner, the daemon's own status and stop. */
+    /** {@code ownMounts}: null without FUSE. */
     record Daemon(ActorSystem<?> system, ActorRef<Runtimes.Command> runtimes, Supplier<StatusReply.Builder> status, Runnable shutdown,
-                  dev.strata.ops.fleet.Fleet fleet, dev.strata.ops.metrics.DaemonMetrics metrics, DegradedViews degraded) {
+                  dev.strata.ops.fleet.Fleet fleet, dev.strata.ops.metrics.DaemonMetrics metrics, DegradedViews degraded, OwnMounts ownMounts) {
     }
 
     private final Daemon daemon;
@@ -95,9 +98,39 @@ final class ControlService implements StrataControl {
         if (degraded != null && in.getDurable()) {
             return CompletableFuture.failedFuture(degraded.refusal("a durable runtime"));
         }
+        if (in.getOwnMount() && daemon.ownMounts() == null) {
+            return CompletableFuture.failedFuture(new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(
+                    "this daemon runs without FUSE: a runtime cannot have a mount of its own")));
+        }
         CompletionStage<RuntimeInfo> started = this.<dev.strata.actors.RuntimeInfo>askValue(r -> new Runtimes.Start(caller, in.getName(),
-                in.getRootPid(), in.getEnvSpec(), in.getEditable(), in.getDurable(), in.getJoin(), r), ASK).thenApply(ControlService::toProto);
+                in.getRootPid(), in.getEnvSpec(), in.getEditable(), in.getDurable(), in.getJoin(), in.getOwnMount(), r), ASK)
+                .thenApply(ControlService::toProto);
+        if (in.getOwnMount()) {
+            return started.thenApply(info -> info.toBuilder().setMountpoint(daemon.ownMounts().mountpoint().toString()).build());
+        }
         return degraded == null ? started : started.thenCompose(degraded::attach);
+    }
+
+    /**
+     * Launcher socket only, since it takes a descriptor of the caller's process: serves the /dev/fuse
+     * the caller mounted in its own mount namespace as the own connection of the runtime it started.
+     */
+    public CompletionStage<OwnMountReply> ownMount(OwnMountRequest in) {
+        OwnMounts own = daemon.ownMounts();
+        if (own == null) {
+            return CompletableFuture.failedFuture(new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(
+                    "this daemon runs without FUSE: a runtime cannot have a mount of its own")));
+        }
+        return this.<Runtimes.OwnMountTarget>askValue(r -> new Runtimes.OwnMountOf(caller, ControlRules.checkName("runtime", in.getName()), r), ASK)
+                .thenApplyAsync(target -> {
+                    try {
+                        own.serve(target, caller.pid(), in.getFd());
+                    } catch (java.io.IOException e) {
+                        throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription("cannot serve the mount of its own: "
+                                + ControlRules.quote(e.getMessage())));
+                    }
+                    return OwnMountReply.getDefaultInstance();
+                });
     }
 
     /** Work a daemon without FUSE cannot do (the runtime's changes are in its copy, not in a scratch): refused before it is asked. */

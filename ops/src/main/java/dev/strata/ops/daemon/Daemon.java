@@ -128,11 +128,14 @@ public final class Daemon {
                     system, Guardian.GetRuntimes::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get();
             String noFuse = options.noFuse() ? "turned off with --no-fuse" : dev.strata.fuse.FuseAvailability.missing();
             DegradedViews degraded = null;
+            OwnMounts ownMounts = null;
             if (noFuse == null) {
                 session = FuseSession.mount(new FuseSession.Options(options.mountpoint(), options.readerThreads(), options.passthrough(), metrics),
                         new RouterGateway(router, routes, nodes, answerDelay()));
                 nodes.answers().attach(session.kernelCaches()); // from now on answers every runtime agrees on may be kept
                 metrics.fuseReaders(session::readers);
+                ownMounts = new OwnMounts(system, nodes, session.mountpoint(), session.passthrough(), metrics);
+                metrics.ownMounts(ownMounts::live);
             } else {
                 dev.strata.fuse.Mounts.clearStale(options.mountpoint().toAbsolutePath().normalize());
                 degraded = new DegradedViews(repo, options.mountpoint().toAbsolutePath().normalize(), noFuse,
@@ -151,22 +154,25 @@ public final class Daemon {
                 log.info("strata daemon in the fleet as {} (seed nodes {})", options.fleet().node(), options.fleet().seedNodes());
             }
             ControlService.Daemon shared = new ControlService.Daemon(system, runtimes, () -> self[0].status(),
-                    () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()), fleet, metrics, degraded);
+                    () -> CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()), fleet, metrics, degraded, ownMounts);
             var errors = ControlErrors.handler();
             ControlSocketServer control = ControlSocketServer.start(options.socket(), system,
                     caller -> timed(metrics, handler(StrataControlHandlerFactory.create(new ControlService(shared, caller), errors, system))));
             // the native launcher's one-round-trip protocol, beside the gRPC socket
             ControlSocketServer launch = ControlSocketServer.start(launchSocket(options.socket()),
-                    new LaunchProtocol(caller -> new ControlService(shared, caller), options.cli(), repo));
+                    new LaunchProtocol(caller -> new ControlService(shared, caller), (caller, request) -> new ControlService(shared, caller).ownMount(request),
+                            options.cli(), repo));
             Daemon daemon = new Daemon(system, session, mountpoint, degraded, control, readThrough);
             self[0] = daemon;
             // Shutdown tasks first, the address file last: a SIGTERM as soon as clients can see us must still unmount.
             CoordinatedShutdown cs = CoordinatedShutdown.get(system);
             FuseSession mounted = session;
             DegradedViews copies = degraded;
+            OwnMounts own = ownMounts;
             cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "unmount", () -> {
                 DaemonAddress.remove(home);
                 if (mounted != null) {
+                    own.closeAll();
                     mounted.close();
                 } else {
                     copies.releaseAll();

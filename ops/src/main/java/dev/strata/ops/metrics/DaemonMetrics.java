@@ -89,6 +89,12 @@ public final class DaemonMetrics implements RequestObserver {
                 .description("threads reading the FUSE device; more than strata.readers while an answer holds one").register(registry);
     }
 
+    /** The FUSE connections of one view that trees started with --own-mount handed over, served now. */
+    public void ownMounts(IntSupplier live) {
+        Gauge.builder("strata_own_mounts", live, IntSupplier::getAsInt).strongReference(true)
+                .description("FUSE connections of one runtime each (strata run --own-mount), served now").register(registry);
+    }
+
     /** Counts what read-through fetched, when remotes are read. */
     public void readThrough(ReadThrough readThrough) {
         FunctionCounter.builder("strata_remote_fetches", readThrough, r -> r.counts().fetches()).description("blobs fetched from remotes")

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * Tree walks and metadata operations, where a FUSE file system pays a round trip per request: {@code ls
  * -lR} warm and cold, {@code find -type f} warm, and create, stat-after-create and unlink of many
  * files, over the same two-layer tree on the disk (the baseline), kernel overlayfs, fuse-overlayfs and
- * Strata (an editable and a read-only runtime). Each figure is the median of interleaved rounds, next
+ * Strata (an editable and a read-only runtime, each on the shared mount and on a mount of its own,
+ * {@code strata run --own-mount}). Each figure is the median of interleaved rounds, next
  * to its ratio to the disk's. Root: it mounts.
  *
  * <p>One more column, "libfuse, all kept", is libfuse's fusexmp_fh passing the merged tree through with
@@ -28,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MetadataBenchmark {
     private static final int ROUNDS = 3;
-    private static final String[] SETUPS = {"native", "kernel overlay", "fuse-overlayfs", "libfuse, all kept", "Strata --edit", "Strata read-only"};
+    private static final String[] SETUPS = {"native", "kernel overlay", "fuse-overlayfs", "libfuse, all kept", "Strata --edit", "Strata read-only",
+            "own mount --edit", "own mount read-only"};
     private static final String[] ROWS = {"ls -lR, warm (s)", "ls -lR, cold (s)", "find -type f, warm (s)", "create (ops/s)",
             "stat after create (ops/s)", "unlink (ops/s)"};
 
@@ -96,6 +98,8 @@ public final class MetadataBenchmark {
                         List<String> runtime = switch (setup) {
                             case "Strata --edit" -> List.of(frontEnd.toString(), "run", "--edit", "meta/base+meta/top", "--");
                             case "Strata read-only" -> List.of(frontEnd.toString(), "run", "meta/base+meta/top", "--");
+                            case "own mount --edit" -> List.of(frontEnd.toString(), "run", "--own-mount", "--edit", "meta/base+meta/top", "--");
+                            case "own mount read-only" -> List.of(frontEnd.toString(), "run", "--own-mount", "meta/base+meta/top", "--");
                             default -> List.of();
                         };
                         Map<String, String> env = Map.of(StrataHome.VARIABLE, home.root().toString());
@@ -108,7 +112,7 @@ public final class MetadataBenchmark {
                         f[2][round] = Double.parseDouble(warm[1]);
                         BenchTools.run("sh", "-c", "sync; echo 3 > /proc/sys/vm/drop_caches");
                         f[1][round] = Double.parseDouble(inside(runtime, env, probe + " time ls -lR " + dir));
-                        if (!setup.equals("Strata read-only")) {
+                        if (!setup.endsWith("read-only")) {
                             String scratch = dir + "/meta-" + round;
                             String[] ops = inside(runtime, env, "mkdir " + scratch + " && " + probe + " meta " + scratch + " " + created
                                     + " && rmdir " + scratch).split(" ");
@@ -197,6 +201,7 @@ public final class MetadataBenchmark {
         }
         System.out.println("  targets (issue 16): ls -lR and find warm >= 0.6 of native, cold >= 0.4; stat after create >= 0.3;"
                 + " create >= 0.5; unlink >= 0.4; each at least 2x fuse-overlayfs");
+        System.out.println("  own mount: strata run --own-mount, a FUSE connection of the runtime's own in its tree's mount namespace");
         System.out.println("  libfuse, all kept: fusexmp_fh with every answer kept by the kernel for an hour; its create and unlink are"
                 + " what one round trip costs here");
     }

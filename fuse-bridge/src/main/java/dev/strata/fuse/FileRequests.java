@@ -184,11 +184,11 @@ final class FileRequests {
         }
     }
 
-    /** Returns the node of the released handle when it could write, else 0. */
+    /** Returns the node of the released handle when its content changed while it was open (see OpenFiles), else 0. */
     long release(long unique, long fh) {
         OpenFiles.OpenFile file = files.release(fh);
         replies.empty(unique);
-        return file != null && file.writable ? file.node : 0;
+        return file != null && file.changedSinceOpen() ? file.node : 0;
     }
 
 }

@@ -104,7 +104,7 @@ public final class FuseSession implements AutoCloseable {
         this.minimumReaders = Math.max(1, options.readerThreads());
         this.channel = channel;
         this.codec = codec;
-        this.files = new OpenFiles(channel.fd());
+        this.files = new OpenFiles(channel.fd(), options.ownView());
         this.replies = new Replies(channel, codec);
         this.fileRequests = new FileRequests(files, replies);
     }
@@ -281,7 +281,7 @@ public final class FuseSession implements AutoCloseable {
         } else if (work instanceof KernelRequest.Release r) {
             long wrote = fileRequests.release(unique, r.fh());
             if (ownView && wrote != 0) {
-                // writes through a shared mmap pass the kernel's FUSE inode by: its kept mtime and size go
+                // a write through a shared mapping passes the kernel's FUSE inode by: its kept attributes go
                 replies.notifyKernel(codec.putInvalAttributes(replies.body(), wrote), KernelCodec.NOTIFY_INVAL_INODE);
             }
         } else if (work instanceof KernelRequest.Forget f) {
@@ -406,7 +406,8 @@ public final class FuseSession implements AutoCloseable {
             if (op == Operation.GETXTIMES) {
                 codec.putXtimes(out, a.attributes());
             } else {
-                codec.putAttrOut(out, a.attributes(), a.cacheAttributes() || ownView ? CACHED_ATTR_SECONDS : 0);
+                codec.putAttrOut(out, a.attributes(), ownView ? ownViewAttrSeconds(a.attributes(), a.cacheAttributes())
+                        : a.cacheAttributes() ? CACHED_ATTR_SECONDS : 0);
             }
         } else if (reply instanceof FsReply.Bytes b) {
             out.put(b.value());
@@ -479,7 +480,7 @@ public final class FuseSession implements AutoCloseable {
      */
     private void putEntry(ByteBuffer out, long node, Attributes attrs, boolean cacheAttributes, FsReply.EntryCaching caching) {
         if (ownView) {
-            codec.putEntry(out, node, attrs, OWN_VIEW_SECONDS, OWN_VIEW_SECONDS);
+            codec.putEntry(out, node, attrs, hardLinked(attrs) ? 0 : OWN_VIEW_SECONDS, ownViewAttrSeconds(attrs, cacheAttributes));
             return;
         }
         long entrySeconds = switch (caching) {
@@ -488,6 +489,28 @@ public final class FuseSession implements AutoCloseable {
             case SHARED -> SHARED_ENTRY_SECONDS;
         };
         codec.putEntry(out, node, attrs, entrySeconds, cacheAttributes ? CACHED_ATTR_SECONDS : 0);
+    }
+
+    /**
+     * On a connection of one view, attributes are kept an hour, but a scratch file's (which the Mount
+     * would not have kept) only a second: a write through a shared mapping that outlives the file's
+     * handles changes its mtime behind the kernel. One that ends with them is caught at RELEASE.
+     * A hard-linked file's are not kept, nor its entries: its names may be nodes of their own (a
+     * copy-up gives the one written a new node), and a change through one would not show in the others.
+     */
+    private static long ownViewAttrSeconds(Attributes attrs, boolean cacheAttributes) {
+        if (hardLinked(attrs)) {
+            return 0;
+        }
+        return cacheAttributes || isDirectory(attrs) ? OWN_VIEW_SECONDS : 1;
+    }
+
+    private static boolean isDirectory(Attributes attrs) {
+        return (attrs.mode() & 0170000) == 0040000;
+    }
+
+    private static boolean hardLinked(Attributes attrs) {
+        return attrs.nlink() > 1 && !isDirectory(attrs);
     }
 
     /** The kernel's caches, for the views' {@link dev.strata.engine.SharedAnswers} to drop what they no longer agree on. */

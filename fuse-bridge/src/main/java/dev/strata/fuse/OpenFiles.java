@@ -40,6 +40,9 @@ final class OpenFiles {
         volatile Runnable accessed;
         private int fd = -1;
         private Path openedAt;
+        /** When the open files are watched for writes: the content's mtime (ms) and size at open. */
+        private long mtimeAtOpen = -1;
+        private long sizeAtOpen = -1;
 
         private OpenFile(long node, FileContent content, boolean writable, boolean backed, Runnable released, Runnable accessed) {
             this.node = node;
@@ -48,6 +51,24 @@ final class OpenFiles {
             this.backed = backed;
             this.released = released;
             this.accessed = accessed;
+        }
+
+        private void noteTimes() {
+            java.io.File file = content.path().toFile();
+            mtimeAtOpen = file.lastModified();
+            sizeAtOpen = file.length();
+        }
+
+        /**
+         * Whether the content's mtime or size moved since it was opened writable: a write the kernel
+         * may not have seen (one through a shared mapping). False when not watched.
+         */
+        boolean changedSinceOpen() {
+            if (mtimeAtOpen < 0) {
+                return false;
+            }
+            java.io.File file = content.path().toFile();
+            return file.lastModified() != mtimeAtOpen || file.length() != sizeAtOpen;
         }
 
         /** The descriptor of the content, reopened when the content moved (a copy-up while held open). */
@@ -93,8 +114,12 @@ final class OpenFiles {
     private final Map<Long, Integer> cachedOpens = new HashMap<>();
 
     /** @param device the /dev/fuse descriptor backing files are registered on */
-    OpenFiles(int device) {
+    private final boolean watchWrites;
+
+    /** {@code watchWrites}: note each writable content's mtime and size at open, for {@link OpenFile#changedSinceOpen()}. */
+    OpenFiles(int device, boolean watchWrites) {
         this.device = device;
+        this.watchWrites = watchWrites;
     }
 
     /**
@@ -111,6 +136,9 @@ final class OpenFiles {
             synchronized (backings) {
                 boolean backed = backings.containsKey(node) || (passthrough && o.passthrough() && cachedOpens.getOrDefault(node, 0) == 0);
                 file = new OpenFile(node, o.content(), o.writable(), backed, o.released(), o.accessed());
+                if (watchWrites && o.writable()) {
+                    file.noteTimes();
+                }
                 if (backed) {
                     // The kernel allows no page-cache flags beside FOPEN_PASSTHROUGH: it caches the backing file itself.
                     backingId = acquireBacking(node, o.content().path(), o.writable());

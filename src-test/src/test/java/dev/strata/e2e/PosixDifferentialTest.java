@@ -108,6 +108,22 @@ class PosixDifferentialTest {
         return Files.readAllLines(out);
     }
 
+    /** In a runtime on a mount of its own ({@code strata-run run --own-mount}), the probe run as {@code uid} inside it. */
+    private static List<String> onOwnMount(int uid, boolean editable) throws Exception {
+        Path out = daemon.work.resolve("own-" + uid + (editable ? "-edit" : "-ro") + ".out");
+        List<String> cmd = new ArrayList<>(List.of(NativeClientTest.NATIVE.toString(), "run", "--own-mount"));
+        if (editable) {
+            cmd.add("--edit");
+        }
+        cmd.addAll(List.of("probe-base", "--"));
+        cmd.addAll(as(uid, PROBE.toString(), daemon.mountpoint.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().put("STRATA_HOME", daemon.home.toString());
+        assertEquals(0, DaemonFixture.await(pb.start()), Files.readString(out));
+        return Files.readAllLines(out);
+    }
+
     /**
      * The known differences (README, Limits), all of one cause: without default_permissions the
      * kernel checks no mode of a FUSE file system and keeps the sticky bit out of its inodes. So it
@@ -173,6 +189,49 @@ class PosixDifferentialTest {
      * view, it looks the path up first and answers a missing name (ENOENT) or a link of a directory
      * (EPERM) itself.
      */
+    /**
+     * On a mount of its own the kernel checks permissions itself (default_permissions), so the calls
+     * only it can refuse are refused as on the host's disk: no difference at all, editable or read-only
+     * (a read-only own mount is a read-only mount, so even the order of checks is the host's).
+     */
+    @Test
+    void onAMountOfItsOwnEveryCallIsAnsweredAsTheHostsDiskIncludingTheKernelsOwnChecks() throws Exception {
+        int compared = 0;
+        for (int uid : new int[] {0, 65534, 65533}) {
+            List<String> host = onHost(uid, copyOfTree("host-own-" + uid));
+            List<String> strata = onOwnMount(uid, true);
+            knownDifferences = 0;
+            String difference = firstDifference(host, strata);
+            if (difference != null || knownDifferences > 0) {
+                fail("as uid " + uid + ", an editable runtime on its own mount differs from the host's disk "
+                        + (difference != null ? difference : "in " + knownDifferences + " calls the kernel checks"));
+            }
+            compared += steps(host);
+        }
+        for (int uid : new int[] {0, 65534}) {
+            Path readOnly = Files.createDirectories(daemon.work.resolve("ro-own-" + uid));
+            List<String> host;
+            assertEquals(0, run(List.of("mount", "-t", "tmpfs", "-o", "size=64m,mode=0755", "strata-probe", readOnly.toString()),
+                    daemon.work.resolve("tmpfs.out")));
+            try {
+                assertEquals(0, run(List.of("sh", "-c", "cp -a " + tree + "/. " + readOnly + " && mount -o remount,ro " + readOnly),
+                        daemon.work.resolve("ro.out")), Files.readString(daemon.work.resolve("ro.out")));
+                host = onHost(uid, readOnly);
+            } finally {
+                run(List.of("umount", readOnly.toString()), daemon.work.resolve("umount.out"));
+            }
+            List<String> strata = onOwnMount(uid, false);
+            knownDifferences = 0;
+            String difference = firstDifference(host, strata);
+            if (difference != null || knownDifferences > 0) {
+                fail("as uid " + uid + ", a read-only runtime on its own mount differs from a read-only mount "
+                        + (difference != null ? difference : "in " + knownDifferences + " calls the kernel checks"));
+            }
+            compared += steps(host);
+        }
+        System.out.println("posix differential, own mounts: " + compared + " steps compared, no difference");
+    }
+
     @Test
     void aReadOnlyRuntimeRefusesEveryChangeAndReadsAsTheHostsDisk() throws Exception {
         int compared = 0;

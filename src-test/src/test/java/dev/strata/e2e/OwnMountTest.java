@@ -107,6 +107,57 @@ class OwnMountTest {
         assertTrue(daemon.log().contains("ended the connection of"), "the connection ended with its tree");
     }
 
+    /** Every kernel request the daemon has received, on any connection. */
+    private static java.util.Map<String, Double> requests() throws Exception {
+        java.util.Map<String, Double> byOpcode = new java.util.TreeMap<>();
+        daemon.strata.ok("service", "status", "--metrics").out().lines().filter(l -> l.startsWith("strata_fuse_requests_total{"))
+                .forEach(l -> byOpcode.put(l.substring(0, l.lastIndexOf(' ')), Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))));
+        return byOpcode;
+    }
+
+    /** The requests counted since {@code before}, by opcode. */
+    private static java.util.Map<String, Double> since(java.util.Map<String, Double> before) throws Exception {
+        java.util.Map<String, Double> now = requests();
+        now.replaceAll((opcode, count) -> count - before.getOrDefault(opcode, 0.0));
+        now.values().removeIf(count -> count == 0);
+        return now;
+    }
+
+    @Test
+    void aSecondWalkAndAStatAfterCreateAreAnsweredByTheKernelAlone() throws Exception {
+        Path walked = daemon.work.resolve("walked");
+        Path go = daemon.work.resolve("go");
+        Path done = daemon.work.resolve("done");
+        String wait = "while [ ! -e " + go + " ]; do sleep 0.02; done; ";
+        String walk = "ls -lR " + mnt + "/etc " + mnt + "/tmp > /dev/null && find " + mnt + " > /dev/null && test ! -e " + mnt + "/nothere";
+        Process tree = strata("run", "--own-mount", "--edit", "own-base", "--", "sh", "-c",
+                "mkdir " + mnt + "/new && " + walk + "; touch " + walked + "; " + wait
+                        + walk + " && : > " + mnt + "/new/c && stat -c %s " + mnt + "/new/c > /dev/null && touch " + done)
+                .redirectOutput(daemon.work.resolve("walk.out").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(walked) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            java.util.Map<String, Double> before = requests();
+            Files.createFile(go);
+            assertTrue(tree.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(Files.exists(done), Files.readString(daemon.work.resolve("walk.out")));
+            // Listings, entries (a missing name's too) and attributes come from the kernel. What is left: making the file (a
+            // LOOKUP of its name, CREATE, FLUSH, RELEASE); a GETATTR of a directory listed before (in a writable mount the
+            // kernel marks its atime stale after each listing); ls asking for ACL and SELinux support once per process
+            // (GETXATTR); a STATFS per find. A tree on the shared mount asks again for each directory it opens and for
+            // every name of its own files.
+            java.util.Map<String, Double> asked = since(before);
+            assertTrue(asked.getOrDefault("strata_fuse_requests_total{opcode=\"LOOKUP\"}", 0.0) <= 1, asked.toString());
+            asked.keySet().removeIf(op -> java.util.List.of("LOOKUP", "CREATE", "FLUSH", "RELEASE", "GETATTR", "GETXATTR", "STATFS")
+                    .contains(op.replaceAll(".*opcode=\"(\\w+)\".*", "$1")));
+            assertEquals(java.util.Map.of(), asked, "the second walk asked the daemon for listings or entries");
+        } finally {
+            tree.destroyForcibly();
+        }
+    }
+
     @Test
     void theKernelChecksPermissionsAndAReadOnlyViewIsReadOnly() throws Exception {
         String nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";

@@ -33,6 +33,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        runtime.refuseOwnMount(strata.spec);
         List<String> cmd = new ArrayList<>(command);
         MountRequest.Builder request = MountRequest.newBuilder().setName(runtime.nameOrEmpty()).setEditable(runtime.edit || durable)
                 .setDurable(durable);
@@ -54,6 +55,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** The runtime a shell or mount asks for. */
     static MountRequest.Builder request(StrataCommand strata, RuntimeSpec spec) {
+        spec.refuseOwnMount(strata.spec);
         if (spec.refs == null) {
             throw new picocli.CommandLine.ParameterException(strata.spec.commandLine(), "missing REFS: an env spec, ref[+ref...]");
         }

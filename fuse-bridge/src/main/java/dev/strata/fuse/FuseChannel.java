@@ -118,6 +118,11 @@ final class FuseChannel implements AutoCloseable {
 
     /** Reads one request into {@code in} (from position 0); its length, or minus the errno. */
     long read(ByteBuffer in) {
+        return read(in, Long.MAX_VALUE);
+    }
+
+    /** As {@link #read(ByteBuffer)}; an adopted channel gives up at {@code deadline} (System.nanoTime) with ETIMEDOUT. */
+    long read(ByteBuffer in, long deadline) {
         while (true) {
             long n = FuseNative.LIBC.read(fd, in, in.capacity());
             if (n >= 0) {
@@ -129,6 +134,9 @@ final class FuseChannel implements AutoCloseable {
             }
             if (ending) {
                 return -FuseNative.ENODEV;
+            }
+            if (deadline != Long.MAX_VALUE && System.nanoTime() - deadline > 0) {
+                return -FuseNative.ETIMEDOUT;
             }
             // an adopted device is non-blocking: wait for a request, and look at ending every 200 ms
             ByteBuffer fds = pollFds.get();

@@ -19,7 +19,7 @@ final class FuseNative {
     static final int ENOENT = 2;
     static final int EAGAIN = DARWIN ? 35 : 11;
     static final int ENODEV = 19;
-    static final int ESRCH = 3;
+    static final int ETIMEDOUT = DARWIN ? 60 : 110;
     /** fcntl(2) and poll(2), Linux's numbers: only a connection taken from another process (Linux only) uses them. */
     static final int F_GETFL = 3;
     static final int F_SETFL = 4;

@@ -71,11 +71,15 @@ public final class FuseSession implements AutoCloseable {
     /** Requests sent on and not answered yet. */
     private final Map<Long, Pending> inFlight = new ConcurrentHashMap<>();
     private final RequestObserver observer;
-    private final java.util.concurrent.ScheduledExecutorService sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    /** One thread for every session's periodic work (a connection per tree must not cost a thread more). */
+    private static final java.util.concurrent.ScheduledExecutorService SWEEPER = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fuse-sweeper");
         t.setDaemon(true);
         return t;
     });
+    private final java.util.List<java.util.concurrent.ScheduledFuture<?>> sweeps = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** How long an adopted connection's INIT may take to come (a descriptor whose INIT another process read never sends one). */
+    private static final long HANDSHAKE_NANOS = java.time.Duration.ofSeconds(5).toNanos();
     private final Replies replies;
     private final FileRequests fileRequests;
     private volatile boolean passthrough;
@@ -141,8 +145,8 @@ public final class FuseSession implements AutoCloseable {
         for (int i = 0; i < session.minimumReaders; i++) {
             session.startReader();
         }
-        session.sweeper.scheduleWithFixedDelay(session::sweepUnanswered, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
-        session.sweeper.scheduleWithFixedDelay(session::watchReaders, 10, 10, java.util.concurrent.TimeUnit.MILLISECONDS);
+        session.sweeps.add(SWEEPER.scheduleWithFixedDelay(session::sweepUnanswered, 5, 5, java.util.concurrent.TimeUnit.SECONDS));
+        session.sweeps.add(SWEEPER.scheduleWithFixedDelay(session::watchReaders, 10, 10, java.util.concurrent.TimeUnit.MILLISECONDS));
         log.info("{} {} (protocol 7.{}, passthrough {})", channel.adopted() ? "serving one view's own connection at" : "mounted", mp,
                 session.kernelMinor, session.passthrough);
         return session;
@@ -158,8 +162,10 @@ public final class FuseSession implements AutoCloseable {
 
     /** The first request is always INIT; it is answered before anything else is read. */
     private void handshake() throws IOException {
-        ByteBuffer in = ByteBuffer.allocateDirect(FuseKernel.REQUEST_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
-        long n = channel.read(in);
+        // Linux reads INIT into any buffer of FUSE_MIN_READ_BUFFER (8 KiB): a connection per tree should not
+        // cost this thread a megabyte (macFUSE asks for the whole one)
+        ByteBuffer in = ByteBuffer.allocateDirect(FuseNative.DARWIN ? FuseKernel.REQUEST_BUFFER : 64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
+        long n = channel.read(in, System.nanoTime() + HANDSHAKE_NANOS);
         if (n < KernelCodec.IN_HEADER) {
             throw new IOException("no INIT from the kernel: " + (n < 0 ? FuseNative.describe((int) -n) : n + " bytes"));
         }
@@ -175,7 +181,7 @@ public final class FuseSession implements AutoCloseable {
         }
         kernelMinor = Math.min(init.minor(), codec.newestMinor());
         long flags = codec.wantedFlags(init.flags(), kernelMinor, wantPassthrough);
-        ByteBuffer out = replies.body();
+        ByteBuffer out = ByteBuffer.allocateDirect(1024).order(ByteOrder.LITTLE_ENDIAN).position(KernelCodec.OUT_HEADER);
         codec.putInit(out, kernelMinor, init.maxReadahead(), flags, FuseKernel.MAX_WRITE, FuseKernel.MAX_PAGES_VALUE);
         replies.send(out, init.unique());
         passthrough = (flags & FuseKernel.PASSTHROUGH) != 0;
@@ -559,7 +565,7 @@ public final class FuseSession implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        sweeper.shutdownNow();
+        sweeps.forEach(sweep -> sweep.cancel(false));
         channel.unmount();
         for (Reader r : readers) {
             if (r.thread == Thread.currentThread()) {

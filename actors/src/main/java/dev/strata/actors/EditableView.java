@@ -128,17 +128,17 @@ final class EditableView {
     }
 
     /**
-     * After a commit: the kernel's ids of the files the previous view had given out (some still held
-     * by open handles) now stand for the same files in this view, found by their names, so a handle
-     * held across the commit still answers fstat.
+     * After a commit: the kernel's ids of the objects the previous view had given out (some still held
+     * by open handles, all perhaps under entries the kernel keeps) now stand for the same objects in
+     * this view, found by their names. So a handle held across the commit still answers fstat, and a
+     * directory moved before it (whose id names its old path) still lists where the kernel keeps it.
      */
     void adopt(EditableView previous) {
-        List<Overlay.Node> files = previous.nodeOf.values().stream().filter(n -> !n.isDirectory()).toList();
-        Map<Overlay.Node, String> paths = previous.overlay.pathsOf(files);
+        Map<Overlay.Node, String> paths = previous.overlay.pathsOf(List.copyOf(previous.nodeOf.values()));
         previous.nodeOf.forEach((id, old) -> {
             String path = paths.get(old);
             Overlay.Node now = path == null ? null : overlay.nodeAt(path);
-            if (now != null && !now.isDirectory()) {
+            if (now != null && now.isDirectory() == old.isDirectory()) {
                 bind(id, now);
             }
         });

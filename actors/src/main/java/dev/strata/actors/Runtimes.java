@@ -62,8 +62,8 @@ public final class Runtimes extends AbstractBehavior<Runtimes.Command> {
     /**
      * Gives the tree of {@code rootPid} a runtime: a new one named {@code name} (chosen from the pid when
      * empty) on {@code envSpec}, or, with {@code join}, the running or durable runtime {@code name}.
+     * {@code ownMount}: the tree gets a FUSE connection of its own ({@link OwnMountOf}), which no other tree may join.
      */
-    /** {@code ownMount}: the tree gets a FUSE connection of its own ({@link OwnMountOf}), which no other tree may join. */
     public record Start(Caller caller, String name, int rootPid, String envSpec, boolean editable, boolean durable, boolean join,
                         boolean ownMount, ActorRef<StatusReply<RuntimeInfo>> replyTo) implements Command {
     }

@@ -1314,16 +1314,16 @@ public final class Overlay implements AutoCloseable {
     }
 
     /**
-     * Where each of these files is in this view (one of its names), for those that have a name: a
-     * changed one where the changes list it, an untouched lower one at its lower path if that still
-     * leads to it.
+     * Where each of these objects (files and directories) is in this view (one of its names), for
+     * those that have a name: a changed one where the changes list it, an untouched lower one at its
+     * lower path if that still leads to it.
      */
-    public Map<Node, String> pathsOf(Collection<Node> files) {
+    public Map<Node, String> pathsOf(Collection<Node> objects) {
         Set<Node> wanted = Collections.newSetFromMap(new IdentityHashMap<>());
-        wanted.addAll(files);
+        wanted.addAll(objects);
         Map<Node, String> out = new IdentityHashMap<>();
         for (Change c : changes()) {
-            if (c.type() == Change.Type.OBJECT && wanted.contains(c.node())) {
+            if ((c.type() == Change.Type.OBJECT || c.type() == Change.Type.DIRECTORY) && c.node() != null && wanted.contains(c.node())) {
                 out.putIfAbsent(c.node(), c.path());
             }
         }

@@ -46,7 +46,7 @@ final class FuseChannel implements AutoCloseable {
     /**
      * Takes descriptor {@code fdInProcess} of process {@code pid}: a /dev/fuse that process mounted at
      * {@code mountpoint} in a mount namespace of its own (pidfd_getfd(2), which needs the right to
-     * ptrace it). Nothing here can unmount it, so reads wait in poll(2) and see {@link #end()}; the
+     * ptrace it). Nothing here can unmount it, so reads wait in poll(2) and see {@link #unmount()}; the
      * kernel ends the connection itself when the namespace's last process exits.
      */
     static FuseChannel adopt(int pid, int fdInProcess, Path mountpoint) throws IOException {

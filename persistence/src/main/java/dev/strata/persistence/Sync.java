@@ -253,6 +253,13 @@ public final class Sync {
             }
         } finally {
             pool.shutdownNow();
+            // a transfer cancelled mid-blob removes its temp file as it stops: wait for that, or a caller
+            // that exits at once on the error leaves the temp file behind
+            try {
+                pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS); // one still stuck after that: clean removes its temp file
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

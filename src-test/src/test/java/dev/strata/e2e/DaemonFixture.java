@@ -116,6 +116,16 @@ final class DaemonFixture implements AutoCloseable {
         return strata.ok("import", src.toString(), "--tag", tag).out().trim();
     }
 
+    /** The native front end ({@code ops/target/strata-run}) with {@code args}, for this daemon, stdin from /dev/null, stderr with stdout. */
+    ProcessBuilder nativeFrontEnd(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(NativeClientTest.NATIVE.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("STRATA_HOME", home.toString());
+        pb.environment().remove("STRATA_FALLBACK");
+        return pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    }
+
     /** Starts {@code strata run SPEC -- sh -c SCRIPT}, with output to a file. */
     Process run(String spec, String script, Path output) throws IOException {
         Process p = strata.startWithOutput(output, "run", spec, "--", "sh", "-c", script);

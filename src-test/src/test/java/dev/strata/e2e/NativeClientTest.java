@@ -37,12 +37,7 @@ class NativeClientTest {
     }
 
     private static ProcessBuilder strata(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(NATIVE.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("STRATA_HOME", daemon.home.toString());
-        pb.environment().remove("STRATA_FALLBACK");
-        return pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        return daemon.nativeFrontEnd(args);
     }
 
     private static StrataProcess.Outcome run(String... args) throws Exception {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,12 +49,7 @@ class OwnMountTest {
     }
 
     private static ProcessBuilder strata(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(NativeClientTest.NATIVE.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("STRATA_HOME", daemon.home.toString());
-        pb.environment().remove("STRATA_FALLBACK");
-        return pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        return daemon.nativeFrontEnd(args);
     }
 
     private static StrataProcess.Outcome run(String... args) throws Exception {
@@ -96,10 +90,14 @@ class OwnMountTest {
                 "ls " + mnt + "/etc | tr '\\n' ' '; echo",
                 "cat " + mnt + "/nothere 2>/dev/null || echo no-such-file",
                 "grep -q 'fuse.strata.*default_permissions' /proc/1/mountinfo || echo host-does-not-see-it",
-                "echo $STRATA_RUNTIME"));
+                "echo $STRATA_RUNTIME",
+                // a commit gives the view's objects new node ids under the entries the kernel keeps
+                NativeClientTest.NATIVE + " commit --tag own-committed > /dev/null 2>&1 && echo more >> " + mnt + "/etc/new && cat " + mnt
+                        + "/etc/new && ls " + mnt + "/e && stat -c %s " + mnt + "/etc/new"));
         assertEquals(0, tree.exit(), tree.out());
         assertEquals(String.join("\n", "1", "base", "5 root", "f", "gone", "again", "motd new ", "no-such-file", "host-does-not-see-it",
-                "own-a", ""), tree.out());
+                "own-a", "again", "more", "f", "11", ""), tree.out());
+        assertEquals("again\n", run("run", "own-committed", "--", "cat", mnt + "/etc/new").out(), "the commit holds what the tree wrote");
         assertFalse(hostMounts().contains("default_permissions"), "the own connection is mounted in the tree's namespace alone");
         // another runtime, on the shared mount, sees the layer only
         StrataProcess.Outcome other = run("run", "--edit", "own-base", "--", "sh", "-c", "ls " + mnt + "/etc; test -e " + mnt + "/e || echo no-e");

@@ -108,19 +108,31 @@ class PosixDifferentialTest {
         return Files.readAllLines(out);
     }
 
+    /** The probe as {@code uid} over a copy of the tree on a read-only file system (a tmpfs remounted read-only). */
+    private static List<String> onReadOnlyHost(int uid, String name) throws Exception {
+        Path readOnly = Files.createDirectories(daemon.work.resolve(name));
+        assertEquals(0, run(List.of("mount", "-t", "tmpfs", "-o", "size=64m,mode=0755", "strata-probe", readOnly.toString()),
+                daemon.work.resolve("tmpfs.out")));
+        try {
+            assertEquals(0, run(List.of("sh", "-c", "cp -a " + tree + "/. " + readOnly + " && mount -o remount,ro " + readOnly),
+                    daemon.work.resolve("ro.out")), Files.readString(daemon.work.resolve("ro.out")));
+            return onHost(uid, readOnly);
+        } finally {
+            run(List.of("umount", readOnly.toString()), daemon.work.resolve("umount.out"));
+        }
+    }
+
     /** In a runtime on a mount of its own ({@code strata-run run --own-mount}), the probe run as {@code uid} inside it. */
     private static List<String> onOwnMount(int uid, boolean editable) throws Exception {
         Path out = daemon.work.resolve("own-" + uid + (editable ? "-edit" : "-ro") + ".out");
-        List<String> cmd = new ArrayList<>(List.of(NativeClientTest.NATIVE.toString(), "run", "--own-mount"));
+        List<String> args = new ArrayList<>(List.of("run", "--own-mount"));
         if (editable) {
-            cmd.add("--edit");
+            args.add("--edit");
         }
-        cmd.addAll(List.of("probe-base", "--"));
-        cmd.addAll(as(uid, PROBE.toString(), daemon.mountpoint.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().put("STRATA_HOME", daemon.home.toString());
-        assertEquals(0, DaemonFixture.await(pb.start()), Files.readString(out));
+        args.addAll(List.of("probe-base", "--"));
+        args.addAll(as(uid, PROBE.toString(), daemon.mountpoint.toString()));
+        assertEquals(0, DaemonFixture.await(daemon.nativeFrontEnd(args.toArray(String[]::new)).redirectOutput(out.toFile()).start()),
+                Files.readString(out));
         return Files.readAllLines(out);
     }
 
@@ -209,17 +221,7 @@ class PosixDifferentialTest {
             compared += steps(host);
         }
         for (int uid : new int[] {0, 65534}) {
-            Path readOnly = Files.createDirectories(daemon.work.resolve("ro-own-" + uid));
-            List<String> host;
-            assertEquals(0, run(List.of("mount", "-t", "tmpfs", "-o", "size=64m,mode=0755", "strata-probe", readOnly.toString()),
-                    daemon.work.resolve("tmpfs.out")));
-            try {
-                assertEquals(0, run(List.of("sh", "-c", "cp -a " + tree + "/. " + readOnly + " && mount -o remount,ro " + readOnly),
-                        daemon.work.resolve("ro.out")), Files.readString(daemon.work.resolve("ro.out")));
-                host = onHost(uid, readOnly);
-            } finally {
-                run(List.of("umount", readOnly.toString()), daemon.work.resolve("umount.out"));
-            }
+            List<String> host = onReadOnlyHost(uid, "ro-own-" + uid);
             List<String> strata = onOwnMount(uid, false);
             knownDifferences = 0;
             String difference = firstDifference(host, strata);
@@ -238,17 +240,7 @@ class PosixDifferentialTest {
         knownDifferences = 0;
         int reordered = 0;
         for (int uid : new int[] {0, 65534}) {
-            Path readOnly = Files.createDirectories(daemon.work.resolve("ro-" + uid));
-            List<String> host;
-            assertEquals(0, run(List.of("mount", "-t", "tmpfs", "-o", "size=64m,mode=0755", "strata-probe", readOnly.toString()),
-                    daemon.work.resolve("tmpfs.out")));
-            try {
-                assertEquals(0, run(List.of("sh", "-c", "cp -a " + tree + "/. " + readOnly + " && mount -o remount,ro " + readOnly),
-                        daemon.work.resolve("ro.out")), Files.readString(daemon.work.resolve("ro.out")));
-                host = onHost(uid, readOnly);
-            } finally {
-                run(List.of("umount", readOnly.toString()), daemon.work.resolve("umount.out"));
-            }
+            List<String> host = onReadOnlyHost(uid, "ro-" + uid);
             List<String> strata = inRuntime(uid, false);
             assertEquals(host.size(), strata.size(), firstDifference(host, strata));
             for (int i = 0; i < host.size(); i++) {

@@ -78,8 +78,10 @@ final class ControlService implements StrataControl {
     /** The longest error description sent back: messages quote inputs only in short prefixes anyway. */
     private static final int MAX_DESCRIPTION = 1024;
 
-    /** What every connection's service shares: the actor system, the lifecycle owner, the daemon's own status and stop. */
-    /** {@code ownMounts}: null without FUSE. */
+    /**
+     * What every connection's service shares: the actor system, the lifecycle owner, the daemon's own
+     * status and stop; {@code ownMounts} is null without FUSE.
+     */
     record Daemon(ActorSystem<?> system, ActorRef<Runtimes.Command> runtimes, Supplier<StatusReply.Builder> status, Runnable shutdown,
                   dev.strata.ops.fleet.Fleet fleet, dev.strata.ops.metrics.DaemonMetrics metrics, DegradedViews degraded, OwnMounts ownMounts) {
     }

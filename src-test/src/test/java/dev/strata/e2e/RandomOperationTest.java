@@ -47,26 +47,46 @@ class RandomOperationTest {
 
     @Test
     void randomOperationsOverLowerFilesMatchTheModelThroughTheMountAndAfterCommit() throws Exception {
-        Path base = daemon.work.resolve("fsx-base");
-        python(daemon.work.resolve("prepare.out"), "prepare", base.toString(), Long.toString(SEED));
-        daemon.strata.ok("import", base.toString(), "--tag", "fsx-base");
-        Path expected = daemon.work.resolve("fsx-expected");
-        Path out = daemon.work.resolve("fsx.out");
-        Process run = daemon.strata.startWithOutput(out, "run", "--edit", "--durable", "--name", "fsx", "fsx-base", "--",
-                "/usr/bin/python3", FSX.toString(), "run", daemon.mountpoint.toString(), Long.toString(SEED), "5000", expected.toString());
-        assertEquals(0, DaemonFixture.await(run), Files.readString(out));
-        assertTrue(Files.readString(out).contains("fsx: 5000 operations, no divergence"), Files.readString(out));
+        String out = fsx("fsx", false);
         String metrics = daemon.strata.ok("service", "status", "--metrics").out();
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("strata_lazy_copy_ups_total") && !l.endsWith(" 0.0")),
-                "the copy-ups filled lazily:\n" + metrics);
+                "the copy-ups filled lazily:\n" + metrics + out);
+    }
+
+    /** On an own mount the kernel keeps attributes: sizes after writes, truncates, holes and shared-map writes must still be right. */
+    @Test
+    void onAnOwnMountRandomOperationsMatchTheModelToo() throws Exception {
+        fsx("fsx-own", true);
+    }
+
+    /** Runs the tester in a new durable runtime {@code name}, commits it from inside, and compares the rendered commit with the model. */
+    private static String fsx(String name, boolean ownMount) throws Exception {
+        Path base = daemon.work.resolve(name + "-base");
+        python(daemon.work.resolve(name + "-prepare.out"), "prepare", base.toString(), Long.toString(SEED));
+        daemon.strata.ok("import", base.toString(), "--tag", name + "-base");
+        Path expected = daemon.work.resolve(name + "-expected");
+        Path out = daemon.work.resolve(name + ".out");
+        String[] tester = {"/usr/bin/python3", FSX.toString(), "run", daemon.mountpoint.toString(), Long.toString(SEED), "5000", expected.toString()};
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "--edit", "--durable", "--name", name));
+        if (ownMount) {
+            args.add("--own-mount"); // only the native front end makes one
+        }
+        args.add(name + "-base");
+        args.add("--");
+        args.addAll(java.util.List.of(tester));
+        Process run = ownMount ? daemon.nativeFrontEnd(args.toArray(String[]::new)).redirectOutput(out.toFile()).start()
+                : daemon.strata.startWithOutput(out, args.toArray(String[]::new));
+        assertEquals(0, DaemonFixture.await(run), Files.readString(out));
+        assertTrue(Files.readString(out).contains("fsx: 5000 operations, no divergence"), Files.readString(out));
 
         // the commit is made from inside the runtime, as a user would
-        daemon.strata.ok("run", "--join", "fsx", "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "dev.strata.ops.Main", "commit", "--tag", "fsx-out");
-        Path rendered = daemon.work.resolve("fsx-rendered");
-        daemon.strata.ok("render", "fsx-base+fsx-out", rendered.toString());
+        daemon.strata.ok("run", "--join", name, "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "dev.strata.ops.Main", "commit", "--tag", name + "-out");
+        Path rendered = daemon.work.resolve(name + "-rendered");
+        daemon.strata.ok("render", name + "-base+" + name + "-out", rendered.toString());
         Process diff = new ProcessBuilder("diff", "-r", expected.toString(), rendered.toString()).redirectErrorStream(true).start();
         String differences = new String(diff.getInputStream().readAllBytes());
         assertEquals(0, diff.waitFor(), "the commit differs from the model: " + differences);
+        return Files.readString(out);
     }
 }

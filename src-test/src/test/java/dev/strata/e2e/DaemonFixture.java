@@ -126,6 +126,17 @@ final class DaemonFixture implements AutoCloseable {
         return pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     }
 
+    /** Runs the native front end with {@code args} to its end (at most a minute): its exit code and output. */
+    StrataProcess.Outcome nativeRun(String... args) throws Exception {
+        Path out = Files.createTempFile(work, "native", ".out");
+        Process p = nativeFrontEnd(args).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("strata-run " + String.join(" ", args) + " did not finish: " + Files.readString(out));
+        }
+        return new StrataProcess.Outcome(p.exitValue(), Files.readString(out), "");
+    }
+
     /** Starts {@code strata run SPEC -- sh -c SCRIPT}, with output to a file. */
     Process run(String spec, String script, Path output) throws IOException {
         Process p = strata.startWithOutput(output, "run", spec, "--", "sh", "-c", script);

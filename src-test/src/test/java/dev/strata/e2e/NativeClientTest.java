@@ -41,10 +41,7 @@ class NativeClientTest {
     }
 
     private static StrataProcess.Outcome run(String... args) throws Exception {
-        Path out = Files.createTempFile(daemon.work, "native", ".out");
-        Process p = strata(args).redirectOutput(out.toFile()).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "strata-run did not finish");
-        return new StrataProcess.Outcome(p.exitValue(), Files.readString(out), "");
+        return daemon.nativeRun(args);
     }
 
     @Test

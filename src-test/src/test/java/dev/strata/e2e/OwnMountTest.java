@@ -53,13 +53,7 @@ class OwnMountTest {
     }
 
     private static StrataProcess.Outcome run(String... args) throws Exception {
-        Path out = Files.createTempFile(daemon.work, "own", ".out");
-        Process p = strata(args).redirectOutput(out.toFile()).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("strata-run did not finish: " + Files.readString(out));
-        }
-        return new StrataProcess.Outcome(p.exitValue(), Files.readString(out), "");
+        return daemon.nativeRun(args);
     }
 
     private static StrataProcess.Outcome sh(String mode, String name, String script) throws Exception {

@@ -65,8 +65,9 @@ public final class FuseSession implements AutoCloseable {
     private final int minimumReaders;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final boolean ownView;
-    /** What runs when the session ends; null once it has. */
+    /** What runs when the session ends; null once it has. Guarded by {@link #endLock}. */
     private java.util.List<Runnable> whenEnded = new java.util.ArrayList<>();
+    private final Object endLock = new Object();
     private final OpenFiles files;
     /** Requests sent on and not answered yet. */
     private final Map<Long, Pending> inFlight = new ConcurrentHashMap<>();
@@ -584,7 +585,7 @@ public final class FuseSession implements AutoCloseable {
         channel.close();
         log.info("{} {}", channel.adopted() ? "ended the connection of" : "unmounted", mountpoint);
         java.util.List<Runnable> actions;
-        synchronized (this) {
+        synchronized (endLock) {
             actions = whenEnded;
             whenEnded = null;
         }
@@ -593,7 +594,7 @@ public final class FuseSession implements AutoCloseable {
 
     /** Runs {@code action} once the session has ended (closed, or its connection ended by the kernel): now, if it has. */
     public void whenEnded(Runnable action) {
-        synchronized (this) {
+        synchronized (endLock) {
             if (whenEnded != null) {
                 whenEnded.add(action);
                 return;

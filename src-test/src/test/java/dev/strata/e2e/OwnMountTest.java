@@ -48,14 +48,6 @@ class OwnMountTest {
         }
     }
 
-    private static ProcessBuilder strata(String... args) {
-        return daemon.nativeFrontEnd(args);
-    }
-
-    private static StrataProcess.Outcome run(String... args) throws Exception {
-        return daemon.nativeRun(args);
-    }
-
     private static StrataProcess.Outcome sh(String mode, String name, String script) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "--own-mount"));
         if (!mode.isEmpty()) {
@@ -65,7 +57,7 @@ class OwnMountTest {
             args.addAll(List.of("--name", name));
         }
         args.addAll(List.of("own-base", "--", "sh", "-c", script));
-        return run(args.toArray(String[]::new));
+        return daemon.nativeRun(args.toArray(String[]::new));
     }
 
     private static String hostMounts() throws Exception {
@@ -91,10 +83,12 @@ class OwnMountTest {
         assertEquals(0, tree.exit(), tree.out());
         assertEquals(String.join("\n", "1", "base", "5 root", "f", "gone", "again", "motd new ", "no-such-file", "host-does-not-see-it",
                 "own-a", "again", "more", "f", "11", ""), tree.out());
-        assertEquals("again\n", run("run", "own-committed", "--", "cat", mnt + "/etc/new").out(), "the commit holds what the tree wrote");
+        assertEquals("again\n", daemon.nativeRun("run", "own-committed", "--", "cat", mnt + "/etc/new").out(),
+                "the commit holds what the tree wrote");
         assertFalse(hostMounts().contains("default_permissions"), "the own connection is mounted in the tree's namespace alone");
         // another runtime, on the shared mount, sees the layer only
-        StrataProcess.Outcome other = run("run", "--edit", "own-base", "--", "sh", "-c", "ls " + mnt + "/etc; test -e " + mnt + "/e || echo no-e");
+        StrataProcess.Outcome other = daemon.nativeRun("run", "--edit", "own-base", "--", "sh", "-c",
+                "ls " + mnt + "/etc; test -e " + mnt + "/e || echo no-e");
         assertEquals("motd\nno-e\n", other.out());
         assertTrue(daemon.log().contains("ended the connection of"), "the connection ended with its tree");
     }
@@ -122,7 +116,7 @@ class OwnMountTest {
         Path done = daemon.work.resolve("done");
         String wait = "while [ ! -e " + go + " ]; do sleep 0.02; done; ";
         String walk = "ls -lR " + mnt + "/etc " + mnt + "/tmp > /dev/null && find " + mnt + " > /dev/null && test ! -e " + mnt + "/nothere";
-        Process tree = strata("run", "--own-mount", "--edit", "own-base", "--", "sh", "-c",
+        Process tree = daemon.nativeFrontEnd("run", "--own-mount", "--edit", "own-base", "--", "sh", "-c",
                 "mkdir " + mnt + "/new && " + walk + "; touch " + walked + "; " + wait
                         + walk + " && : > " + mnt + "/new/c && stat -c %s " + mnt + "/new/c > /dev/null && touch " + done)
                 .redirectOutput(daemon.work.resolve("walk.out").toFile()).start();
@@ -168,7 +162,8 @@ class OwnMountTest {
 
     @Test
     void writesThroughASharedMappingShowInStatAfterClose() throws Exception {
-        StrataProcess.Outcome tree = run("run", "--own-mount", "--edit", "own-base", "--", "/usr/bin/python3", "-c", String.join("\n",
+        StrataProcess.Outcome tree = daemon.nativeRun("run", "--own-mount", "--edit", "own-base", "--", "/usr/bin/python3", "-c",
+                String.join("\n",
                 "import mmap, os, time",
                 "p = '" + mnt + "/etc/motd'",
                 "before = os.stat(p).st_mtime_ns",
@@ -184,7 +179,7 @@ class OwnMountTest {
     @Test
     void theRuntimeEndingCutsItsTreeOff() throws Exception {
         Path started = daemon.work.resolve("victim-started");
-        Process tree = strata("run", "--own-mount", "--edit", "--name", "own-victim", "own-base", "--", "sh", "-c",
+        Process tree = daemon.nativeFrontEnd("run", "--own-mount", "--edit", "--name", "own-victim", "own-base", "--", "sh", "-c",
                 "touch " + started + "; sleep 3; cat " + mnt + "/etc/motd 2>&1; exit 0")
                 .redirectOutput(daemon.work.resolve("victim.out").toFile()).start();
         try {
@@ -194,7 +189,7 @@ class OwnMountTest {
             }
             String metrics = daemon.strata.ok("service", "status", "--metrics").out();
             assertEquals(1, MetricsTest.value(metrics, "strata_own_mounts"), "its connection is served");
-            assertEquals(0, run("unmount", "own-victim").exit());
+            assertEquals(0, daemon.nativeRun("unmount", "own-victim").exit());
             assertTrue(tree.waitFor(60, TimeUnit.SECONDS));
             assertTrue(Files.readString(daemon.work.resolve("victim.out")).contains("Transport endpoint is not connected"),
                     Files.readString(daemon.work.resolve("victim.out")));
@@ -211,21 +206,21 @@ class OwnMountTest {
     @Test
     void joinsNonRootCallersAndOtherProcessesAreRefused() throws Exception {
         Path started = daemon.work.resolve("held-started");
-        Process held = strata("run", "--own-mount", "--edit", "--name", "own-held", "own-base", "--", "sh", "-c",
+        Process held = daemon.nativeFrontEnd("run", "--own-mount", "--edit", "--name", "own-held", "own-base", "--", "sh", "-c",
                 "touch " + started + "; exec sleep 20").redirectOutput(daemon.work.resolve("held.out").toFile()).start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.exists(started) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            StrataProcess.Outcome join = run("run", "--join", "own-held", "--", "true");
+            StrataProcess.Outcome join = daemon.nativeRun("run", "--join", "own-held", "--", "true");
             assertEquals(1, join.exit());
             assertTrue(join.out().contains("runtime 'own-held' has a mount of its own"), join.out());
-            StrataProcess.Outcome ownJoin = run("run", "--own-mount", "--join", "own-held", "--", "true");
+            StrataProcess.Outcome ownJoin = daemon.nativeRun("run", "--own-mount", "--join", "own-held", "--", "true");
             assertEquals(2, ownJoin.exit());
             assertTrue(ownJoin.out().contains("a mount of its own is for a tree that starts a runtime"), ownJoin.out());
 
-            ProcessBuilder asNobody = strata("run", "--own-mount", "own-base", "--", "true");
+            ProcessBuilder asNobody = daemon.nativeFrontEnd("run", "--own-mount", "own-base", "--", "true");
             asNobody.command().addAll(0, List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
             Path out = daemon.work.resolve("nobody.out");
             Process p = asNobody.redirectOutput(out.toFile()).start();

@@ -194,14 +194,6 @@ class PosixDifferentialTest {
     }
 
     /**
-     * Against the tree on a read-only file system (a tmpfs remounted read-only: a bind mount would
-     * check permissions before EROFS, a read-only file system after): each read the same, each change
-     * refused. The one allowed difference is the order of the kernel's checks: it refuses a change on
-     * a read-only mount (EROFS) before it looks the path up, while on Strata's mount, read-only per
-     * view, it looks the path up first and answers a missing name (ENOENT) or a link of a directory
-     * (EPERM) itself.
-     */
-    /**
      * On a mount of its own the kernel checks permissions itself (default_permissions), so the calls
      * only it can refuse are refused as on the host's disk: no difference at all, editable or read-only
      * (a read-only own mount is a read-only mount, so even the order of checks is the host's).
@@ -211,29 +203,36 @@ class PosixDifferentialTest {
         int compared = 0;
         for (int uid : new int[] {0, 65534, 65533}) {
             List<String> host = onHost(uid, copyOfTree("host-own-" + uid));
-            List<String> strata = onOwnMount(uid, true);
-            knownDifferences = 0;
-            String difference = firstDifference(host, strata);
-            if (difference != null || knownDifferences > 0) {
-                fail("as uid " + uid + ", an editable runtime on its own mount differs from the host's disk "
-                        + (difference != null ? difference : "in " + knownDifferences + " calls the kernel checks"));
-            }
+            assertNoDifference("as uid " + uid + ", an editable runtime on its own mount differs from the host's disk ", host,
+                    onOwnMount(uid, true));
             compared += steps(host);
         }
         for (int uid : new int[] {0, 65534}) {
             List<String> host = onReadOnlyHost(uid, "ro-own-" + uid);
-            List<String> strata = onOwnMount(uid, false);
-            knownDifferences = 0;
-            String difference = firstDifference(host, strata);
-            if (difference != null || knownDifferences > 0) {
-                fail("as uid " + uid + ", a read-only runtime on its own mount differs from a read-only mount "
-                        + (difference != null ? difference : "in " + knownDifferences + " calls the kernel checks"));
-            }
+            assertNoDifference("as uid " + uid + ", a read-only runtime on its own mount differs from a read-only mount ", host,
+                    onOwnMount(uid, false));
             compared += steps(host);
         }
         System.out.println("posix differential, own mounts: " + compared + " steps compared, no difference");
     }
 
+    /** Fails with {@code what} and the first differing line, or the count of calls only the kernel checks, if any differ. */
+    private static void assertNoDifference(String what, List<String> host, List<String> strata) {
+        knownDifferences = 0;
+        String difference = firstDifference(host, strata);
+        if (difference != null || knownDifferences > 0) {
+            fail(what + (difference != null ? difference : "in " + knownDifferences + " calls the kernel checks"));
+        }
+    }
+
+    /**
+     * Against the tree on a read-only file system (a tmpfs remounted read-only: a bind mount would
+     * check permissions before EROFS, a read-only file system after): each read the same, each change
+     * refused. The one allowed difference is the order of the kernel's checks: it refuses a change on
+     * a read-only mount (EROFS) before it looks the path up, while on Strata's mount, read-only per
+     * view, it looks the path up first and answers a missing name (ENOENT) or a link of a directory
+     * (EPERM) itself.
+     */
     @Test
     void aReadOnlyRuntimeRefusesEveryChangeAndReadsAsTheHostsDisk() throws Exception {
         int compared = 0;
